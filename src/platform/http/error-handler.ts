@@ -1,0 +1,48 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorBody, type ErrorCode, ERROR_STATUS } from './errors.js';
+import { describeValidationError } from './validation.js';
+
+// Fastify's own client errors, named in our catalogue's words.
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', message: 'The request body is too large.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', message: 'Send the request body as application/json.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'invalid_request', message: 'The Content-Length header does not match the body.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_json', message: 'The request body is empty but its content type is application/json.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_json', message: 'The request body is not valid JSON.' },
+};
+
+function render(reply: FastifyReply, request: FastifyRequest, status: number, error: Omit<ErrorBody['error'], 'requestId'>) {
+  const body: ErrorBody = { error: { ...error, requestId: String(request.id) } };
+  return reply.status(status).type('application/json; charset=utf-8').send(body);
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    if (error instanceof AppError) {
+      if (error.headers) reply.headers(error.headers);
+      if (error.status >= 500) request.log.warn({ code: error.code }, error.message);
+      return render(reply, request, error.status, { code: error.code, message: error.message, ...(error.param ? { param: error.param } : {}) });
+    }
+    const fastifyError = error as FastifyError;
+    if (fastifyError.validation && fastifyError.validation[0]) {
+      const described = describeValidationError(fastifyError.validation[0] as never, fastifyError.validationContext ?? 'body');
+      return render(reply, request, 400, { code: 'invalid_request', ...described });
+    }
+    const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+    if (known) return render(reply, request, ERROR_STATUS[known.code], known);
+    if (fastifyError instanceof SyntaxError || (fastifyError.statusCode === 400 && /JSON/i.test(fastifyError.message))) {
+      return render(reply, request, 400, { code: 'invalid_json', message: 'The request body is not valid JSON.' });
+    }
+    const status = fastifyError.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return render(reply, request, status, { code: status === 404 ? 'not_found' : 'invalid_request', message: fastifyError.message });
+    }
+    // Anything else is our fault: log it in full, tell the client nothing internal.
+    request.log.error({ err: error }, 'unhandled error');
+    return render(reply, request, 500, { code: 'internal_error', message: 'Something went wrong on our side. Retry later; if it persists, contact support with the request id.' });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    render(reply, request, 404, { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.` }),
+  );
+}

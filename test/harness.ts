@@ -1,0 +1,110 @@
+// Test harness: a real database per test file (in-memory PGlite, or a fresh database on the
+// PostgreSQL server named by TEST_DATABASE_URL), the real app in process, and helpers to get keys.
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { buildApp, type AppInstance } from '../src/app.js';
+import { type Config, loadConfig } from '../src/config.js';
+import { createApiKey } from '../src/modules/api-keys/api-keys.service.js';
+import { createOrganization, resolveOrganization } from '../src/modules/organizations/organizations.service.js';
+import type { Database } from '../src/platform/db/database.js';
+import { migrate } from '../src/platform/db/migrate.js';
+import { openPglite } from '../src/platform/db/pglite.js';
+import { openPostgres } from '../src/platform/db/postgres.js';
+import { createLogger } from '../src/platform/log.js';
+import type { Environment } from '../src/platform/tenant.js';
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
+export const onPostgres = TEST_DATABASE_URL !== undefined;
+
+export interface TestDatabase {
+  db: Database;
+  /** The connection string of this test's own database (PostgreSQL only). */
+  url?: string;
+  close(): Promise<void>;
+}
+
+/** A new, empty database (not migrated). */
+export async function openTestDatabase(): Promise<TestDatabase> {
+  if (!TEST_DATABASE_URL) {
+    const db = await openPglite(undefined);
+    return { db, close: () => db.close() };
+  }
+  const name = `payouts_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  const db = await openPostgres(url.toString(), 10);
+  return {
+    db,
+    url: url.toString(),
+    async close() {
+      await db.close();
+      const cleanup = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await cleanup.connect();
+      await cleanup.query(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
+
+/** Captures everything the app logs, to prove secrets never appear in it. */
+export class LogCapture extends Writable {
+  lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void) {
+    this.lines.push(chunk.toString());
+    done();
+  }
+  get text() {
+    return this.lines.join('');
+  }
+}
+
+export interface TestApp {
+  app: AppInstance;
+  db: Database;
+  config: Readonly<Config>;
+  logs: LogCapture;
+  defaultOrganizationId: string;
+  /** A new key on the default organization (or the one given), ready for `Authorization`. */
+  createKey(environment?: Environment, organizationId?: string): Promise<string>;
+  createOrganization(name?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
+  return loadConfig({}, { logLevel: 'info', sandboxDelayMs: 0, webhookAllowPrivate: true, ...overrides });
+}
+
+export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+  const testDb = await openTestDatabase();
+  const { db } = testDb;
+  await migrate(db);
+  const config = testConfig(overrides);
+  const logs = new LogCapture();
+  const app = await buildApp({ config, db, logger: createLogger('info', logs) });
+  const defaultOrganization = await resolveOrganization(db);
+  return {
+    app,
+    db,
+    config,
+    logs,
+    defaultOrganizationId: defaultOrganization.id,
+    async createKey(environment = 'sandbox', organizationId = defaultOrganization.id) {
+      const { key } = await createApiKey(db, { organizationId, environment, name: 'test key', createdBy: 'test' });
+      return key;
+    },
+    async createOrganization(name = 'Another organization') {
+      return (await createOrganization(db, name)).id;
+    },
+    async close() {
+      await app.close();
+      await testDb.close();
+    },
+  };
+}
+
+export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
