@@ -1,0 +1,154 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { Config } from '../config.js';
+import { createApiKey, listApiKeys, revokeApiKey } from '../modules/api-keys/api-keys.service.js';
+import { createOrganization, listOrganizations, resolveOrganization } from '../modules/organizations/organizations.service.js';
+import type { Database } from '../platform/db/database.js';
+import { migrate } from '../platform/db/migrate.js';
+import { openDatabase } from '../platform/db/open.js';
+import { AppError } from '../platform/http/errors.js';
+import { ENVIRONMENTS, type Environment } from '../platform/tenant.js';
+import { openAndMigrate, startServer } from '../runtime.js';
+
+export interface CommandContext {
+  config: Readonly<Config>;
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  options?: ParseArgsConfig['options'];
+  run(ctx: CommandContext): Promise<number>;
+}
+
+/** Runs `fn` on a migrated database and always closes it (releasing the embedded database lock). */
+async function withDatabase<T>(config: Readonly<Config>, fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openAndMigrate(config);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function parseEnvironment(value: unknown, required: boolean): Environment | undefined {
+  if (value === undefined && !required) return undefined;
+  if (typeof value === 'string' && (ENVIRONMENTS as readonly string[]).includes(value)) return value as Environment;
+  throw new AppError('invalid_request', `--env must be one of: ${ENVIRONMENTS.join(', ')}.`);
+}
+
+/** Runs until SIGTERM or SIGINT, then shuts down gracefully. */
+async function serveUntilSignal(ctx: CommandContext, roles: { api: boolean; worker: boolean }): Promise<number> {
+  const runtime = await startServer(ctx.config, roles);
+  if (runtime.url) ctx.out(`Payouts is running at ${ctx.config.publicUrl} (API docs: ${ctx.config.publicUrl}/docs)`);
+  else ctx.out('Payouts worker is running.');
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await runtime.shutdown();
+  return 0;
+}
+
+export const COMMANDS: Command[] = [
+  {
+    name: 'serve',
+    usage: 'serve [--no-worker]',
+    summary: 'Run the API (and, unless --no-worker, the worker) in this process',
+    options: { 'no-worker': { type: 'boolean' } },
+    run: (ctx) => serveUntilSignal(ctx, { api: true, worker: !ctx.values['no-worker'] }),
+  },
+  {
+    name: 'worker',
+    usage: 'worker',
+    summary: 'Run only the background worker (scale out on PostgreSQL)',
+    run: (ctx) => serveUntilSignal(ctx, { api: false, worker: true }),
+  },
+  {
+    name: 'migrate',
+    usage: 'migrate',
+    summary: 'Apply pending database migrations and exit',
+    async run({ config, out }) {
+      const db = await openDatabase(config);
+      try {
+        const applied = await migrate(db);
+        out(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'The database is up to date.');
+      } finally {
+        await db.close();
+      }
+      return 0;
+    },
+  },
+  {
+    name: 'orgs create',
+    usage: 'orgs create --name NAME',
+    summary: 'Create an organization; prints its id',
+    options: { name: { type: 'string' } },
+    run: ({ config, values, out }) =>
+      withDatabase(config, async (db) => {
+        const organization = await createOrganization(db, String(values.name ?? ''));
+        out(organization.id);
+        return 0;
+      }),
+  },
+  {
+    name: 'orgs list',
+    usage: 'orgs list',
+    summary: 'List organizations (id, name, default)',
+    run: ({ config, out }) =>
+      withDatabase(config, async (db) => {
+        for (const o of await listOrganizations(db)) out(`${o.id}\t${o.name}${o.isDefault ? '\t(default)' : ''}`);
+        return 0;
+      }),
+  },
+  {
+    name: 'keys create',
+    usage: 'keys create --env sandbox|production [--org ID] [--name NAME]',
+    summary: 'Create an API key; prints only the key',
+    options: { env: { type: 'string' }, org: { type: 'string' }, name: { type: 'string' } },
+    run: ({ config, values, out }) =>
+      withDatabase(config, async (db) => {
+        const environment = parseEnvironment(values.env, true)!;
+        const organization = await resolveOrganization(db, values.org as string | undefined);
+        const name = (values.name as string | undefined) ?? `CLI ${environment} key`;
+        const { key } = await createApiKey(db, { organizationId: organization.id, environment, name, createdBy: 'cli' });
+        out(key);
+        return 0;
+      }),
+  },
+  {
+    name: 'keys list',
+    usage: 'keys list [--org ID] [--env sandbox|production]',
+    summary: 'List API keys (never the secret)',
+    options: { env: { type: 'string' }, org: { type: 'string' } },
+    run: ({ config, values, out }) =>
+      withDatabase(config, async (db) => {
+        const organization = await resolveOrganization(db, values.org as string | undefined);
+        for (const k of await listApiKeys(db, organization.id, parseEnvironment(values.env, false))) {
+          const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active';
+          out(`${k.id}\t${k.prefix}…${k.last4}\t${k.environment}\t${k.name}\t${state}\tlast used ${k.lastUsedAt?.toISOString() ?? 'never'}`);
+        }
+        return 0;
+      }),
+  },
+  {
+    name: 'keys revoke',
+    usage: 'keys revoke KEY_ID [--org ID]',
+    summary: 'Revoke an API key; it stops working on the next request',
+    options: { org: { type: 'string' } },
+    run: ({ config, values, positionals, out }) =>
+      withDatabase(config, async (db) => {
+        const id = positionals[0];
+        if (!id) throw new AppError('invalid_request', 'Name the key to revoke: payouts keys revoke KEY_ID (see `payouts keys list`).');
+        const organization = await resolveOrganization(db, values.org as string | undefined);
+        const key = await revokeApiKey(db, organization.id, id);
+        out(`Revoked ${key.prefix}…${key.last4} (${key.name}).`);
+        return 0;
+      }),
+  },
+];

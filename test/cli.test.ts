@@ -1,0 +1,116 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { onPostgres, openTestDatabase, type TestDatabase } from './harness.js';
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, '..', 'bin', 'payouts.js');
+
+// The CLI as a user runs it: real processes, on the embedded database in a temporary DATA_DIR,
+// or on PostgreSQL when the suite runs there.
+describe('payouts CLI', () => {
+  let dataDir: string;
+  let testDb: TestDatabase | undefined;
+  let env: NodeJS.ProcessEnv;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'payouts-cli-'));
+    if (onPostgres) testDb = await openTestDatabase();
+    env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: testDb?.url ?? '' };
+  });
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+  });
+  afterAll(async () => {
+    await testDb?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const cli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => run('node', [CLI, ...args], { env: { ...env, ...extraEnv } });
+
+  /** Starts `payouts serve` on a free port and resolves with its base URL once it listens. */
+  function serve(extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const child = spawn('node', [CLI, 'serve'], { env: { ...env, PORT: String(port), HOST: '127.0.0.1', ...extraEnv } });
+    children.push(child);
+    let output = '';
+    return new Promise((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Payouts is running')) resolve({ child, url: `http://127.0.0.1:${port}`, output: () => output });
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
+    });
+  }
+
+  it('prints only a working sandbox key, and the server accepts it', async () => {
+    const { stdout } = await cli(['keys', 'create', '--env', 'sandbox']);
+    const key = stdout.trim();
+    expect(key).toMatch(/^sk_test_[0-9A-Za-z]{43}$/);
+    const server = await serve();
+    const response = await fetch(`${server.url}/api-keys`, { headers: { authorization: `Bearer ${key}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('request-id')).toBeTruthy();
+    expect(server.output()).not.toContain(key);
+
+    server.child.kill('SIGTERM');
+    const code = await new Promise((resolve) => server.child.once('exit', resolve));
+    expect(code).toBe(0);
+  });
+
+  it('creates organizations and keys on them, lists and revokes keys', async () => {
+    const { stdout: orgId } = await cli(['orgs', 'create', '--name', 'Acme']);
+    expect(orgId.trim()).toMatch(/^[0-9a-f-]{36}$/);
+    const { stdout: orgs } = await cli(['orgs', 'list']);
+    expect(orgs).toContain('Acme');
+    expect(orgs).toContain('(default)');
+    const { stdout: live } = await cli(['keys', 'create', '--env', 'production', '--org', orgId.trim(), '--name', 'payroll']);
+    expect(live.trim()).toMatch(/^sk_live_/);
+    const { stdout: listed } = await cli(['keys', 'list', '--org', orgId.trim()]);
+    expect(listed).toContain('payroll');
+    expect(listed).not.toContain(live.trim());
+    const keyId = listed.split('\t')[0]!;
+    const { stdout: revoked } = await cli(['keys', 'revoke', keyId, '--org', orgId.trim()]);
+    expect(revoked).toContain('Revoked');
+    expect((await cli(['keys', 'list', '--org', orgId.trim()])).stdout).toContain('revoked');
+  });
+
+  it('explains bad arguments without a stack trace', async () => {
+    const failure = await cli(['keys', 'create', '--env', 'staging']).catch((error) => error);
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toContain('--env must be one of: sandbox, production');
+    expect(failure.stderr).not.toMatch(/\n\s+at /);
+    const unknown = await cli(['frobnicate']).catch((error) => error);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown command');
+  });
+
+  it.skipIf(onPostgres)('refuses a second process on the same DATA_DIR, clearly and at once', async () => {
+    const server = await serve();
+    const started = Date.now();
+    const failure = await cli(['keys', 'list']).catch((error) => error);
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toMatch(/in use by another process \(pid \d+\)/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    // The server is unharmed and, once stopped, leaves the folder usable.
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => server.child.once('exit', resolve));
+    const { stdout } = await cli(['keys', 'list']);
+    expect(stdout).toContain('sk_test_');
+  });
+
+  it('reports invalid configuration in one message', async () => {
+    const failure = await cli(['migrate'], { PORT: 'abc', LOG_LEVEL: 'shout' }).catch((error) => error);
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toContain('PORT');
+    expect(failure.stderr).toContain('LOG_LEVEL');
+  });
+});
