@@ -1,0 +1,76 @@
+import { Type } from '@sinclair/typebox';
+import type { AppInstance } from '../../app.js';
+import { tenantOf } from '../../platform/http/auth.js';
+import { AppError } from '../../platform/http/errors.js';
+import { sendIdempotent } from '../../platform/http/idempotent-route.js';
+import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
+import { commonErrors, DataEnvelope, ListEnvelope, PageQuery, Timestamp } from '../../platform/http/schemas.js';
+import { DEFAULT_CURRENCY, toWireAmount } from '../../platform/money.js';
+import { type Balance, fund, getBalance, listEntries } from './ledger.service.js';
+
+const BalanceSchema = Type.Object({ currency: Type.String(), available: Type.Integer(), held: Type.Integer(), paidOut: Type.Integer() });
+const renderBalance = (b: Balance) => ({ currency: b.currency, available: toWireAmount(b.available), held: toWireAmount(b.held), paidOut: toWireAmount(b.paidOut) });
+
+const EntrySchema = Type.Object({
+  id: Type.String(),
+  postingId: Type.String(),
+  account: Type.String({ description: 'available, held or paid_out' }),
+  amount: Type.Integer({ description: 'Positive into the account, negative out of it.' }),
+  currency: Type.String(),
+  kind: Type.String(),
+  batchId: Type.Union([Type.String(), Type.Null()]),
+  payoutId: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+});
+
+export default async function ledgerRoutes(app: AppInstance) {
+  const tags = ['Balance'];
+  app.get('/balance', {
+    schema: { tags, summary: 'Available, held and paid-out balances', response: { 200: DataEnvelope(BalanceSchema), ...commonErrors } },
+    handler: async (request) => ({ data: renderBalance(await getBalance(app.db, tenantOf(request))) }),
+  });
+
+  app.get('/balance/transactions', {
+    schema: {
+      tags,
+      summary: 'Ledger entries on the balance accounts, newest first',
+      querystring: Type.Object({ ...PageQuery, payoutId: Type.Optional(Type.String({ format: 'uuid' })), batchId: Type.Optional(Type.String({ format: 'uuid' })) }, { additionalProperties: false }),
+      response: { 200: ListEnvelope(EntrySchema), ...commonErrors },
+    },
+    handler: async (request) => {
+      const page = parsePage(request.query);
+      const { payoutId, batchId } = request.query;
+      const rows = await listEntries(app.db, tenantOf(request), { currency: DEFAULT_CURRENCY, ...page, ...(payoutId ? { payoutId } : {}), ...(batchId ? { batchId } : {}) });
+      return toListEnvelope(rows, page, (e) => ({
+        id: e.id,
+        postingId: e.posting_id,
+        account: e.account,
+        amount: toWireAmount(e.amount),
+        currency: e.currency,
+        kind: e.kind,
+        batchId: e.batch_id,
+        payoutId: e.payout_id,
+        createdAt: e.created_at.toISOString(),
+      }));
+    },
+  });
+
+  app.post('/balance/fundings', {
+    schema: {
+      tags,
+      summary: 'Sandbox: top up the available balance',
+      body: Type.Object({ amount: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }, { additionalProperties: false }),
+      response: { 201: DataEnvelope(Type.Object({ amount: Type.Integer(), balance: BalanceSchema })), ...commonErrors, 403: Type.Ref('ErrorResponse') },
+    },
+    handler: (request, reply) => {
+      const tenant = tenantOf(request);
+      if (tenant.environment !== 'sandbox') {
+        throw new AppError('forbidden', 'Only sandbox balances can be topped up through the API; production is funded by an operator.');
+      }
+      return sendIdempotent(request, reply, async (tx) => {
+        const balance = await fund(tx, tenant, BigInt(request.body.amount));
+        return { data: { amount: request.body.amount, balance: renderBalance(balance) } };
+      });
+    },
+  });
+}
