@@ -7,6 +7,13 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import apiKeyRoutes from './modules/api-keys/api-keys.routes.js';
 import { ApiKeySchema } from './modules/api-keys/api-keys.schema.js';
+import eventRoutes from './modules/events/events.routes.js';
+import ledgerRoutes from './modules/ledger/ledger.routes.js';
+import batchRoutes from './modules/payouts/batches.routes.js';
+import { BatchSchema, PaymentSchema } from './modules/payouts/payouts.schema.js';
+import payoutRoutes from './modules/payouts/payouts.routes.js';
+import recipientRoutes from './modules/recipients/recipients.routes.js';
+import { RecipientSchema } from './modules/recipients/recipients.schema.js';
 import type { Database } from './platform/db/database.js';
 import { installApiKeyAuth } from './platform/http/auth.js';
 import { installErrorHandling } from './platform/http/error-handler.js';
@@ -33,10 +40,10 @@ export interface AppDependencies {
 }
 
 // Named schemas referenced by routes; they become components in /openapi.json.
-const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema];
+const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSchema, BatchSchema];
 
 // Every authenticated module's routes; each is a plugin with thin handlers over its service.
-const API_MODULES = [apiKeyRoutes];
+const API_MODULES = [apiKeyRoutes, recipientRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes];
 
 export async function buildApp({ config, db, logger }: AppDependencies): Promise<AppInstance> {
   const app = Fastify({

@@ -5,7 +5,7 @@ import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
 import { openDatabase } from './platform/db/open.js';
 import { createLogger } from './platform/log.js';
-import { WORKER_TASKS } from './worker/tasks.js';
+import { workerTasks } from './worker/tasks.js';
 import { startWorker } from './worker/worker.js';
 
 export interface Runtime {
@@ -29,7 +29,7 @@ export async function openAndMigrate(config: Readonly<Config>): Promise<Database
 export async function startServer(config: Readonly<Config>, roles: { api: boolean; worker: boolean }, logger: Logger = createLogger(config.logLevel)): Promise<Runtime> {
   const db = await openAndMigrate(config);
   const app = roles.api ? await buildApp({ config, db, logger }) : undefined;
-  const worker = roles.worker ? startWorker({ db, config, log: logger }, WORKER_TASKS) : undefined;
+  const worker = roles.worker ? startWorker({ db, config, log: logger }, workerTasks()) : undefined;
   let url: string | undefined;
   try {
     if (app) url = await app.listen({ port: config.port, host: config.host });

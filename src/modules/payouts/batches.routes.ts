@@ -1,0 +1,23 @@
+import { Type } from '@sinclair/typebox';
+import type { AppInstance } from '../../app.js';
+import { tenantOf } from '../../platform/http/auth.js';
+import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
+import { commonErrors, DataEnvelope, IdParams, ListEnvelope, PageQuery } from '../../platform/http/schemas.js';
+import { BatchSchema, renderBatch } from './payouts.schema.js';
+import { getBatch, listBatches } from './payouts.service.js';
+
+export default async function batchRoutes(app: AppInstance) {
+  const tags = ['Batches'];
+  app.get('/batches', {
+    schema: { tags, summary: 'List batches with counts and totals per status', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: ListEnvelope(Type.Ref(BatchSchema)), ...commonErrors } },
+    handler: async (request) => {
+      const page = parsePage(request.query);
+      return toListEnvelope(await listBatches(app.db, tenantOf(request), page), page, renderBatch);
+    },
+  });
+
+  app.get('/batches/:id', {
+    schema: { tags, summary: 'One batch with counts and totals per status', params: IdParams, response: { 200: DataEnvelope(Type.Ref(BatchSchema)), ...commonErrors } },
+    handler: async (request) => ({ data: renderBatch(await getBatch(app.db, tenantOf(request), request.params.id)) }),
+  });
+}

@@ -1,0 +1,271 @@
+import type { Executor } from '../../platform/db/database.js';
+import type { Environment, Tenant } from '../../platform/tenant.js';
+import type { PayoutStatus } from './state.js';
+
+export type PayoutKind = 'payout' | 'external';
+
+export interface PayoutRecord {
+  id: string;
+  organizationId: string;
+  environment: Environment;
+  batchId: string;
+  recipientId: string;
+  kind: PayoutKind;
+  amount: bigint;
+  currency: string;
+  description: string | null;
+  referenceId: string | null;
+  status: PayoutStatus;
+  statusReason: string | null;
+  sequence: number;
+  sandboxScenario: string | null;
+  createdAt: Date;
+}
+
+interface PayoutRow {
+  id: string;
+  organization_id: string;
+  environment: Environment;
+  batch_id: string;
+  recipient_id: string;
+  kind: PayoutKind;
+  amount: bigint;
+  currency: string;
+  description: string | null;
+  reference_id: string | null;
+  status: PayoutStatus;
+  status_reason: string | null;
+  sequence: number;
+  sandbox_scenario: string | null;
+  created_at: Date;
+}
+
+const COLUMNS = `p.id, p.organization_id, p.environment, p.batch_id, p.recipient_id, p.kind, p.amount, p.currency, p.description,
+  p.reference_id, p.status, p.status_reason, p.sequence, p.sandbox_scenario, p.created_at`;
+
+const toPayout = (row: PayoutRow): PayoutRecord => ({
+  id: row.id,
+  organizationId: row.organization_id,
+  environment: row.environment,
+  batchId: row.batch_id,
+  recipientId: row.recipient_id,
+  kind: row.kind,
+  amount: row.amount,
+  currency: row.currency,
+  description: row.description,
+  referenceId: row.reference_id,
+  status: row.status,
+  statusReason: row.status_reason,
+  sequence: row.sequence,
+  sandboxScenario: row.sandbox_scenario,
+  createdAt: row.created_at,
+});
+
+export interface NewPayout {
+  id: string;
+  recipientId: string;
+  amount: bigint;
+  description: string | null;
+  referenceId: string | null;
+  status: PayoutStatus;
+  /** How many status updates are written with it (1 for `created`). */
+  sequence: number;
+  sandboxScenario: string | null;
+  externalIdempotencyKey: string | null;
+  /** Milliseconds until the worker should look at it; null when nothing happens by itself. */
+  nextActionDelayMs: number | null;
+}
+
+/** Many payouts in one statement: a 50,000-item batch is one round trip, not 50,000. */
+export async function insertPayouts(ex: Executor, tenant: Tenant, batchId: string, kind: PayoutKind, currency: string, payouts: NewPayout[]): Promise<void> {
+  await ex.query(
+    `insert into payouts (id, organization_id, environment, batch_id, recipient_id, kind, amount, currency, description, reference_id,
+                          status, sequence, sandbox_scenario, external_idempotency_key, next_action_at)
+     select v.id, $1, $2, $3, v.recipient_id, $4, v.amount, $5, v.description, v.reference_id, v.status, v.sequence, v.scenario, v.external_key,
+            case when v.delay_ms is null then null else now() + v.delay_ms * interval '1 millisecond' end
+     from unnest($6::uuid[], $7::uuid[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[], $15::integer[])
+       as v(id, recipient_id, amount, description, reference_id, status, sequence, scenario, external_key, delay_ms)`,
+    [
+      tenant.organizationId,
+      tenant.environment,
+      batchId,
+      kind,
+      currency,
+      payouts.map((p) => p.id),
+      payouts.map((p) => p.recipientId),
+      payouts.map((p) => p.amount),
+      payouts.map((p) => p.description),
+      payouts.map((p) => p.referenceId),
+      payouts.map((p) => p.status),
+      payouts.map((p) => p.sequence),
+      payouts.map((p) => p.sandboxScenario),
+      payouts.map((p) => p.externalIdempotencyKey),
+      payouts.map((p) => p.nextActionDelayMs),
+    ],
+  );
+}
+
+export interface NewStatusUpdate {
+  id: string;
+  payoutId: string;
+  tenant: Tenant;
+  sequence: number;
+  status: PayoutStatus;
+  reason: string | null;
+  createdAt: Date;
+}
+
+export async function insertStatusUpdates(ex: Executor, updates: NewStatusUpdate[]): Promise<void> {
+  if (updates.length === 0) return;
+  await ex.query(
+    `insert into payout_status_updates (id, payout_id, organization_id, environment, sequence, status, reason, created_at)
+     select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::integer[], $6::text[], $7::text[], $8::timestamptz[])`,
+    [
+      updates.map((u) => u.id),
+      updates.map((u) => u.payoutId),
+      updates.map((u) => u.tenant.organizationId),
+      updates.map((u) => u.tenant.environment),
+      updates.map((u) => u.sequence),
+      updates.map((u) => u.status),
+      updates.map((u) => u.reason),
+      updates.map((u) => u.createdAt),
+    ],
+  );
+}
+
+export interface StatusUpdateRecord {
+  id: string;
+  payoutId: string;
+  sequence: number;
+  status: PayoutStatus;
+  reason: string | null;
+  createdAt: Date;
+}
+
+export async function findStatusUpdates(ex: Executor, tenant: Tenant, payoutIds: string[]): Promise<StatusUpdateRecord[]> {
+  if (payoutIds.length === 0) return [];
+  const rows = await ex.query<{ id: string; payout_id: string; sequence: number; status: PayoutStatus; reason: string | null; created_at: Date }>(
+    `select id, payout_id, sequence, status, reason, created_at from payout_status_updates
+     where organization_id = $1 and environment = $2 and payout_id = any($3::uuid[]) order by payout_id, sequence`,
+    [tenant.organizationId, tenant.environment, payoutIds],
+  );
+  return rows.map((r) => ({ id: r.id, payoutId: r.payout_id, sequence: r.sequence, status: r.status, reason: r.reason, createdAt: r.created_at }));
+}
+
+export async function findPayoutById(ex: Executor, tenant: Tenant, id: string, options: { forUpdate?: boolean } = {}): Promise<PayoutRecord | undefined> {
+  const rows = await ex.query<PayoutRow>(
+    `select ${COLUMNS} from payouts p where p.organization_id = $1 and p.environment = $2 and p.id = $3 ${options.forUpdate ? 'for update' : ''}`,
+    [tenant.organizationId, tenant.environment, id],
+  );
+  return rows[0] && toPayout(rows[0]);
+}
+
+export interface PayoutFilter {
+  status?: PayoutStatus;
+  batchId?: string;
+  recipientId?: string;
+  referenceId?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  limit: number;
+  before: string | null;
+}
+
+export async function listPayouts(ex: Executor, tenant: Tenant, f: PayoutFilter): Promise<PayoutRecord[]> {
+  const rows = await ex.query<PayoutRow>(
+    `select ${COLUMNS} from payouts p
+     where p.organization_id = $1 and p.environment = $2
+       and ($3::text is null or p.status = $3) and ($4::uuid is null or p.batch_id = $4)
+       and ($5::uuid is null or p.recipient_id = $5) and ($6::text is null or p.reference_id = $6)
+       and ($7::timestamptz is null or p.created_at >= $7) and ($8::timestamptz is null or p.created_at < $8)
+       and ($9::uuid is null or p.id < $9)
+     order by p.id desc limit $10`,
+    [tenant.organizationId, tenant.environment, f.status ?? null, f.batchId ?? null, f.recipientId ?? null, f.referenceId ?? null, f.createdFrom ?? null, f.createdTo ?? null, f.before, f.limit + 1],
+  );
+  return rows.map(toPayout);
+}
+
+/** A claimed payout, with what the worker needs to decide its next step. */
+export interface DuePayout extends PayoutRecord {
+  recipientAutoAccept: boolean;
+}
+
+/**
+ * Claims up to `limit` due payouts for `owner`: rows another worker holds are skipped, and the
+ * lease lets a different worker take them if this one dies before finishing.
+ */
+export async function claimDuePayouts(ex: Executor, limit: number, leaseSeconds: number, owner: string): Promise<DuePayout[]> {
+  const rows = await ex.query<PayoutRow & { auto_accept_payouts: boolean }>(
+    `with due as (
+       select id from payouts
+       where next_action_at <= now() and (lease_expires_at is null or lease_expires_at < now())
+       order by next_action_at limit $1 for update skip locked
+     ), claimed as (
+       update payouts p set lease_expires_at = now() + $2 * interval '1 second', lease_owner = $3
+       from due where p.id = due.id
+       returning ${COLUMNS}
+     )
+     select p.*, r.auto_accept_payouts from claimed p join recipients r on r.id = p.recipient_id`,
+    [limit, leaseSeconds, owner],
+  );
+  return rows.map((row) => ({ ...toPayout(row), recipientAutoAccept: row.auto_accept_payouts }));
+}
+
+export interface StatusChange {
+  id: string;
+  fromStatus: PayoutStatus;
+  fromSequence: number;
+  toStatus: PayoutStatus;
+  reason: string | null;
+  nextActionDelayMs: number | null;
+}
+
+/**
+ * Compare-and-set: a payout moves only if it is still in the status and sequence the caller saw.
+ * Answers the ids that moved; a payout someone else moved first is left alone.
+ */
+export async function applyStatusChanges(ex: Executor, changes: StatusChange[]): Promise<Set<string>> {
+  if (changes.length === 0) return new Set();
+  const sorted = [...changes].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const rows = await ex.query<{ id: string }>(
+    `update payouts p set status = v.to_status, status_reason = v.reason, sequence = p.sequence + 1,
+       next_action_at = case when v.delay_ms is null then null else now() + v.delay_ms * interval '1 millisecond' end,
+       lease_expires_at = null, lease_owner = null, updated_at = now()
+     from unnest($1::uuid[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::integer[]) as v(id, from_status, from_sequence, to_status, reason, delay_ms)
+     where p.id = v.id and p.status = v.from_status and p.sequence = v.from_sequence
+     returning p.id`,
+    [sorted.map((c) => c.id), sorted.map((c) => c.fromStatus), sorted.map((c) => c.fromSequence), sorted.map((c) => c.toStatus), sorted.map((c) => c.reason), sorted.map((c) => c.nextActionDelayMs)],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Hands claimed payouts back without a status change: due again later, or waiting for someone. */
+export async function releasePayouts(ex: Executor, owner: string, items: { id: string; nextActionDelayMs: number | null }[]): Promise<void> {
+  if (items.length === 0) return;
+  await ex.query(
+    `update payouts p set lease_expires_at = null, lease_owner = null,
+       next_action_at = case when v.delay_ms is null then null else now() + v.delay_ms * interval '1 millisecond' end
+     from unnest($1::uuid[], $2::integer[]) as v(id, delay_ms)
+     where p.id = v.id and p.lease_owner = $3`,
+    [items.map((i) => i.id), items.map((i) => i.nextActionDelayMs), owner],
+  );
+}
+
+/** Payouts waiting for this recipient's acceptance become due, so the worker re-checks them. */
+export async function wakeAwaitingPayoutsOfRecipient(ex: Executor, tenant: Tenant, recipientId: string): Promise<void> {
+  await ex.query(
+    `update payouts set next_action_at = now()
+     where organization_id = $1 and environment = $2 and recipient_id = $3 and status = 'awaiting_acceptance'`,
+    [tenant.organizationId, tenant.environment, recipientId],
+  );
+}
+
+export async function findExternalPayoutsByKeys(ex: Executor, tenant: Tenant, keys: string[]): Promise<(PayoutRecord & { externalIdempotencyKey: string })[]> {
+  if (keys.length === 0) return [];
+  const rows = await ex.query<PayoutRow & { external_idempotency_key: string }>(
+    `select ${COLUMNS}, p.external_idempotency_key from payouts p
+     where p.organization_id = $1 and p.environment = $2 and p.external_idempotency_key = any($3::text[])`,
+    [tenant.organizationId, tenant.environment, keys],
+  );
+  return rows.map((row) => ({ ...toPayout(row), externalIdempotencyKey: row.external_idempotency_key }));
+}

@@ -1,0 +1,87 @@
+import { Type } from '@sinclair/typebox';
+import type { AppInstance } from '../../app.js';
+import { tenantOf } from '../../platform/http/auth.js';
+import { sendIdempotent } from '../../platform/http/idempotent-route.js';
+import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
+import { commonErrors, DataEnvelope, ListEnvelope } from '../../platform/http/schemas.js';
+import { createBatch } from './create-batch.js';
+import { createExternalBatch } from './create-external-batch.js';
+import { CreatedBatchSchema, CreateExternalPaymentsBody, CreatePaymentsBody, ListPaymentsQuery, PaymentParams, PaymentSchema, RecordedExternalSchema, renderPayment } from './payouts.schema.js';
+import { acceptPayout, cancelPayout, getPayout, listPayouts } from './payouts.service.js';
+
+const idempotencyHeader = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) });
+const moneyErrors = { ...commonErrors, 409: Type.Ref('ErrorResponse'), 422: Type.Ref('ErrorResponse'), 500: Type.Ref('ErrorResponse') };
+
+export default async function payoutRoutes(app: AppInstance) {
+  const render = renderPayment(app.config.publicUrl);
+  const tags = ['Payments'];
+
+  app.post('/payments', {
+    schema: {
+      tags,
+      summary: 'Create a batch of payouts (all or nothing)',
+      description: 'Moves the batch total from available to held. Amounts ≤ 0 answer 400; a batch larger than the available balance answers 500 `insufficient_funds`, as Karat does.',
+      headers: idempotencyHeader,
+      body: CreatePaymentsBody,
+      response: { 201: CreatedBatchSchema, ...moneyErrors },
+    },
+    handler: (request, reply) =>
+      sendIdempotent(request, reply, async (tx) => ({
+        data: await createBatch(tx, tenantOf(request), request.body.payouts, app.config.sandboxDelayMs),
+      })),
+  });
+
+  app.get('/payments', {
+    schema: { tags, summary: 'List payouts, newest first', querystring: ListPaymentsQuery, response: { 200: ListEnvelope(Type.Ref(PaymentSchema)), ...commonErrors } },
+    handler: async (request) => {
+      const { status, batchId, recipientId, referenceId, createdFrom, createdTo } = request.query;
+      const page = parsePage(request.query);
+      const payouts = await listPayouts(app.db, tenantOf(request), {
+        ...page,
+        ...(status ? { status } : {}),
+        ...(batchId ? { batchId } : {}),
+        ...(recipientId ? { recipientId } : {}),
+        ...(referenceId ? { referenceId } : {}),
+        ...(createdFrom ? { createdFrom: new Date(createdFrom) } : {}),
+        ...(createdTo ? { createdTo: new Date(createdTo) } : {}),
+      });
+      return toListEnvelope(payouts, page, render);
+    },
+  });
+
+  app.get('/payments/:paymentId', {
+    schema: { tags, summary: 'One payout with its status history', params: PaymentParams, response: { 200: DataEnvelope(Type.Ref(PaymentSchema)), ...commonErrors } },
+    handler: async (request) => ({ data: render(await getPayout(app.db, tenantOf(request), request.params.paymentId)) }),
+  });
+
+  app.post('/payments/:paymentId/cancel', {
+    schema: {
+      tags,
+      summary: 'Cancel a payout that has not reached processing',
+      params: PaymentParams,
+      response: { 200: DataEnvelope(Type.Ref(PaymentSchema)), ...commonErrors, 409: Type.Ref('ErrorResponse') },
+    },
+    handler: async (request) => ({ data: render(await cancelPayout(app.db, tenantOf(request), request.params.paymentId)) }),
+  });
+
+  app.post('/payments/:paymentId/accept', {
+    schema: {
+      tags,
+      summary: 'Sandbox: accept a payout awaiting acceptance, as its recipient would',
+      params: PaymentParams,
+      response: { 200: DataEnvelope(Type.Ref(PaymentSchema)), ...commonErrors, 409: Type.Ref('ErrorResponse') },
+    },
+    handler: async (request) => ({ data: render(await acceptPayout(app.db, tenantOf(request), request.params.paymentId, app.config.sandboxDelayMs)) }),
+  });
+
+  app.post('/external-payments', {
+    schema: {
+      tags,
+      summary: 'Record payments made outside the platform (no money moves)',
+      headers: idempotencyHeader,
+      body: CreateExternalPaymentsBody,
+      response: { 201: RecordedExternalSchema, ...moneyErrors },
+    },
+    handler: (request, reply) => sendIdempotent(request, reply, async (tx) => ({ data: await createExternalBatch(tx, tenantOf(request), request.body.payouts) })),
+  });
+}

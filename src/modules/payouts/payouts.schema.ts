@@ -1,0 +1,126 @@
+import { Type } from '@sinclair/typebox';
+import { Timestamp } from '../../platform/http/schemas.js';
+import { toWireAmount } from '../../platform/money.js';
+import type { BatchSummary, PayoutDetail } from './payouts.service.js';
+import { PAYOUT_STATUSES } from './state.js';
+
+const NullableText = Type.Union([Type.String(), Type.Null()]);
+export const PayoutStatusSchema = Type.Union(PAYOUT_STATUSES.map((s) => Type.Literal(s)));
+
+const Amount = Type.Integer({ description: 'Minor units (cents).', maximum: Number.MAX_SAFE_INTEGER });
+const PayoutItem = {
+  payeeEmail: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
+  recipientId: Type.Optional(Type.String({ format: 'uuid' })),
+  amount: Amount,
+  description: Type.Optional(Type.String({ maxLength: 1000 })),
+  referenceId: Type.Optional(Type.String({ maxLength: 255 })),
+};
+const IdempotencyKey = Type.Optional(Type.String({ minLength: 1, maxLength: 255 }));
+export const MAX_BATCH_ITEMS = 50_000;
+
+export const CreatePaymentsBody = Type.Object(
+  {
+    payouts: Type.Array(Type.Object(PayoutItem, { additionalProperties: false }), { minItems: 1, maxItems: MAX_BATCH_ITEMS }),
+    idempotencyKey: IdempotencyKey,
+  },
+  { additionalProperties: false },
+);
+
+export const CreateExternalPaymentsBody = Type.Object(
+  {
+    payouts: Type.Array(Type.Object({ ...PayoutItem, idempotencyKey: IdempotencyKey }, { additionalProperties: false }), { minItems: 1, maxItems: MAX_BATCH_ITEMS }),
+    idempotencyKey: IdempotencyKey,
+  },
+  { additionalProperties: false },
+);
+
+const CreatedPayout = Type.Object({ id: Type.String(), payeeEmail: Type.String(), amount: Type.Integer(), description: NullableText, referenceId: NullableText });
+
+export const CreatedBatchSchema = Type.Object({ data: Type.Object({ batchId: Type.String(), payouts: Type.Array(CreatedPayout) }) });
+export const RecordedExternalSchema = Type.Object({
+  data: Type.Object({
+    batchId: Type.Union([Type.String(), Type.Null()]),
+    payouts: Type.Array(Type.Object({ ...CreatedPayout.properties, idempotencyKey: NullableText })),
+  }),
+});
+
+export const PaymentSchema = Type.Object(
+  {
+    id: Type.String(),
+    amount: Type.Integer(),
+    description: NullableText,
+    referenceId: NullableText,
+    createdAt: Timestamp,
+    statusUpdates: Type.Array(Type.Object({ id: Type.String(), status: PayoutStatusSchema, reason: NullableText, date: Timestamp })),
+    recipient: Type.Object({ id: Type.String(), firstName: NullableText, lastName: NullableText, email: Type.String(), autoAcceptPayouts: Type.Boolean() }),
+    payoutLink: Type.String(),
+    // Extensions (additive).
+    status: PayoutStatusSchema,
+    batchId: Type.String(),
+    currency: Type.String(),
+    external: Type.Boolean(),
+  },
+  { $id: 'Payment' },
+);
+
+export const ListPaymentsQuery = Type.Object(
+  {
+    status: Type.Optional(PayoutStatusSchema),
+    batchId: Type.Optional(Type.String({ maxLength: 64 })),
+    recipientId: Type.Optional(Type.String({ maxLength: 64 })),
+    referenceId: Type.Optional(Type.String({ maxLength: 255 })),
+    createdFrom: Type.Optional(Type.String({ format: 'date-time' })),
+    createdTo: Type.Optional(Type.String({ format: 'date-time' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const PaymentParams = Type.Object({ paymentId: Type.String() });
+
+export const renderPayment = (publicUrl: string) => (d: PayoutDetail) => ({
+  id: d.payout.id,
+  amount: toWireAmount(d.payout.amount),
+  description: d.payout.description,
+  referenceId: d.payout.referenceId,
+  createdAt: d.payout.createdAt.toISOString(),
+  statusUpdates: d.statusUpdates.map((u) => ({ id: u.id, status: u.status, reason: u.reason, date: u.createdAt.toISOString() })),
+  recipient: {
+    id: d.recipient.id,
+    firstName: d.recipient.firstName,
+    lastName: d.recipient.lastName,
+    email: d.recipient.email,
+    autoAcceptPayouts: d.recipient.autoAcceptPayouts,
+  },
+  payoutLink: `${publicUrl}/payout/${d.payout.id}`,
+  status: d.payout.status,
+  batchId: d.payout.batchId,
+  currency: d.payout.currency,
+  external: d.payout.kind === 'external',
+});
+
+const StatusTotals = Type.Record(Type.String(), Type.Object({ count: Type.Integer(), amount: Type.Integer() }));
+
+export const BatchSchema = Type.Object(
+  {
+    id: Type.String(),
+    kind: Type.Union([Type.Literal('payout'), Type.Literal('external')]),
+    currency: Type.String(),
+    payoutCount: Type.Integer(),
+    totalAmount: Type.Integer(),
+    createdAt: Timestamp,
+    byStatus: StatusTotals,
+  },
+  { $id: 'Batch' },
+);
+
+export const renderBatch = (b: BatchSummary) => ({
+  id: b.id,
+  kind: b.kind,
+  currency: b.currency,
+  payoutCount: b.payoutCount,
+  totalAmount: toWireAmount(b.totalAmount),
+  createdAt: b.createdAt.toISOString(),
+  byStatus: Object.fromEntries(Object.entries(b.byStatus).map(([status, t]) => [status, { count: t!.count, amount: toWireAmount(t!.amount) }])),
+});

@@ -1,0 +1,114 @@
+import type { Database, Executor } from '../../platform/db/database.js';
+import { AppError, notFound } from '../../platform/http/errors.js';
+import { isUuid } from '../../platform/ids.js';
+import type { Tenant } from '../../platform/tenant.js';
+import { findRecipientsByIds, type Recipient } from '../recipients/recipients.service.js';
+import * as batchesRepo from './batches.repository.js';
+import * as repo from './payouts.repository.js';
+import type { PayoutFilter, PayoutRecord, StatusUpdateRecord } from './payouts.repository.js';
+import { CANCELABLE, pathBetween, type PayoutStatus } from './state.js';
+import { applyMoves } from './transitions.js';
+
+export interface PayoutDetail {
+  id: string;
+  payout: PayoutRecord;
+  recipient: Recipient;
+  statusUpdates: StatusUpdateRecord[];
+}
+
+/** Payouts with their recipients and status histories, in the order given: three queries in all. */
+async function withDetails(ex: Executor, tenant: Tenant, payouts: PayoutRecord[]): Promise<PayoutDetail[]> {
+  const recipients = new Map((await findRecipientsByIds(ex, tenant, [...new Set(payouts.map((p) => p.recipientId))])).map((r) => [r.id, r]));
+  const updates = new Map<string, StatusUpdateRecord[]>();
+  for (const update of await repo.findStatusUpdates(ex, tenant, payouts.map((p) => p.id))) {
+    updates.set(update.payoutId, [...(updates.get(update.payoutId) ?? []), update]);
+  }
+  return payouts.map((payout) => ({ id: payout.id, payout, recipient: recipients.get(payout.recipientId)!, statusUpdates: updates.get(payout.id) ?? [] }));
+}
+
+async function findPayout(ex: Executor, tenant: Tenant, id: string, forUpdate = false): Promise<PayoutRecord> {
+  const payout = isUuid(id) ? await repo.findPayoutById(ex, tenant, id, { forUpdate }) : undefined;
+  if (!payout) throw notFound('payment', 'paymentId');
+  return payout;
+}
+
+export async function getPayout(db: Database, tenant: Tenant, id: string): Promise<PayoutDetail> {
+  const [detail] = await withDetails(db, tenant, [await findPayout(db, tenant, id)]);
+  return detail!;
+}
+
+export async function listPayouts(db: Database, tenant: Tenant, filter: PayoutFilter): Promise<PayoutDetail[]> {
+  for (const [param, value] of [['batchId', filter.batchId], ['recipientId', filter.recipientId]] as const) {
+    if (value !== undefined && !isUuid(value)) throw new AppError('invalid_request', `\`${param}\` must be an id.`, param);
+  }
+  return withDetails(db, tenant, await repo.listPayouts(db, tenant, filter));
+}
+
+/** Cancels a payout that has not reached `processing`; its held money goes back to available. */
+export async function cancelPayout(db: Database, tenant: Tenant, id: string, reason = 'Canceled by the sender.'): Promise<PayoutDetail> {
+  await db.transaction(async (tx) => {
+    const payout = await findPayout(tx, tenant, id, true);
+    if (payout.kind !== 'payout' || !CANCELABLE.includes(payout.status)) {
+      throw new AppError('invalid_state', `This payout is \`${payout.status}\` and can no longer be canceled.`, 'paymentId');
+    }
+    await applyMoves(tx, [{ payout, to: 'canceled', reason, nextActionDelayMs: null }]);
+  });
+  return getPayout(db, tenant, id);
+}
+
+/** Accepts a sandbox payout waiting in `awaiting_acceptance`, as its recipient would. */
+export async function acceptPayout(db: Database, tenant: Tenant, id: string, stepDelayMs: number): Promise<PayoutDetail> {
+  if (tenant.environment !== 'sandbox') {
+    throw new AppError('invalid_request', 'Production payouts are accepted by their recipient, through the payout link.', 'paymentId');
+  }
+  await db.transaction(async (tx) => {
+    const payout = await findPayout(tx, tenant, id, true);
+    if (payout.status !== 'awaiting_acceptance') {
+      throw new AppError('invalid_state', `This payout is \`${payout.status}\`, not awaiting acceptance.`, 'paymentId');
+    }
+    await applyMoves(tx, [{ payout, to: 'pending', nextActionDelayMs: stepDelayMs }]);
+  });
+  return getPayout(db, tenant, id);
+}
+
+/**
+ * An operator's word on a payout sent outside the system (the manual rail): walks it through the
+ * legal statuses to `target`, each step recorded with its event and ledger posting.
+ */
+export async function settlePayout(db: Database, tenant: Tenant, id: string, target: PayoutStatus, reason?: string): Promise<PayoutDetail> {
+  if (!['completed', 'failed', 'returned'].includes(target)) {
+    throw new AppError('invalid_request', 'A payout can be settled as completed, failed or returned.', 'status');
+  }
+  await db.transaction(async (tx) => {
+    let payout = await findPayout(tx, tenant, id, true);
+    const path = payout.kind === 'payout' ? pathBetween(payout.status, target) : undefined;
+    if (!path) throw new AppError('invalid_state', `This payout is \`${payout.status}\` and cannot become \`${target}\`.`, 'status');
+    for (const to of path) {
+      await applyMoves(tx, [{ payout, to, reason: to === target ? (reason ?? null) : null, nextActionDelayMs: null }]);
+      payout = await findPayout(tx, tenant, id, true);
+    }
+  });
+  return getPayout(db, tenant, id);
+}
+
+export interface BatchSummary extends batchesRepo.BatchRecord {
+  byStatus: Partial<Record<PayoutStatus, { count: number; amount: bigint }>>;
+}
+
+async function summarize(ex: Executor, tenant: Tenant, batches: batchesRepo.BatchRecord[]): Promise<BatchSummary[]> {
+  const totals = await batchesRepo.summarizeBatches(ex, tenant, batches.map((b) => b.id));
+  return batches.map((batch) => ({
+    ...batch,
+    byStatus: Object.fromEntries(totals.filter((t) => t.batchId === batch.id).map((t) => [t.status, { count: t.count, amount: t.total }])),
+  }));
+}
+
+export async function getBatch(db: Database, tenant: Tenant, id: string): Promise<BatchSummary> {
+  const batch = isUuid(id) ? await batchesRepo.findBatchById(db, tenant, id) : undefined;
+  if (!batch) throw notFound('batch', 'id');
+  return (await summarize(db, tenant, [batch]))[0]!;
+}
+
+export async function listBatches(db: Database, tenant: Tenant, page: { limit: number; before: string | null }): Promise<BatchSummary[]> {
+  return summarize(db, tenant, await batchesRepo.listBatches(db, tenant, page));
+}

@@ -1,0 +1,60 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { WorkerContext, WorkerTask } from '../../worker/worker.js';
+import { claimDuePayouts, type DuePayout, releasePayouts } from './payouts.repository.js';
+import { manualRail } from './rails/manual-rail.js';
+import type { PayoutRail, RailStep } from './rails/rail.js';
+import { sandboxRail } from './rails/sandbox-rail.js';
+import { TRANSITIONS } from './state.js';
+import { applyMoves, type Move } from './transitions.js';
+
+/** The rail for each environment: the sandbox simulates, production waits for an operator. */
+export function railsFor(ctx: WorkerContext): Record<DuePayout['environment'], PayoutRail> {
+  return { sandbox: sandboxRail(ctx.config.sandboxDelayMs), production: manualRail() };
+}
+
+/**
+ * Advances due payouts: claim a batch under a lease (one short transaction), ask each payout's
+ * rail for its next step outside any transaction, then record every step in one transaction.
+ * A crash anywhere leaves the claimed payouts to be claimed again when the lease runs out, and
+ * the compare-and-set in applyMoves makes a repeated step a no-op rather than a second move.
+ */
+export function advancePayoutsTask(): WorkerTask {
+  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  return {
+    name: 'advance-payouts',
+    async runOnce(ctx) {
+      const { db, config } = ctx;
+      const claimed = await db.transaction((tx) => claimDuePayouts(tx, config.workerBatchSize, config.leaseSeconds, owner));
+      if (claimed.length === 0) return 0;
+      const rails = railsFor(ctx);
+      const steps = await Promise.all(claimed.map(async (payout) => ({ payout, step: await nextStep(rails[payout.environment], payout, ctx) })));
+      const moves: Move[] = [];
+      const waits: { id: string; nextActionDelayMs: number | null }[] = [];
+      for (const { payout, step } of steps) {
+        if (step.kind === 'move') moves.push({ payout, to: step.to, reason: step.reason ?? null, nextActionDelayMs: step.nextActionDelayMs });
+        else waits.push({ id: payout.id, nextActionDelayMs: step.nextActionDelayMs });
+      }
+      await db.transaction(async (tx) => {
+        await applyMoves(tx, moves);
+        await releasePayouts(tx, owner, waits);
+      });
+      return claimed.length;
+    },
+  };
+}
+
+/** A rail's answer, checked: an illegal or failed step is logged and retried later, never applied. */
+async function nextStep(rail: PayoutRail, payout: DuePayout, ctx: WorkerContext): Promise<RailStep> {
+  try {
+    const step = await rail.next(payout);
+    if (step.kind === 'move' && !TRANSITIONS[payout.status].includes(step.to)) {
+      ctx.log.error({ payoutId: payout.id, from: payout.status, to: step.to, rail: rail.name }, 'rail asked for an illegal move');
+      return { kind: 'wait', nextActionDelayMs: null };
+    }
+    return step;
+  } catch (error) {
+    ctx.log.warn({ err: error, payoutId: payout.id, rail: rail.name }, 'rail call failed; retrying later');
+    return { kind: 'wait', nextActionDelayMs: ctx.config.leaseSeconds * 1000 };
+  }
+}

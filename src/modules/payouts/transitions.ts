@@ -1,0 +1,91 @@
+import type { Executor } from '../../platform/db/database.js';
+import { uuidv7 } from '../../platform/ids.js';
+import type { Tenant } from '../../platform/tenant.js';
+import { insertEvents, type NewEvent } from '../events/events.repository.js';
+import { type Movement, post } from '../ledger/ledger.service.js';
+import { applyStatusChanges, insertStatusUpdates, type NewStatusUpdate, type PayoutRecord } from './payouts.repository.js';
+import { LEDGER_MOVES, NEEDS_REASON, type PayoutStatus, transition } from './state.js';
+
+export interface Move {
+  payout: PayoutRecord;
+  to: PayoutStatus;
+  reason?: string | null;
+  /** When the worker should look at the payout again; null when only an outside event moves it. */
+  nextActionDelayMs: number | null;
+}
+
+export interface AppliedMove extends Move {
+  statusUpdateId: string;
+  sequence: number;
+  at: Date;
+}
+
+const DEFAULT_REASONS: Partial<Record<PayoutStatus, string>> = {
+  failed: 'The payout failed.',
+  returned: 'The payout was returned.',
+  canceled: 'The payout was canceled.',
+};
+
+const tenantOfPayout = (p: PayoutRecord): Tenant => ({ organizationId: p.organizationId, environment: p.environment });
+
+/**
+ * Moves payouts to new statuses inside the caller's transaction: compare-and-set on each payout,
+ * then for every one that moved, its status update, its `payout.updated` event and its ledger
+ * posting, all in that same transaction. Illegal moves throw before anything is written; a payout
+ * someone else moved first is skipped and not in the answer.
+ */
+export async function applyMoves(tx: Executor, moves: Move[]): Promise<AppliedMove[]> {
+  if (moves.length === 0) return [];
+  for (const move of moves) transition(move.payout.status, move.to);
+  const reasonOf = (m: Move) => m.reason ?? (NEEDS_REASON.includes(m.to) ? DEFAULT_REASONS[m.to]! : null);
+  const moved = await applyStatusChanges(
+    tx,
+    moves.map((m) => ({ id: m.payout.id, fromStatus: m.payout.status, fromSequence: m.payout.sequence, toStatus: m.to, reason: reasonOf(m), nextActionDelayMs: m.nextActionDelayMs })),
+  );
+  const at = new Date();
+  const applied: AppliedMove[] = moves
+    .filter((m) => moved.has(m.payout.id))
+    .map((m) => ({ ...m, reason: reasonOf(m), statusUpdateId: uuidv7(), sequence: m.payout.sequence + 1, at }));
+  if (applied.length === 0) return [];
+
+  const updates: NewStatusUpdate[] = applied.map((m) => ({
+    id: m.statusUpdateId,
+    payoutId: m.payout.id,
+    tenant: tenantOfPayout(m.payout),
+    sequence: m.sequence,
+    status: m.to,
+    reason: m.reason ?? null,
+    createdAt: at,
+  }));
+  await insertStatusUpdates(tx, updates);
+  await insertEvents(tx, applied.map(payoutUpdatedEvent));
+
+  const movements: Movement[] = [];
+  for (const m of applied) {
+    const money = LEDGER_MOVES[m.to];
+    if (!money || m.payout.kind !== 'payout') continue;
+    movements.push({ tenant: tenantOfPayout(m.payout), currency: m.payout.currency, ...money, amount: m.payout.amount, kind: `payout_${m.to}`, batchId: m.payout.batchId, payoutId: m.payout.id });
+  }
+  await post(tx, movements);
+  return applied;
+}
+
+/** Karat's payout.updated data (snake case), plus our additive previous_status and sequence. */
+function payoutUpdatedEvent(m: AppliedMove): NewEvent {
+  return {
+    id: uuidv7(),
+    tenant: tenantOfPayout(m.payout),
+    type: 'payout.updated',
+    payoutId: m.payout.id,
+    data: {
+      id: m.statusUpdateId,
+      status: m.to,
+      reason: m.reason ?? null,
+      reference_id: m.payout.referenceId,
+      payout_intent_id: m.payout.id,
+      date: m.at.toISOString(),
+      previous_status: m.payout.status,
+      sequence: m.sequence,
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import type { Database, Executor } from '../../platform/db/database.js';
+import { notFound } from '../../platform/http/errors.js';
+import type { Page } from '../../platform/http/pagination.js';
+import { isUuid, uuidv7 } from '../../platform/ids.js';
+import type { Tenant } from '../../platform/tenant.js';
+import { wakeAwaitingPayoutsOfRecipient } from '../payouts/payouts.repository.js';
+import * as repo from './recipients.repository.js';
+import type { Recipient, RecipientChanges } from './recipients.repository.js';
+
+export type { Recipient };
+
+/** Emails are compared without case or surrounding spaces: one recipient per address. */
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+export interface NewRecipientInput {
+  email: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  nickname?: string | null;
+  shouldCollectTaxInfo?: boolean;
+  autoAcceptPayouts?: boolean;
+}
+
+/**
+ * Adds recipients and answers one per input, in input order. An email that already has a
+ * recipient answers that recipient unchanged, so adding is safe to repeat.
+ */
+export async function upsertRecipients(tx: Executor, tenant: Tenant, inputs: NewRecipientInput[]): Promise<Recipient[]> {
+  const byEmail = new Map<string, repo.NewRecipient>();
+  for (const input of inputs) {
+    const email = normalizeEmail(input.email);
+    if (byEmail.has(email)) continue;
+    byEmail.set(email, {
+      id: uuidv7(),
+      email,
+      firstName: input.firstName ?? null,
+      lastName: input.lastName ?? null,
+      nickname: input.nickname ?? null,
+      shouldCollectTaxInfo: input.shouldCollectTaxInfo ?? false,
+      autoAcceptPayouts: input.autoAcceptPayouts ?? false,
+    });
+  }
+  const emails = [...byEmail.keys()];
+  const existing = await repo.findRecipientsByEmails(tx, tenant, emails);
+  const known = new Set(existing.map((r) => r.email));
+  const missing = [...byEmail.values()].filter((r) => !known.has(r.email));
+  if (missing.length > 0) {
+    await repo.insertRecipientsIfNew(tx, tenant, missing);
+    existing.push(...(await repo.findRecipientsByEmails(tx, tenant, missing.map((r) => r.email))));
+  }
+  const found = new Map(existing.map((r) => [r.email, r]));
+  return inputs.map((input) => found.get(normalizeEmail(input.email))!);
+}
+
+export const addRecipients = (db: Database, tenant: Tenant, inputs: NewRecipientInput[]) =>
+  db.transaction((tx) => upsertRecipients(tx, tenant, inputs));
+
+export const findRecipientsByIds = repo.findRecipientsByIds;
+
+export async function getRecipient(ex: Executor, tenant: Tenant, id: string): Promise<Recipient> {
+  const [recipient] = isUuid(id) ? await repo.findRecipientsByIds(ex, tenant, [id]) : [];
+  if (!recipient) throw notFound('recipient', 'id');
+  return recipient;
+}
+
+export const listRecipients = (db: Database, tenant: Tenant, page: Page, email?: string) =>
+  repo.listRecipients(db, tenant, { ...page, ...(email ? { email: normalizeEmail(email) } : {}) });
+
+/**
+ * Updates a recipient. Turning on autoAcceptPayouts also accepts the payouts already waiting for
+ * this recipient: the worker moves them on.
+ */
+export async function updateRecipient(db: Database, tenant: Tenant, id: string, changes: RecipientChanges): Promise<Recipient> {
+  if (!isUuid(id)) throw notFound('recipient', 'id');
+  return db.transaction(async (tx) => {
+    const recipient = await repo.updateRecipientById(tx, tenant, id, changes);
+    if (!recipient) throw notFound('recipient', 'id');
+    if (changes.autoAcceptPayouts === true) await wakeAwaitingPayoutsOfRecipient(tx, tenant, id);
+    return recipient;
+  });
+}

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import type { Database, Executor } from '../db/database.js';
+import { AppError } from '../http/errors.js';
+import { uuidv7 } from '../ids.js';
+import type { Tenant } from '../tenant.js';
+import type { WorkerTask } from '../../worker/worker.js';
+import * as repo from './idempotency.repository.js';
+
+/** A request holding a key this long without finishing is taken to have crashed. */
+const STALE_LOCK_SECONDS = 120;
+
+export interface IdempotentAnswer {
+  status: number;
+  /** The JSON body, as text, exactly as first sent. */
+  body: string;
+  replayed: boolean;
+}
+
+/** JSON with object keys sorted, so two equal bodies hash alike whatever their key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function hashRequest(method: string, path: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body)}`).digest('hex');
+}
+
+/**
+ * Runs a creating operation at most once per key. The first request claims the key (committed at
+ * once, so a concurrent twin sees it and gets 409), then runs the operation and stores its answer
+ * in the operation's own transaction: the answer exists if and only if what it describes does.
+ * A failed operation creates nothing and frees the key.
+ */
+export async function runIdempotent(
+  db: Database,
+  tenant: Tenant,
+  key: string | undefined,
+  requestHash: string,
+  ttlHours: number,
+  operation: (tx: Executor) => Promise<{ status: number; body: unknown }>,
+): Promise<IdempotentAnswer> {
+  if (key === undefined) {
+    const result = await db.transaction(operation);
+    return { status: result.status, body: JSON.stringify(result.body), replayed: false };
+  }
+  const token = uuidv7();
+  if (!(await repo.claimIdempotencyKey(db, tenant, key, requestHash, token, ttlHours))) {
+    const existing = await repo.findIdempotencyKey(db, tenant, key);
+    if (existing && existing.requestHash !== requestHash) {
+      throw new AppError('idempotency_key_reused', 'This idempotency key was already used with a different request.', 'idempotencyKey');
+    }
+    if (existing?.responseStatus != null) return { status: existing.responseStatus, body: existing.responseBody!, replayed: true };
+    const tookOver = existing?.lockToken ? await repo.takeOverStaleIdempotencyKey(db, tenant, key, existing.lockToken, token, STALE_LOCK_SECONDS) : false;
+    if (!tookOver) {
+      throw new AppError('idempotency_key_in_use', 'A request with this idempotency key is still being processed. Retry shortly.', 'idempotencyKey', { 'Retry-After': '1' });
+    }
+  }
+  try {
+    return await db.transaction(async (tx) => {
+      const result = await operation(tx);
+      const body = JSON.stringify(result.body);
+      if (!(await repo.storeIdempotentResponse(tx, tenant, key, token, result.status, body))) {
+        throw new AppError('idempotency_key_in_use', 'A request with this idempotency key is still being processed. Retry shortly.', 'idempotencyKey');
+      }
+      return { status: result.status, body, replayed: false };
+    });
+  } catch (error) {
+    await repo.releaseIdempotencyKey(db, tenant, key, token).catch(() => {});
+    throw error;
+  }
+}
+
+/** Forgets idempotency keys past their retention; looks once a minute, deletes in slices. */
+export function purgeIdempotencyKeysTask(intervalMs = 60_000): WorkerTask {
+  let nextRun = 0;
+  return {
+    name: 'purge-idempotency-keys',
+    async runOnce({ db }) {
+      if (Date.now() < nextRun) return 0;
+      const deleted = await repo.deleteExpiredIdempotencyKeys(db, 1000);
+      if (deleted < 1000) nextRun = Date.now() + intervalMs;
+      return deleted;
+    },
+  };
+}
