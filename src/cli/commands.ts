@@ -6,6 +6,10 @@ import type { Database } from '../platform/db/database.js';
 import { migrate } from '../platform/db/migrate.js';
 import { openDatabase } from '../platform/db/open.js';
 import { AppError } from '../platform/http/errors.js';
+import { fund } from '../modules/ledger/ledger.service.js';
+import { settlePayout } from '../modules/payouts/payouts.service.js';
+import type { PayoutStatus } from '../modules/payouts/state.js';
+import { formatMoney } from '../platform/money.js';
 import { ENVIRONMENTS, type Environment } from '../platform/tenant.js';
 import { openAndMigrate, startServer } from '../runtime.js';
 
@@ -148,6 +152,38 @@ export const COMMANDS: Command[] = [
         const organization = await resolveOrganization(db, values.org as string | undefined);
         const key = await revokeApiKey(db, organization.id, id);
         out(`Revoked ${key.prefix}…${key.last4} (${key.name}).`);
+        return 0;
+      }),
+  },
+  {
+    name: 'balance fund',
+    usage: 'balance fund --amount CENTS [--org ID] [--env production|sandbox]',
+    summary: 'Add money to an organization’s available balance (production by default)',
+    options: { amount: { type: 'string' }, org: { type: 'string' }, env: { type: 'string' } },
+    run: ({ config, values, out }) =>
+      withDatabase(config, async (db) => {
+        const raw = String(values.amount ?? '');
+        if (!/^[1-9]\d{0,15}$/.test(raw)) throw new AppError('invalid_request', '--amount must be a whole number of cents greater than zero, e.g. --amount 100000 for 1,000.00.');
+        const environment = parseEnvironment(values.env ?? 'production', true)!;
+        const organization = await resolveOrganization(db, values.org as string | undefined);
+        const balance = await db.transaction((tx) => fund(tx, { organizationId: organization.id, environment }, BigInt(raw)));
+        out(`Funded ${formatMoney(BigInt(raw))}; available balance is now ${formatMoney(balance.available)} (${organization.name}, ${environment}).`);
+        return 0;
+      }),
+  },
+  {
+    name: 'payouts settle',
+    usage: 'payouts settle PAYOUT_ID --status completed|failed|returned [--reason TEXT] [--org ID] [--env production|sandbox]',
+    summary: 'Record the outcome of a payout sent by hand (the manual rail)',
+    options: { status: { type: 'string' }, reason: { type: 'string' }, org: { type: 'string' }, env: { type: 'string' } },
+    run: ({ config, values, positionals, out }) =>
+      withDatabase(config, async (db) => {
+        const id = positionals[0];
+        if (!id) throw new AppError('invalid_request', 'Name the payout: payouts payouts settle PAYOUT_ID --status completed.');
+        const environment = parseEnvironment(values.env ?? 'production', true)!;
+        const organization = await resolveOrganization(db, values.org as string | undefined);
+        const detail = await settlePayout(db, { organizationId: organization.id, environment }, id, String(values.status ?? '') as PayoutStatus, values.reason as string | undefined);
+        out(`Payout ${id} is now ${detail.payout.status}.`);
         return 0;
       }),
   },
