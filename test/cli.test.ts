@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { resolveOrganization } from '../src/modules/organizations/organizations.service.js';
+import { createBatch } from '../src/modules/payouts/create-batch.js';
+import { openAndMigrate } from '../src/runtime.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './harness.js';
 
 const run = promisify(execFile);
@@ -105,6 +109,34 @@ describe('payouts CLI', () => {
     await new Promise((resolve) => server.child.once('exit', resolve));
     const { stdout } = await cli(['keys', 'list']);
     expect(stdout).toContain('sk_test_');
+  });
+
+  it('funds a production balance and settles a payout by hand', async () => {
+    const { stdout: funded } = await cli(['balance', 'fund', '--amount', '500000']);
+    expect(funded).toContain('5,000.00 USD');
+    const bad = await cli(['balance', 'fund', '--amount', '12.5']).catch((error) => error);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--amount must be a whole number of cents');
+
+    // Create a production payout directly on the same database, then settle it through the CLI.
+    const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: testDb?.url ?? '' });
+    const db = await openAndMigrate(config);
+    let payoutId: string;
+    try {
+      const organization = await resolveOrganization(db);
+      const tenant = { organizationId: organization.id, environment: 'production' as const };
+      const batch = await db.transaction((tx) => createBatch(tx, tenant, [{ payeeEmail: 'manual@example.com', amount: 1500 }], 0));
+      payoutId = batch.payouts[0]!.id;
+    } finally {
+      await db.close();
+    }
+    const { stdout } = await cli(['payouts', 'settle', payoutId, '--status', 'completed']);
+    expect(stdout).toContain('is now completed');
+    const again = await cli(['payouts', 'settle', payoutId, '--status', 'failed']).catch((error) => error);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('cannot become');
+    const missing = await cli(['payouts', 'settle', '01a20cc7-930f-713c-942f-93b959e2b413', '--status', 'completed']).catch((error) => error);
+    expect(missing.stderr).toContain('No such payment');
   });
 
   it('reports invalid configuration in one message', async () => {
