@@ -10,13 +10,19 @@ describe('uuidv7', () => {
   });
 
   it('sorts by creation time', () => {
-    const earlier = uuidv7(1_700_000_000_000);
-    const later = uuidv7(1_700_000_000_001);
+    const earlier = uuidv7();
+    const later = uuidv7(Date.now() + 5);
     expect(earlier < later).toBe(true);
   });
 
   it('carries the timestamp in its first 48 bits', () => {
-    const id = uuidv7(0x0123456789ab);
-    expect(id.startsWith('01234567-89ab-7')).toBe(true);
+    const id = uuidv7(Date.now() + 10_000_000);
+    const ms = parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+    expect(Math.abs(ms - (Date.now() + 10_000_000))).toBeLessThan(1000);
+  });
+
+  it('increases strictly within one millisecond', () => {
+    const ids = Array.from({ length: 10_000 }, () => uuidv7());
+    for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
   });
 });

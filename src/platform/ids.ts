@@ -1,10 +1,25 @@
 import { randomBytes } from 'node:crypto';
 
-/** A UUID version 7 (RFC 9562): 48-bit Unix milliseconds then random bits, so ids sort by time. */
+let lastMs = 0;
+let counter = 0;
+
+/**
+ * A UUID version 7 (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter (method 1 of the
+ * RFC) and random bits. Ids made by one process are strictly increasing, even within one
+ * millisecond, so sorting by id is sorting by creation (a batch's payouts keep request order).
+ */
 export function uuidv7(now: number = Date.now()): string {
+  if (now > lastMs) {
+    lastMs = now;
+    counter = randomBytes(2).readUInt16BE(0) & 0x7ff; // start low, leaving room to count up
+  } else if (++counter > 0xfff) {
+    lastMs += 1; // the counter ran out within this millisecond: borrow the next one
+    counter = 0;
+  }
   const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = 0x70 | (bytes[6]! & 0x0f);
+  bytes.writeUIntBE(lastMs, 0, 6);
+  bytes[6] = 0x70 | (counter >> 8);
+  bytes[7] = counter & 0xff;
   bytes[8] = 0x80 | (bytes[8]! & 0x3f);
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
