@@ -6,7 +6,7 @@ import type { Tenant } from '../../platform/tenant.js';
 import { findRecipientsByIds } from '../recipients/recipients.service.js';
 import { insertBatch } from './batches.repository.js';
 import { INVALID_AMOUNT_MESSAGE, type PayoutItemInput, resolveRecipients } from './create-batch.js';
-import { findExternalPayoutsByKeys, insertPayouts, insertStatusUpdates, type NewPayout } from './payouts.repository.js';
+import { findExternalPayoutsByKeys, insertPayouts, insertStatusUpdates, lockExternalIdempotencyKeys, type NewPayout } from './payouts.repository.js';
 
 export interface ExternalItemInput extends PayoutItemInput {
   idempotencyKey?: string;
@@ -32,6 +32,7 @@ export async function createExternalBatch(tx: Executor, tenant: Tenant, items: E
   const keys = items.map((item) => item.idempotencyKey).filter((key): key is string => key !== undefined);
   const duplicateKey = keys.find((key, i) => keys.indexOf(key) !== i);
   if (duplicateKey) throw new AppError('invalid_request', `The idempotencyKey ${duplicateKey} appears twice in this request.`, 'payouts');
+  await lockExternalIdempotencyKeys(tx, tenant, keys);
   const earlier = new Map((await findExternalPayoutsByKeys(tx, tenant, keys)).map((p) => [p.externalIdempotencyKey, p]));
 
   const fresh = items.filter((item) => !(item.idempotencyKey && earlier.has(item.idempotencyKey)));

@@ -260,6 +260,20 @@ export async function wakeAwaitingPayoutsOfRecipient(ex: Executor, tenant: Tenan
   );
 }
 
+/**
+ * Serializes requests that record the same external items: an advisory lock per item key, taken
+ * in key order (so two requests cannot deadlock) and held until the transaction ends.
+ */
+export async function lockExternalIdempotencyKeys(ex: Executor, tenant: Tenant, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await ex.query(
+    `select pg_advisory_xact_lock(h) from (
+       select hashtext($1 || ':' || $2 || ':' || k) as h from unnest($3::text[]) as k order by k
+     ) as ordered`,
+    [tenant.organizationId, tenant.environment, keys],
+  );
+}
+
 export async function findExternalPayoutsByKeys(ex: Executor, tenant: Tenant, keys: string[]): Promise<(PayoutRecord & { externalIdempotencyKey: string })[]> {
   if (keys.length === 0) return [];
   const rows = await ex.query<PayoutRow & { external_idempotency_key: string }>(
