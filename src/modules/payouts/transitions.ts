@@ -1,7 +1,8 @@
 import type { Executor } from '../../platform/db/database.js';
 import { uuidv7 } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
-import { insertEvents, type NewEvent } from '../events/events.repository.js';
+import type { NewEvent } from '../events/events.repository.js';
+import { recordEvents } from '../events/events.service.js';
 import { type Movement, post } from '../ledger/ledger.service.js';
 import { applyStatusChanges, insertStatusUpdates, type NewStatusUpdate, type PayoutRecord } from './payouts.repository.js';
 import { LEDGER_MOVES, NEEDS_REASON, type PayoutStatus, transition } from './state.js';
@@ -58,7 +59,7 @@ export async function applyMoves(tx: Executor, moves: Move[]): Promise<AppliedMo
     createdAt: at,
   }));
   await insertStatusUpdates(tx, updates);
-  await insertEvents(tx, applied.map(payoutUpdatedEvent));
+  await recordEvents(tx, applied.map(payoutUpdatedEvent));
 
   const movements: Movement[] = [];
   for (const m of applied) {

@@ -1,0 +1,204 @@
+import type { Executor } from '../../platform/db/database.js';
+import type { Tenant } from '../../platform/tenant.js';
+
+export interface NewDelivery {
+  id: string;
+  subscriptionId: string;
+  eventId: string;
+  tenant: Tenant;
+  payoutId: string | null;
+  sequence: number | null;
+}
+
+/** Inserts deliveries; one that exists for the same subscription and event is queued again instead. */
+export async function upsertDeliveries(ex: Executor, deliveries: NewDelivery[]): Promise<void> {
+  if (deliveries.length === 0) return;
+  await ex.query(
+    `insert into webhook_deliveries (id, subscription_id, event_id, organization_id, environment, payout_id, sequence, next_attempt_at)
+     select v.id, v.subscription_id, v.event_id, v.organization_id, v.environment, v.payout_id, v.sequence, now()
+     from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::uuid[], $7::integer[])
+       as v(id, subscription_id, event_id, organization_id, environment, payout_id, sequence)
+     on conflict (subscription_id, event_id) do update
+       set status = 'pending', attempt_count = 0, next_attempt_at = now(), lease_expires_at = null, lease_owner = null`,
+    [
+      deliveries.map((d) => d.id),
+      deliveries.map((d) => d.subscriptionId),
+      deliveries.map((d) => d.eventId),
+      deliveries.map((d) => d.tenant.organizationId),
+      deliveries.map((d) => d.tenant.environment),
+      deliveries.map((d) => d.payoutId),
+      deliveries.map((d) => d.sequence),
+    ],
+  );
+}
+
+export interface ClaimedDelivery {
+  id: string;
+  subscriptionId: string;
+  callbackUrl: string;
+  attemptCount: number;
+  eventType: string;
+  eventCreatedAt: Date;
+  data: unknown;
+}
+
+/**
+ * Claims due deliveries under a lease. A payout's deliveries go out one at a time in sequence
+ * order: one is not claimed while an earlier one for the same payout and subscription is pending.
+ */
+export async function claimDueDeliveries(ex: Executor, limit: number, leaseSeconds: number, owner: string): Promise<ClaimedDelivery[]> {
+  const rows = await ex.query<{ id: string; subscription_id: string; callback_url: string; attempt_count: number; type: string; event_created_at: Date; data: unknown }>(
+    `with due as (
+       select d.id from webhook_deliveries d
+       join webhook_subscriptions s on s.id = d.subscription_id and s.status = 'active'
+       where d.status = 'pending' and d.next_attempt_at <= now()
+         and (d.lease_expires_at is null or d.lease_expires_at < now())
+         and (d.payout_id is null or not exists (
+           select 1 from webhook_deliveries earlier
+           where earlier.subscription_id = d.subscription_id and earlier.payout_id = d.payout_id
+             and earlier.status = 'pending' and earlier.sequence < d.sequence))
+       order by d.next_attempt_at limit $1
+       for update of d skip locked
+     ), claimed as (
+       update webhook_deliveries d set lease_expires_at = now() + $2 * interval '1 second', lease_owner = $3
+       from due where d.id = due.id
+       returning d.id, d.subscription_id, d.event_id, d.attempt_count
+     )
+     select c.id, c.subscription_id, s.callback_url, c.attempt_count, e.type, e.created_at as event_created_at, e.data
+     from claimed c join events e on e.id = c.event_id join webhook_subscriptions s on s.id = c.subscription_id`,
+    [limit, leaseSeconds, owner],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    subscriptionId: r.subscription_id,
+    callbackUrl: r.callback_url,
+    attemptCount: r.attempt_count,
+    eventType: r.type,
+    eventCreatedAt: r.event_created_at,
+    data: r.data,
+  }));
+}
+
+export interface AttemptRecord {
+  id: string;
+  deliveryId: string;
+  subscriptionId: string;
+  attemptedAt: Date;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  responseExcerpt: string | null;
+}
+
+export async function insertAttempts(ex: Executor, attempts: AttemptRecord[]): Promise<void> {
+  if (attempts.length === 0) return;
+  await ex.query(
+    `insert into webhook_attempts (id, delivery_id, subscription_id, attempted_at, status_code, duration_ms, error, response_excerpt)
+     select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::integer[], $6::integer[], $7::text[], $8::text[])`,
+    [
+      attempts.map((a) => a.id),
+      attempts.map((a) => a.deliveryId),
+      attempts.map((a) => a.subscriptionId),
+      attempts.map((a) => a.attemptedAt),
+      attempts.map((a) => a.statusCode),
+      attempts.map((a) => a.durationMs),
+      attempts.map((a) => a.error),
+      attempts.map((a) => a.responseExcerpt),
+    ],
+  );
+}
+
+export interface DeliveryOutcome {
+  id: string;
+  status: 'pending' | 'delivered' | 'failed';
+  /** For a retry: milliseconds until the next attempt. */
+  retryInMs: number | null;
+  statusCode: number | null;
+  error: string | null;
+}
+
+/** Records the outcome of one attempt per delivery; only the lease holder's write counts. */
+export async function completeDeliveries(ex: Executor, owner: string, outcomes: DeliveryOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  await ex.query(
+    `update webhook_deliveries d set status = v.status, attempt_count = d.attempt_count + 1,
+       next_attempt_at = case when v.retry_ms is null then null else now() + v.retry_ms * interval '1 millisecond' end,
+       last_status_code = v.status_code, last_error = v.error,
+       delivered_at = case when v.status = 'delivered' then now() else d.delivered_at end,
+       lease_expires_at = null, lease_owner = null
+     from unnest($1::uuid[], $2::text[], $3::integer[], $4::integer[], $5::text[]) as v(id, status, retry_ms, status_code, error)
+     where d.id = v.id and d.lease_owner = $6`,
+    [outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => o.retryInMs), outcomes.map((o) => o.statusCode), outcomes.map((o) => o.error), owner],
+  );
+}
+
+export interface DeliveryRecord {
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: string;
+  attemptCount: number;
+  nextAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+
+export async function listDeliveries(ex: Executor, tenant: Tenant, subscriptionId: string, page: { limit: number; before: string | null }): Promise<DeliveryRecord[]> {
+  const rows = await ex.query<{ id: string; event_id: string; type: string; status: string; attempt_count: number; next_attempt_at: Date | null; last_status_code: number | null; created_at: Date; delivered_at: Date | null }>(
+    `select d.id, d.event_id, e.type, d.status, d.attempt_count, d.next_attempt_at, d.last_status_code, d.created_at, d.delivered_at
+     from webhook_deliveries d join events e on e.id = d.event_id
+     where d.organization_id = $1 and d.environment = $2 and d.subscription_id = $3 and ($4::uuid is null or d.id < $4)
+     order by d.id desc limit $5`,
+    [tenant.organizationId, tenant.environment, subscriptionId, page.before, page.limit + 1],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    eventId: r.event_id,
+    eventType: r.type,
+    status: r.status,
+    attemptCount: r.attempt_count,
+    nextAttemptAt: r.next_attempt_at,
+    lastStatusCode: r.last_status_code,
+    createdAt: r.created_at,
+    deliveredAt: r.delivered_at,
+  }));
+}
+
+export async function findAttempts(ex: Executor, deliveryIds: string[]): Promise<AttemptRecord[]> {
+  if (deliveryIds.length === 0) return [];
+  const rows = await ex.query<{ id: string; delivery_id: string; subscription_id: string; attempted_at: Date; status_code: number | null; duration_ms: number; error: string | null; response_excerpt: string | null }>(
+    'select * from webhook_attempts where delivery_id = any($1::uuid[]) order by attempted_at, id',
+    [deliveryIds],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    deliveryId: r.delivery_id,
+    subscriptionId: r.subscription_id,
+    attemptedAt: r.attempted_at,
+    statusCode: r.status_code,
+    durationMs: r.duration_ms,
+    error: r.error,
+    responseExcerpt: r.response_excerpt,
+  }));
+}
+
+/** Queues one delivery again from the start of the retry schedule. */
+export async function requeueDelivery(ex: Executor, tenant: Tenant, subscriptionId: string, deliveryId: string): Promise<boolean> {
+  const rows = await ex.query(
+    `update webhook_deliveries set status = 'pending', attempt_count = 0, next_attempt_at = now(), lease_expires_at = null, lease_owner = null
+     where organization_id = $1 and environment = $2 and subscription_id = $3 and id = $4 returning id`,
+    [tenant.organizationId, tenant.environment, subscriptionId, deliveryId],
+  );
+  return rows.length === 1;
+}
+
+/** The events of one type since a time, for a replay. */
+export async function findEventsSince(ex: Executor, tenant: Tenant, type: string, since: Date): Promise<{ id: string; payoutId: string | null; sequence: number | null }[]> {
+  const rows = await ex.query<{ id: string; payout_id: string | null; sequence: number | null }>(
+    `select id, payout_id, (data ->> 'sequence')::integer as sequence from events
+     where organization_id = $1 and environment = $2 and type = $3 and created_at >= $4 order by id`,
+    [tenant.organizationId, tenant.environment, type, since],
+  );
+  return rows.map((r) => ({ id: r.id, payoutId: r.payout_id, sequence: r.sequence }));
+}
