@@ -14,6 +14,8 @@ import { BatchSchema, PaymentSchema } from './modules/payouts/payouts.schema.js'
 import payoutRoutes from './modules/payouts/payouts.routes.js';
 import recipientRoutes from './modules/recipients/recipients.routes.js';
 import { RecipientSchema } from './modules/recipients/recipients.schema.js';
+import webhookRoutes from './modules/webhooks/webhooks.routes.js';
+import { SubscriptionSchema } from './modules/webhooks/webhooks.schema.js';
 import type { Database } from './platform/db/database.js';
 import { installApiKeyAuth } from './platform/http/auth.js';
 import { installErrorHandling } from './platform/http/error-handler.js';
@@ -40,10 +42,10 @@ export interface AppDependencies {
 }
 
 // Named schemas referenced by routes; they become components in /openapi.json.
-const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSchema, BatchSchema];
+const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSchema, BatchSchema, SubscriptionSchema];
 
 // Every authenticated module's routes; each is a plugin with thin handlers over its service.
-const API_MODULES = [apiKeyRoutes, recipientRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes];
+const API_MODULES = [apiKeyRoutes, recipientRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes];
 
 export async function buildApp({ config, db, logger }: AppDependencies): Promise<AppInstance> {
   const app = Fastify({

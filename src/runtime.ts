@@ -5,6 +5,7 @@ import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
 import { openDatabase } from './platform/db/open.js';
 import { createLogger } from './platform/log.js';
+import { closeHandshakeClients } from './modules/webhooks/webhooks.service.js';
 import { workerTasks } from './worker/tasks.js';
 import { startWorker } from './worker/worker.js';
 
@@ -29,7 +30,7 @@ export async function openAndMigrate(config: Readonly<Config>): Promise<Database
 export async function startServer(config: Readonly<Config>, roles: { api: boolean; worker: boolean }, logger: Logger = createLogger(config.logLevel)): Promise<Runtime> {
   const db = await openAndMigrate(config);
   const app = roles.api ? await buildApp({ config, db, logger }) : undefined;
-  const worker = roles.worker ? startWorker({ db, config, log: logger }, workerTasks()) : undefined;
+  const worker = roles.worker ? startWorker({ db, config, log: logger }, workerTasks(config)) : undefined;
   let url: string | undefined;
   try {
     if (app) url = await app.listen({ port: config.port, host: config.host });
@@ -45,6 +46,7 @@ export async function startServer(config: Readonly<Config>, roles: { api: boolea
       (closing ??= (async () => {
         await app?.close();
         await worker?.stop();
+        await closeHandshakeClients();
         await db.close();
       })()),
   };

@@ -16,6 +16,8 @@ export interface WorkerContext {
 export interface WorkerTask {
   name: string;
   runOnce(ctx: WorkerContext): Promise<number>;
+  /** Releases what the task holds (connections) when the worker stops. */
+  close?(): Promise<void>;
 }
 
 export interface RunningWorker {
@@ -65,6 +67,7 @@ export function startWorker(ctx: WorkerContext, tasks: readonly WorkerTask[], op
       stopping = true;
       wake?.();
       await loop;
+      await Promise.all(tasks.map((task) => task.close?.()));
     },
   };
 }

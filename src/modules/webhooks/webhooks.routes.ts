@@ -1,0 +1,131 @@
+import { Type } from '@sinclair/typebox';
+import type { AppInstance } from '../../app.js';
+import { tenantOf } from '../../platform/http/auth.js';
+import { AppError } from '../../platform/http/errors.js';
+import { sendIdempotent } from '../../platform/http/idempotent-route.js';
+import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
+import { commonErrors, DataEnvelope, IdParams, ListEnvelope, PageQuery, Timestamp } from '../../platform/http/schemas.js';
+import { EVENT_TYPES } from '../events/events.service.js';
+import { renderSubscription, SubscriptionSchema } from './webhooks.schema.js';
+import * as service from './webhooks.service.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const AttemptSchema = Type.Object({ id: Type.String(), attemptedAt: Timestamp, statusCode: Nullable(Type.Integer()), durationMs: Type.Integer(), error: Nullable(Type.String()), responseExcerpt: Nullable(Type.String()) });
+const DeliverySchema = Type.Object({
+  id: Type.String({ description: 'The webhook id the receiver sees (X-Karat-Webhook-Id), the same on every retry.' }),
+  eventId: Type.String(),
+  event: Type.String(),
+  status: Type.String({ description: 'pending, delivered or failed' }),
+  attemptCount: Type.Integer(),
+  nextAttemptAt: Nullable(Timestamp),
+  lastStatusCode: Nullable(Type.Integer()),
+  createdAt: Timestamp,
+  deliveredAt: Nullable(Timestamp),
+  attempts: Type.Array(AttemptSchema),
+});
+
+export default async function webhookRoutes(app: AppInstance) {
+  const tags = ['Webhooks'];
+  const errors = { ...commonErrors, 409: Type.Ref('ErrorResponse'), 422: Type.Ref('ErrorResponse') };
+
+  app.get('/events', {
+    schema: { tags, summary: 'The event types one can subscribe to', response: { 200: DataEnvelope(Type.Array(Type.Object({ eventName: Type.String(), description: Type.String() }))), ...commonErrors } },
+    handler: async () => ({ data: EVENT_TYPES.map((t) => ({ ...t })) }),
+  });
+
+  app.post('/events/subscription', {
+    schema: {
+      tags,
+      summary: 'Subscribe a URL to an event (verified by a challenge handshake); the secret is shown only here',
+      body: Type.Object({ event_name: Type.String({ minLength: 1, maxLength: 100 }), callback_url: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),
+      response: { 201: DataEnvelope(Type.Object({ subscription: Type.Ref(SubscriptionSchema), secret: Type.String() })), ...errors },
+    },
+    handler: async (request, reply) => {
+      // The handshake runs first, outside any transaction; the idempotent part only stores it.
+      const verified = await service.verifySubscription(app.config, { eventName: request.body.event_name, callbackUrl: request.body.callback_url });
+      return sendIdempotent(request, reply, async (tx) => {
+        const created = await service.saveSubscription(tx, tenantOf(request), verified);
+        return { data: { subscription: renderSubscription(created.subscription), secret: created.secret } };
+      });
+    },
+  });
+
+  app.get('/events/subscriptions', {
+    schema: { tags, summary: 'List subscriptions (never their secrets)', response: { 200: ListEnvelope(Type.Ref(SubscriptionSchema)), ...commonErrors } },
+    handler: async (request) => ({ data: (await service.listSubscriptions(app.db, tenantOf(request))).map(renderSubscription), hasMore: false, nextCursor: null }),
+  });
+
+  app.get('/events/subscription/:id', {
+    schema: { tags, summary: 'One subscription', params: IdParams, response: { 200: DataEnvelope(Type.Ref(SubscriptionSchema)), ...commonErrors } },
+    handler: async (request) => ({ data: renderSubscription(await service.getSubscription(app.db, tenantOf(request), request.params.id)) }),
+  });
+
+  app.delete('/events/subscription/:id', {
+    schema: { tags, summary: 'Delete a subscription; nothing more is delivered to it', params: IdParams, response: { 200: DataEnvelope(Type.Ref(SubscriptionSchema)), ...commonErrors } },
+    handler: async (request) => ({ data: renderSubscription(await service.deleteSubscription(app.db, tenantOf(request), request.params.id)) }),
+  });
+
+  app.post('/events/subscription/:id/enable', {
+    schema: { tags, summary: 'Re-enable a disabled subscription', params: IdParams, response: { 200: DataEnvelope(Type.Ref(SubscriptionSchema)), ...commonErrors } },
+    handler: async (request) => ({ data: renderSubscription(await service.enableSubscription(app.db, tenantOf(request), request.params.id)) }),
+  });
+
+  app.post('/events/subscription/:id/rotate-secret', {
+    schema: {
+      tags,
+      summary: 'Issue a new signing secret; the old one keeps signing beside it during the overlap',
+      params: IdParams,
+      body: Type.Optional(Type.Object({ overlap_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 24 * 3600 })) }, { additionalProperties: false })),
+      response: { 200: DataEnvelope(Type.Object({ secret: Type.String(), previousSecretExpiresAt: Nullable(Timestamp) })), ...commonErrors },
+    },
+    handler: async (request) => {
+      const overlap = request.body?.overlap_seconds ?? app.config.webhookSecretOverlapHours * 3600;
+      const rotated = await service.rotateSecret(app.db, tenantOf(request), request.params.id, overlap);
+      return { data: { secret: rotated.secret, previousSecretExpiresAt: rotated.previousSecretExpiresAt?.toISOString() ?? null } };
+    },
+  });
+
+  app.get('/events/subscription/:id/deliveries', {
+    schema: { tags, summary: 'Deliveries of a subscription with every attempt, newest first', params: IdParams, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: ListEnvelope(DeliverySchema), ...commonErrors } },
+    handler: async (request) => {
+      const page = parsePage(request.query);
+      const rows = await service.listDeliveries(app.db, tenantOf(request), request.params.id, page);
+      return toListEnvelope(rows, page, (d) => ({
+        id: d.id,
+        eventId: d.eventId,
+        event: d.eventType,
+        status: d.status,
+        attemptCount: d.attemptCount,
+        nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
+        lastStatusCode: d.lastStatusCode,
+        createdAt: d.createdAt.toISOString(),
+        deliveredAt: d.deliveredAt?.toISOString() ?? null,
+        attempts: d.attempts.map((a) => ({ id: a.id, attemptedAt: a.attemptedAt.toISOString(), statusCode: a.statusCode, durationMs: a.durationMs, error: a.error, responseExcerpt: a.responseExcerpt })),
+      }));
+    },
+  });
+
+  app.post('/events/subscription/:id/deliveries/:deliveryId/redeliver', {
+    schema: { tags, summary: 'Send one delivery again (same webhook id)', params: Type.Object({ id: Type.String(), deliveryId: Type.String() }), response: { 202: DataEnvelope(Type.Object({ queued: Type.Integer() })), ...commonErrors } },
+    handler: async (request, reply) => {
+      await service.redeliver(app.db, tenantOf(request), request.params.id, request.params.deliveryId);
+      return reply.status(202).send({ data: { queued: 1 } });
+    },
+  });
+
+  app.post('/events/subscription/:id/replay', {
+    schema: {
+      tags,
+      summary: 'Send every event of the subscription’s type since a time (also events older than the subscription)',
+      params: IdParams,
+      body: Type.Object({ since: Type.String({ format: 'date-time' }) }, { additionalProperties: false }),
+      response: { 202: DataEnvelope(Type.Object({ queued: Type.Integer() })), ...commonErrors },
+    },
+    handler: async (request, reply) => {
+      const since = new Date(request.body.since);
+      if (Number.isNaN(since.getTime())) throw new AppError('invalid_request', '`since` must be a date-time.', 'since');
+      const queued = await service.replay(app.db, tenantOf(request), request.params.id, since);
+      return reply.status(202).send({ data: { queued } });
+    },
+  });
+}
