@@ -65,7 +65,7 @@ describe('payment and batch listings', () => {
     expect(response.json().error).toMatchObject({ code, requestId: response.headers['request-id'], ...(param ? { param } : {}) });
   };
   const drain = async () => {
-    const worker = startWorker({ db: t.db, config: t.config, log: t.app.log as unknown as WorkerContext['log'] }, workerTasks(), { loop: false });
+    const worker = startWorker({ db: t.db, config: t.config, log: t.app.log as unknown as WorkerContext['log'] }, workerTasks(t.config), { loop: false });
     for (let i = 0; i < 50; i++) if ((await worker.tick()) === 0) return;
     throw new Error('the worker did not settle');
   };

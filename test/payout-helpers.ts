@@ -6,7 +6,7 @@ import { startWorker, type RunningWorker } from '../src/worker/worker.js';
 import { bearer, type TestApp } from './harness.js';
 
 export function testWorker(t: TestApp): RunningWorker {
-  return startWorker({ db: t.db, config: t.config, log: t.app.log as never }, workerTasks(), { loop: false });
+  return startWorker({ db: t.db, config: t.config, log: t.app.log as never }, workerTasks(t.config), { loop: false });
 }
 
 /** Runs worker ticks until nothing is due (sandbox delays are zero in tests, so no sleeping). */
