@@ -17,7 +17,9 @@ import { RecipientSchema } from './modules/recipients/recipients.schema.js';
 import webhookRoutes from './modules/webhooks/webhooks.routes.js';
 import { SubscriptionSchema } from './modules/webhooks/webhooks.schema.js';
 import type { Database } from './platform/db/database.js';
-import { installApiKeyAuth } from './platform/http/auth.js';
+import { installAuth } from './platform/http/auth.js';
+import { authStrategies } from './modules/users/access.js';
+import userRoutes from './modules/users/users.routes.js';
 import { installErrorHandling } from './platform/http/error-handler.js';
 import { ErrorResponse } from './platform/http/schemas.js';
 import { validatorCompiler } from './platform/http/validation.js';
@@ -45,7 +47,7 @@ export interface AppDependencies {
 const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSchema, BatchSchema, SubscriptionSchema];
 
 // Every authenticated module's routes; each is a plugin with thin handlers over its service.
-const API_MODULES = [apiKeyRoutes, recipientRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes];
+const API_MODULES = [apiKeyRoutes, recipientRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes];
 
 export async function buildApp({ config, db, logger }: AppDependencies): Promise<AppInstance> {
   const app = Fastify({
@@ -91,7 +93,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   await app.register(healthRoutes);
 
   await app.register(async (api) => {
-    installApiKeyAuth(api, db);
+    installAuth(api, authStrategies(db, config));
     for (const routes of API_MODULES) await api.register(routes);
   });
   return app;

@@ -17,6 +17,7 @@ export interface Config {
   leaseSeconds: number;
   webhookAllowPrivate: boolean;
   webhookSecretOverlapHours: number;
+  sessionTtlHours: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -52,6 +53,7 @@ export const SETTINGS = {
   workerBatchSize: { env: 'WORKER_BATCH_SIZE', default: 200, description: 'Rows a worker claims at once', parse: integer(1, 10_000) },
   leaseSeconds: { env: 'LEASE_SECONDS', default: 60, description: 'How long a claimed row stays with a worker before another may take it', parse: integer(1, 86_400) },
   webhookAllowPrivate: { env: 'WEBHOOK_ALLOW_PRIVATE', default: false, description: 'Allow webhook URLs on loopback/private networks (local testing)', parse: flag },
+  sessionTtlHours: { env: 'SESSION_TTL_HOURS', default: 12, description: 'How long a dashboard sign-in lasts', parse: integer(1, 24 * 30) },
   webhookSecretOverlapHours: { env: 'WEBHOOK_SECRET_OVERLAP_HOURS', default: 24, description: 'How long a rotated webhook secret keeps signing beside the new one', parse: integer(0, 24 * 30) },
 } satisfies { [K in keyof Config]: Setting<Config[K]> };
 

@@ -7,6 +7,8 @@ import { migrate } from '../platform/db/migrate.js';
 import { openDatabase } from '../platform/db/open.js';
 import { AppError } from '../platform/http/errors.js';
 import { fund } from '../modules/ledger/ledger.service.js';
+import { ROLES, type Role } from '../modules/users/permissions.js';
+import { createUser } from '../modules/users/users.service.js';
 import { settlePayout } from '../modules/payouts/payouts.service.js';
 import type { PayoutStatus } from '../modules/payouts/state.js';
 import { formatMoney } from '../platform/money.js';
@@ -184,6 +186,21 @@ export const COMMANDS: Command[] = [
         const organization = await resolveOrganization(db, values.org as string | undefined);
         const detail = await settlePayout(db, { organizationId: organization.id, environment }, id, String(values.status ?? '') as PayoutStatus, values.reason as string | undefined);
         out(`Payout ${id} is now ${detail.payout.status}.`);
+        return 0;
+      }),
+  },
+  {
+    name: 'users create',
+    usage: 'users create --email EMAIL --password PASSWORD [--role admin|manager|accountant|employee] [--org ID]',
+    summary: 'Create a dashboard user (the first admin, or anyone later)',
+    options: { email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' }, org: { type: 'string' } },
+    run: ({ config, values, out }) =>
+      withDatabase(config, async (db) => {
+        const role = String(values.role ?? 'admin');
+        if (!(ROLES as readonly string[]).includes(role)) throw new AppError('invalid_request', `--role must be one of: ${ROLES.join(', ')}.`);
+        const organization = await resolveOrganization(db, values.org as string | undefined);
+        const user = await createUser(db, { organizationId: organization.id, email: String(values.email ?? ''), password: String(values.password ?? ''), role: role as Role, createdBy: 'cli' });
+        out(`Created ${user.role} ${user.email} (${user.id}) in ${organization.name}.`);
         return 0;
       }),
   },

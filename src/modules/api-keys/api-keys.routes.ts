@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../app.js';
-import { tenantOf } from '../../platform/http/auth.js';
+import { tenantOf, userOf } from '../../platform/http/auth.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope } from '../../platform/http/schemas.js';
 import { ApiKeySchema, renderApiKey } from './api-keys.schema.js';
-import { getApiKey, listApiKeys } from './api-keys.service.js';
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from './api-keys.service.js';
 
-// Keys are created and revoked in the dashboard and the CLI; the API only shows them, without
-// secrets, so an integration can tell which of its keys are live.
+// Keys are listed to integrators (never their secrets); they are created and revoked by signed-in
+// dashboard users (Settings → API keys) and by operators with the CLI, never by another key.
 export default async function apiKeyRoutes(app: AppInstance) {
   app.get('/api-keys', {
     schema: {
@@ -29,5 +29,23 @@ export default async function apiKeyRoutes(app: AppInstance) {
       response: { 200: DataEnvelope(Type.Ref(ApiKeySchema)), ...commonErrors },
     },
     handler: async (request) => ({ data: renderApiKey(await getApiKey(app.db, tenantOf(request), request.params.id)) }),
+  });
+
+  app.post('/api-keys', {
+    schema: {
+      tags: ['API keys'],
+      summary: 'Dashboard: create a key; the full key is in this answer only',
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), environment: Type.Union([Type.Literal('sandbox'), Type.Literal('production')]) }, { additionalProperties: false }),
+      response: { 201: DataEnvelope(Type.Object({ key: Type.String(), apiKey: Type.Ref(ApiKeySchema) })), ...commonErrors },
+    },
+    handler: async (request, reply) => {
+      const { key, record } = await createApiKey(app.db, { organizationId: tenantOf(request).organizationId, environment: request.body.environment, name: request.body.name, createdBy: userOf(request).email });
+      return reply.status(201).send({ data: { key, apiKey: renderApiKey(record) } });
+    },
+  });
+
+  app.delete('/api-keys/:id', {
+    schema: { tags: ['API keys'], summary: 'Dashboard: revoke a key; it is refused from the next request on', params: IdParams, response: { 200: DataEnvelope(Type.Ref(ApiKeySchema)), ...commonErrors } },
+    handler: async (request) => ({ data: renderApiKey(await revokeApiKey(app.db, tenantOf(request).organizationId, request.params.id)) }),
   });
 }

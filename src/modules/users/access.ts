@@ -1,0 +1,34 @@
+import type { Config } from '../../config.js';
+import type { Database } from '../../platform/db/database.js';
+import type { AuthStrategies, Caller } from '../../platform/http/auth.js';
+import { AppError } from '../../platform/http/errors.js';
+import { authenticate } from '../api-keys/api-keys.service.js';
+import { can, ROUTE_PERMISSIONS, SESSION_ONLY_ROUTES, type Role } from './permissions.js';
+import { resolveSession } from './users.service.js';
+
+/** How the API recognizes callers: API keys for integrators, sessions with roles for the dashboard. */
+export function authStrategies(db: Database, _config: Readonly<Config>): AuthStrategies {
+  return {
+    async apiKey(authorization) {
+      const key = await authenticate(db, authorization);
+      return { kind: 'api_key', organizationId: key.organizationId, environment: key.environment, apiKeyId: key.apiKeyId };
+    },
+    async session(token, environment) {
+      const session = await resolveSession(db, token);
+      if (!session) return undefined;
+      const { user } = session;
+      const caller: Caller = { kind: 'session', organizationId: user.organizationId, environment, user: { id: user.id, email: user.email, role: user.role } };
+      return { caller, csrfToken: session.csrfToken };
+    },
+    authorize(caller, route) {
+      if (caller.kind === 'api_key') {
+        if (SESSION_ONLY_ROUTES.has(route)) throw new AppError('forbidden', 'This endpoint is for signed-in dashboard users, not API keys.');
+        return;
+      }
+      const permission = ROUTE_PERMISSIONS[route];
+      if (!permission || !can(caller.user!.role as Role, permission)) {
+        throw new AppError('forbidden', 'Your role does not allow this. Ask an admin of your organization.');
+      }
+    },
+  };
+}

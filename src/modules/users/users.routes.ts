@@ -1,0 +1,93 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import type { AppInstance } from '../../app.js';
+import { readCookie, SESSION_COOKIE, tenantOf, userOf } from '../../platform/http/auth.js';
+import { AppError } from '../../platform/http/errors.js';
+import { commonErrors, DataEnvelope, IdParams, ListEnvelope, Timestamp } from '../../platform/http/schemas.js';
+import { permissionsOf, ROLES, type Role } from './permissions.js';
+import { createUser, listUsers, login, logout, needsSetup, removeUser, resolveSession, setupFirstAdmin, type User } from './users.service.js';
+
+const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
+const UserSchema = Type.Object({ id: Type.String(), email: Type.String(), role: RoleSchema, createdAt: Timestamp });
+const SessionSchema = Type.Object({ user: UserSchema, csrfToken: Type.String(), permissions: Type.Array(Type.String()) });
+const Credentials = Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+
+const renderUser = (u: User) => ({ id: u.id, email: u.email, role: u.role, createdAt: u.createdAt.toISOString() });
+const renderSession = (user: User, csrfToken: string) => ({ user: renderUser(user), csrfToken, permissions: [...permissionsOf(user.role)] });
+
+export default async function userRoutes(app: AppInstance) {
+  const tags = ['Dashboard'];
+  const secure = app.config.publicUrl.startsWith('https://');
+  const setCookie = (reply: FastifyReply, token: string, maxAgeSeconds: number) =>
+    reply.header('set-cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`);
+  const startSession = async (reply: FastifyReply, email: string, password: string) => {
+    const session = await login(app.db, email, password, app.config.sessionTtlHours);
+    setCookie(reply, session.token, app.config.sessionTtlHours * 3600);
+    return { data: renderSession(session.user, session.csrfToken) };
+  };
+
+  app.get('/auth/setup', {
+    config: { public: true },
+    schema: { tags, summary: 'Whether the first admin still has to be created', security: [], response: { 200: DataEnvelope(Type.Object({ needsSetup: Type.Boolean() })) } },
+    handler: async () => ({ data: { needsSetup: await needsSetup(app.db) } }),
+  });
+
+  app.post('/auth/setup', {
+    config: { public: true },
+    schema: { tags, summary: 'Create the first admin (only on an empty installation) and sign in', security: [], body: Credentials, response: { 201: DataEnvelope(SessionSchema), ...commonErrors, 409: Type.Ref('ErrorResponse') } },
+    handler: async (request, reply) => {
+      await setupFirstAdmin(app.db, request.body.email, request.body.password);
+      return reply.status(201).send(await startSession(reply, request.body.email, request.body.password));
+    },
+  });
+
+  app.post('/auth/login', {
+    config: { public: true },
+    schema: { tags, summary: 'Sign in to the dashboard (sets an HTTP-only session cookie)', security: [], body: Credentials, response: { 200: DataEnvelope(SessionSchema), ...commonErrors, 429: Type.Ref('ErrorResponse') } },
+    handler: async (request, reply) => startSession(reply, request.body.email, request.body.password),
+  });
+
+  app.get('/auth/session', {
+    schema: { tags, summary: 'The signed-in user, their permissions and the CSRF token', response: { 200: DataEnvelope(SessionSchema), ...commonErrors } },
+    handler: async (request) => {
+      const session = await resolveSession(app.db, readCookie(request.headers.cookie, SESSION_COOKIE) ?? '');
+      if (!session) throw new AppError('unauthorized', 'Your session has expired. Sign in again.');
+      return { data: renderSession(session.user, session.csrfToken) };
+    },
+  });
+
+  app.post('/auth/logout', {
+    schema: { tags, summary: 'Sign out: the session ends on the server too', response: { 200: DataEnvelope(Type.Object({ signedOut: Type.Boolean() })), ...commonErrors } },
+    handler: async (request, reply) => {
+      await logout(app.db, readCookie(request.headers.cookie, SESSION_COOKIE) ?? '');
+      setCookie(reply, '', 0);
+      return { data: { signedOut: true } };
+    },
+  });
+
+  app.get('/users', {
+    schema: { tags, summary: 'Users of the organization', response: { 200: ListEnvelope(UserSchema), ...commonErrors } },
+    handler: async (request) => ({ data: (await listUsers(app.db, tenantOf(request).organizationId)).map(renderUser), hasMore: false, nextCursor: null }),
+  });
+
+  app.post('/users', {
+    schema: {
+      tags,
+      summary: 'Invite a user: an account with a role and a first password to hand over',
+      body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }), role: RoleSchema, password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+      response: { 201: DataEnvelope(UserSchema), ...commonErrors, 409: Type.Ref('ErrorResponse') },
+    },
+    handler: async (request, reply) => {
+      const user = await createUser(app.db, { organizationId: tenantOf(request).organizationId, email: request.body.email, password: request.body.password, role: request.body.role as Role, createdBy: userOf(request).email });
+      return reply.status(201).send({ data: renderUser(user) });
+    },
+  });
+
+  app.delete('/users/:id', {
+    schema: { tags, summary: 'Remove a user (their sessions end with them)', params: IdParams, response: { 200: DataEnvelope(Type.Object({ removed: Type.Boolean() })), ...commonErrors } },
+    handler: async (request) => {
+      await removeUser(app.db, tenantOf(request).organizationId, request.params.id, userOf(request).id);
+      return { data: { removed: true } };
+    },
+  });
+}
