@@ -25,6 +25,7 @@ import { ErrorResponse } from './platform/http/schemas.js';
 import { validatorCompiler } from './platform/http/validation.js';
 import { uuidv7 } from './platform/ids.js';
 import { healthRoutes } from './platform/http/health.js';
+import dashboardRoutes from './modules/dashboard/dashboard.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -91,6 +92,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes);
+  await app.register(dashboardRoutes);
 
   await app.register(async (api) => {
     installAuth(api, authStrategies(db, config));

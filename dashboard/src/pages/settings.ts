@@ -1,0 +1,83 @@
+import { api, get, post } from '../api.js';
+import { dateTime } from '../format.js';
+import type { PageContext } from '../main.js';
+import { empty, errorBox, formValues, html, nothing, page } from '../ui.js';
+
+export function settingsPage(el: HTMLElement, ctx: PageContext) {
+  let created: { key: string; name: string; environment: string } | null = null;
+  let error: unknown = null;
+  page(
+    el,
+    async () => {
+      const [sandbox, production] = await Promise.all([api('GET', '/api-keys', undefined, { 'x-payouts-environment': 'sandbox' }), api('GET', '/api-keys', undefined, { 'x-payouts-environment': 'production' })]);
+      const users = ctx.can('users:manage') ? (await get('/users')).data : [];
+      return { keys: [...sandbox.data, ...production.data].sort((a: any, b: any) => (a.createdAt < b.createdAt ? 1 : -1)), users };
+    },
+    ({ keys, users }, reload) => {
+      const act = async (fn: () => Promise<unknown>) => {
+        try {
+          await fn();
+          error = null;
+        } catch (failure) {
+          error = failure;
+        }
+        await reload();
+      };
+      const generate = (event: Event) => {
+        event.preventDefault();
+        const v = formValues(event.target as HTMLFormElement);
+        return act(async () => {
+          const { data } = await post('/api-keys', { name: v.name, environment: v.environment });
+          created = { key: data.key, name: v.name!, environment: v.environment! };
+        });
+      };
+      const revoke = (key: any) => confirm(`Revoke “${key.name}”? Requests with it fail from now on.`) && act(() => api('DELETE', `/api-keys/${key.id}`, undefined, { 'x-payouts-environment': key.environment }));
+      const invite = (event: Event) => {
+        event.preventDefault();
+        const form = event.target as HTMLFormElement;
+        const v = formValues(form);
+        return act(async () => {
+          await post('/users', { email: v.email, role: v.role, password: v.password });
+          form.reset();
+        });
+      };
+      return html`
+        <div class="page-head"><h1>Settings</h1></div>
+        ${errorBox(error)}
+        <h2>API keys</h2>
+        <form class="card inline-form" @submit=${generate} data-testid="generate-key">
+          <strong>Generate a key</strong>
+          <input name="name" required maxlength="100" placeholder="Name, e.g. Payroll server" aria-label="Key name" />
+          <select name="environment" aria-label="Key environment"><option value="sandbox">Sandbox (sk_test_)</option><option value="production">Production (sk_live_)</option></select>
+          <button type="submit" class="primary">Generate</button>
+        </form>
+        ${created
+          ? html`<div class="notice" data-testid="new-key">
+              <strong>Copy your new ${created.environment} key “${created.name}” now — it will not be shown again.</strong>
+              <div class="copy-row"><code data-testid="new-key-value">${created.key}</code><button @click=${() => navigator.clipboard?.writeText(created!.key)}>Copy</button></div>
+              <span class="muted">Store it in an environment variable or a secret manager; never in source code.</span>
+            </div>`
+          : nothing}
+        ${keys.length === 0 ? empty('No API keys yet.') : html`<table class="table" data-testid="keys-table"><thead><tr><th>Name</th><th>Key</th><th>Environment</th><th>Created by</th><th>Created</th><th>Last used</th><th></th></tr></thead><tbody>
+          ${keys.map((k: any) => html`<tr class=${k.revokedAt ? 'revoked' : ''}>
+            <td>${k.name}</td><td><code>${k.prefix}…${k.last4}</code></td><td>${k.environment}</td><td>${k.createdBy}</td><td>${dateTime(k.createdAt)}</td><td>${k.lastUsedAt ? dateTime(k.lastUsedAt) : 'Never'}</td>
+            <td>${k.revokedAt ? html`<span class="muted">Revoked ${dateTime(k.revokedAt)}</span>` : html`<button class="danger" @click=${() => revoke(k)}>Revoke</button>`}</td>
+          </tr>`)}
+        </tbody></table>`}
+        ${ctx.can('users:manage')
+          ? html`<h2>Users</h2>
+            <form class="card inline-form" @submit=${invite} data-testid="invite-user">
+              <strong>Invite a user</strong>
+              <input name="email" type="email" required placeholder="Email" aria-label="User email" />
+              <select name="role" aria-label="Role"><option value="manager">Manager</option><option value="accountant">Accountant</option><option value="employee">Employee</option><option value="admin">Admin</option></select>
+              <input name="password" type="password" required minlength="10" placeholder="First password (10+ characters)" aria-label="First password" />
+              <button type="submit" class="primary">Invite</button>
+            </form>
+            <table class="table"><thead><tr><th>Email</th><th>Role</th><th>Since</th><th></th></tr></thead><tbody>
+              ${users.map((u: any) => html`<tr><td>${u.email}</td><td>${u.role}</td><td>${dateTime(u.createdAt)}</td><td>${u.id === ctx.session.user.id ? html`<span class="muted">You</span>` : html`<button class="danger" @click=${() => confirm(`Remove ${u.email}?`) && act(() => api('DELETE', `/users/${u.id}`))}>Remove</button>`}</td></tr>`)}
+            </tbody></table>`
+          : nothing}
+      `;
+    },
+  );
+}

@@ -1,0 +1,153 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workerTasks } from '../../src/worker/tasks.js';
+import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
+import { createTestApp, type TestApp } from '../harness.js';
+import { startReceiver, type Receiver } from '../receiver.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
+// On CI the browser is installed by .ci/run and these tests must run; elsewhere they need it too.
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package.`);
+
+describe.skipIf(!haveBrowser)('dashboard in a real browser', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  let worker: RunningWorker;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    t = await createTestApp({ sandboxDelayMs: 150, workerPollMs: 50 });
+    base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    worker = startWorker({ db: t.db, config: t.config, log: t.app.log as never }, workerTasks(t.config));
+    receiver = await startReceiver();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    page.setDefaultTimeout(10_000);
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.stop();
+    await receiver?.close();
+    await t?.close();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+
+  it('creates the first admin on first visit', async () => {
+    await page.goto(base);
+    await page.getByTestId('setup').waitFor();
+    await shot('01-setup');
+    await page.getByLabel('Email').fill('admin@example.com');
+    await page.getByLabel('Password').fill('a long admin password');
+    await page.getByRole('button', { name: 'Create admin and sign in' }).click();
+    await page.getByRole('heading', { name: 'Payouts' }).waitFor();
+    await expect(page.getByTestId('sandbox-banner').isVisible()).resolves.toBe(true);
+    await shot('02-payouts-empty');
+  });
+
+  it('generates an API key that works, then revokes it so the API refuses it', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel('Key name').fill('Payroll server');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    const key = (await page.getByTestId('new-key-value').textContent())!.trim();
+    expect(key).toMatch(/^sk_test_/);
+    await shot('03-settings-new-key');
+    const ok = await fetch(`${base}/balance`, { headers: { authorization: `Bearer ${key}` } });
+    expect(ok.status).toBe(200);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByTestId('keys-table').getByRole('button', { name: 'Revoke' }).first().click();
+    await page.getByText('Revoked', { exact: false }).first().waitFor();
+    const refused = await fetch(`${base}/balance`, { headers: { authorization: `Bearer ${key}` } });
+    expect(refused.status).toBe(401);
+  });
+
+  it('validates a CSV per row, creates the batch once, and shows the payout reach completed', async () => {
+    await page.goto(`${base}/#/payouts/new`);
+    const csv = 'email,amount,description,reference\njordan@example.com,250.00,October design work,inv_1042\nnot-an-email,12.5,,bad\n';
+    await page.getByTestId('csv-input').setInputFiles({ name: 'payouts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    const checks = page.getByTestId('row-check');
+    await expect(checks.nth(1).textContent()).resolves.toContain('not a valid email');
+    await expect(page.getByRole('button', { name: 'Create batch' }).isDisabled()).resolves.toBe(true);
+    await shot('04-new-batch-invalid');
+    await page.getByRole('button', { name: 'Remove row 2' }).click();
+    await expect(checks.first().textContent()).resolves.toContain('OK');
+    await page.getByRole('button', { name: 'Create batch' }).dblclick();
+    await page.getByTestId('batch-payouts').waitFor();
+    const [{ n }] = (await t.db.query<{ n: bigint }>('select count(*)::bigint as n from batches')) as [{ n: bigint }];
+    expect(n).toBe(1n);
+
+    await page.goto(`${base}/#/payouts`);
+    for (let i = 0; i < 50; i++) {
+      await page.reload();
+      await page.getByTestId('payouts-table').waitFor();
+      if ((await page.locator('[data-status="completed"]').count()) > 0) break;
+      await page.waitForTimeout(200);
+    }
+    await expect(page.locator('[data-status="completed"]').count()).resolves.toBe(1);
+    await shot('05-payouts-completed');
+    await page.getByRole('link', { name: 'jordan@example.com' }).click();
+    await page.getByTestId('timeline').waitFor();
+    await expect(page.getByTestId('timeline').textContent()).resolves.toMatch(/Created[\s\S]*Pending[\s\S]*Processing[\s\S]*Completed/);
+    await shot('06-payout-detail');
+  });
+
+  it('adds a webhook subscription against a local receiver and shows the handshake result', async () => {
+    await page.goto(`${base}/#/webhooks`);
+    await page.getByLabel('Callback URL').fill(receiver.url);
+    await page.getByRole('button', { name: 'Verify and add' }).click();
+    await expect(page.getByTestId('webhook-secret').textContent()).resolves.toContain('whsec_');
+    expect(receiver.requests.some((r) => r.body.type === 'url_verification')).toBe(true);
+    await shot('07-webhooks');
+    receiver.handshakeWith(() => ({ status: 500 }));
+    await page.getByLabel('Callback URL').fill(`${receiver.url}/other`);
+    await page.getByRole('button', { name: 'Verify and add' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Callback URL verification failed: received status 500');
+  });
+
+  it('shows balances, batches and recipients as pages', async () => {
+    for (const [route, name] of [['balance', '08-balance'], ['batches', '09-batches'], ['recipients', '10-recipients']] as const) {
+      await page.goto(`${base}/#/${route}`);
+      await page.getByRole('heading', { name: route[0]!.toUpperCase() + route.slice(1) }).waitFor();
+      await page.waitForLoadState('networkidle');
+      await shot(name);
+    }
+    await expect(page.getByText('Nothing here').count()).resolves.toBe(0);
+  });
+
+  it('keeps a role without permission out of Settings, in the page and on the server', async () => {
+    await page.goto(`${base}/#/settings`);
+    await page.getByLabel('User email').fill('emp@example.com');
+    await page.getByLabel('Role').selectOption('employee');
+    await page.getByLabel('First password').fill('employee password');
+    await page.getByRole('button', { name: 'Invite' }).click();
+    await page.getByRole('cell', { name: 'emp@example.com' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+
+    await page.getByTestId('login').waitFor();
+    await page.getByLabel('Email').fill('emp@example.com');
+    await page.getByLabel('Password').fill('employee password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Your role has no pages yet').waitFor();
+    await expect(page.getByRole('link', { name: 'Settings' }).count()).resolves.toBe(0);
+    await page.goto(`${base}/#/settings`);
+    await page.getByTestId('forbidden').waitFor();
+    await shot('11-employee-forbidden');
+    const status = await page.evaluate(async () => (await fetch('/api-keys')).status);
+    expect(status).toBe(403);
+  });
+});
+
+// Keep a note of where the screenshots are for whoever reads the CI log.
+afterAll(() => {
+  if (existsSync(ARTIFACTS)) writeFileSync(`${ARTIFACTS}README.txt`, 'Screenshots of the main dashboard pages, taken by test/browser/dashboard.test.ts.\n');
+});
