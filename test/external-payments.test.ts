@@ -1,7 +1,5 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker, type WorkerContext } from '../src/worker/worker.js';
-import { workerTasks } from '../src/worker/tasks.js';
+import { drain as drainWorker, expectApiError, testWorker } from './payout-helpers.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 
 interface RecordedPayout {
@@ -30,15 +28,8 @@ describe('external payments', () => {
   };
   const get = (key: string, url: string) => t.app.inject({ method: 'GET', url, headers: bearer(key) });
   const payoutIds = async (key: string): Promise<string[]> => (await get(key, '/payments?limit=100')).json().data.map((p: { id: string }) => p.id);
-  const expectError = (response: LightMyRequestResponse, status: number, code: string, param?: string) => {
-    expect(response.statusCode).toBe(status);
-    expect(response.json().error).toMatchObject({ code, requestId: response.headers['request-id'], ...(param ? { param } : {}) });
-  };
-  const drain = async () => {
-    const worker = startWorker({ db: t.db, config: t.config, log: t.app.log as unknown as WorkerContext['log'] }, workerTasks(t.config), { loop: false });
-    for (let i = 0; i < 50; i++) if ((await worker.tick()) === 0) return;
-    throw new Error('the worker did not settle');
-  };
+  const expectError = expectApiError;
+  const drain = () => drainWorker(testWorker(t));
 
   it('records payouts by email and by recipient id, in request order', async () => {
     const key = await freshKey();

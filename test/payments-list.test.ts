@@ -1,7 +1,5 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker, type WorkerContext } from '../src/worker/worker.js';
-import { workerTasks } from '../src/worker/tasks.js';
+import { drain as drainWorker, expectApiError, testWorker } from './payout-helpers.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 
 interface Payment {
@@ -60,15 +58,8 @@ describe('payment and batch listings', () => {
   const ids = async (query: string) => (await listOf(`/payments${query}`)).data.map((p) => p.id);
   const sorted = (list: string[]) => [...list].sort();
   const idsOf = (...batches: Created[]) => batches.flatMap((x) => x.payouts.map((p) => p.id));
-  const expectError = (response: LightMyRequestResponse, status: number, code: string, param?: string) => {
-    expect(response.statusCode).toBe(status);
-    expect(response.json().error).toMatchObject({ code, requestId: response.headers['request-id'], ...(param ? { param } : {}) });
-  };
-  const drain = async () => {
-    const worker = startWorker({ db: t.db, config: t.config, log: t.app.log as unknown as WorkerContext['log'] }, workerTasks(t.config), { loop: false });
-    for (let i = 0; i < 50; i++) if ((await worker.tick()) === 0) return;
-    throw new Error('the worker did not settle');
-  };
+  const expectError = expectApiError;
+  const drain = () => drainWorker(testWorker(t));
 
   it('lists every payout newest first in the list envelope', async () => {
     const body = await listOf('/payments');

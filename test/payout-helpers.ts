@@ -1,4 +1,5 @@
 // Shared steps for payout scenarios: a worker driven tick by tick, and the ledger's invariants.
+import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { Database } from '../src/platform/db/database.js';
 import { workerTasks } from '../src/worker/tasks.js';
@@ -65,4 +66,10 @@ export async function expectLedgerConsistent(db: Database): Promise<void> {
 export async function countPayouts(t: TestApp): Promise<bigint> {
   const [row] = await t.db.query<{ n: bigint }>('select count(*)::bigint as n from payouts');
   return row!.n;
+}
+
+/** Asserts the documented error envelope: status, code, the response's request id, and the param. */
+export function expectApiError(response: LightMyRequestResponse, status: number, code: string, param?: string): void {
+  expect(response.statusCode).toBe(status);
+  expect(response.json().error).toMatchObject({ code, requestId: response.headers['request-id'], ...(param ? { param } : {}) });
 }
