@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import apiKeyRoutes from './modules/api-keys/api-keys.routes.js';
@@ -55,6 +55,28 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     genReqId: () => `req_${uuidv7().replaceAll('-', '')}`,
+    // Errors Fastify raises before routing (a malformed URL, an over-long path parameter) get the
+    // same envelope and Request-Id as everything else.
+    frameworkErrors: (error, request, rawReply) => {
+      const reply = rawReply as unknown as FastifyReply;
+      reply.header('Request-Id', request.id);
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      return reply
+        .status(status)
+        .type('application/json; charset=utf-8')
+        .send({ error: { code: status === 414 ? 'uri_too_long' : 'invalid_request', message: status === 414 ? 'A path parameter is too long.' : 'The request URL is malformed.', requestId: String(request.id) } });
+    },
+    // Requests Node itself refuses (headers or URL over its size limit) never reach Fastify's
+    // handlers: answer them in the envelope too.
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return;
+      const code = (error as NodeJS.ErrnoException).code;
+      const [status, text, errorCode, message] =
+        code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request headers (or URL) are too large.'] : [400, 'Bad Request', 'invalid_request', 'The request is malformed.'];
+      const requestId = `req_${uuidv7().replaceAll('-', '')}`;
+      const body = JSON.stringify({ error: { code: errorCode, message, requestId } });
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRequest-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
+    },
     requestIdHeader: false,
     // One line per request is noise at info level and costs throughput; debug turns it on.
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),

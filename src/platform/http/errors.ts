@@ -15,9 +15,11 @@ export const ERROR_STATUS = {
   invalid_state: 409,
   idempotency_key_in_use: 409,
   payload_too_large: 413,
+  uri_too_long: 414,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
   too_many_requests: 429,
+  headers_too_large: 431,
   // Karat answers an unaffordable batch with 500; wire compatibility keeps that status.
   insufficient_funds: 500,
   internal_error: 500,
