@@ -36,8 +36,10 @@ export function advancePayoutsTask(): WorkerTask {
         else waits.push({ id: payout.id, nextActionDelayMs: step.nextActionDelayMs });
       }
       await db.transaction(async (tx) => {
-        await applyMoves(tx, moves);
+        // Payout rows first, balance rows last, as in every other transaction: taking more payout
+        // locks after the balance rows could deadlock with a concurrent cancel.
         await releasePayouts(tx, owner, waits);
+        await applyMoves(tx, moves);
       });
       return claimed.length;
     },
