@@ -104,14 +104,14 @@ export function payoutDetailPage(el: HTMLElement, ctx: PageContext) {
   page(
     el,
     async () => {
-      const [payment, ledger, events] = await Promise.all([
+      const [payment, ledger, deliveries] = await Promise.all([
         get<{ data: Payment }>(`/payments/${id}`),
         get(`/balance/transactions?payoutId=${id}&limit=100`),
-        get(`/events/log?payoutId=${id}&limit=100`),
+        get(`/events/deliveries?payoutId=${id}`),
       ]);
-      return { payment: payment.data, ledger: ledger.data as any[], events: events.data as any[] };
+      return { payment: payment.data, ledger: ledger.data as any[], deliveries: deliveries.data as any[] };
     },
-    ({ payment, ledger, events }, reload) => {
+    ({ payment, ledger, deliveries }, reload) => {
       const cancel = async () => {
         if (!confirm('Cancel this payout? The money returns to your available balance.')) return;
         try {
@@ -149,11 +149,11 @@ export function payoutDetailPage(el: HTMLElement, ctx: PageContext) {
           : html`<table class="table"><thead><tr><th>When</th><th>Account</th><th>Kind</th><th class="num">Amount</th></tr></thead><tbody>
               ${ledger.map((e) => html`<tr><td>${dateTime(e.createdAt)}</td><td>${e.account.replace('_', ' ')}</td><td>${e.kind.replace(/_/g, ' ')}</td><td class="num">${money(e.amount)}</td></tr>`)}
             </tbody></table>`}
-        <h2>Webhook events</h2>
-        ${events.length === 0
-          ? empty('No events yet.')
-          : html`<table class="table"><thead><tr><th>When</th><th>Event</th><th>Status</th><th>Sequence</th></tr></thead><tbody>
-              ${events.map((e) => html`<tr><td>${dateTime(e.created_at)}</td><td>${e.event}</td><td>${statusBadge(e.data.status)}</td><td>${e.data.sequence}</td></tr>`)}
+        <h2>Webhook deliveries</h2>
+        ${deliveries.length === 0
+          ? empty('No webhook deliveries for this payout (no subscription, or no status change yet).')
+          : html`<table class="table" data-testid="payout-deliveries"><thead><tr><th>When</th><th>Endpoint</th><th>Delivery</th><th>Attempts</th></tr></thead><tbody>
+              ${deliveries.map((d) => html`<tr><td>${dateTime(d.createdAt)}</td><td><a href="#/webhooks/${d.subscriptionId}">${d.callbackUrl}</a></td><td>${d.status}${d.lastStatusCode ? ` (HTTP ${d.lastStatusCode})` : ''}</td><td>${d.attemptCount}</td></tr>`)}
             </tbody></table>`}
       `;
     },

@@ -55,6 +55,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission> = {
   'GET /events/subscriptions': 'webhooks:read',
   'GET /events/subscription/:id': 'webhooks:read',
   'GET /events/subscription/:id/deliveries': 'webhooks:read',
+  'GET /events/deliveries': 'payouts:read',
   'POST /events/subscription': 'webhooks:write',
   'DELETE /events/subscription/:id': 'webhooks:write',
   'POST /events/subscription/:id/enable': 'webhooks:write',

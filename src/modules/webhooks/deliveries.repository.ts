@@ -202,3 +202,26 @@ export async function findEventsSince(ex: Executor, tenant: Tenant, type: string
   );
   return rows.map((r) => ({ id: r.id, payoutId: r.payout_id, sequence: r.sequence }));
 }
+
+/** Every delivery of one payout's events, across subscriptions, for the payout's page. */
+export async function listDeliveriesOfPayout(ex: Executor, tenant: Tenant, payoutId: string): Promise<(DeliveryRecord & { subscriptionId: string; callbackUrl: string })[]> {
+  const rows = await ex.query<{ id: string; event_id: string; type: string; status: string; attempt_count: number; next_attempt_at: Date | null; last_status_code: number | null; created_at: Date; delivered_at: Date | null; subscription_id: string; callback_url: string }>(
+    `select d.id, d.event_id, e.type, d.status, d.attempt_count, d.next_attempt_at, d.last_status_code, d.created_at, d.delivered_at, d.subscription_id, s.callback_url
+     from webhook_deliveries d join events e on e.id = d.event_id join webhook_subscriptions s on s.id = d.subscription_id
+     where d.organization_id = $1 and d.environment = $2 and d.payout_id = $3 order by d.sequence, d.id`,
+    [tenant.organizationId, tenant.environment, payoutId],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    eventId: r.event_id,
+    eventType: r.type,
+    status: r.status,
+    attemptCount: r.attempt_count,
+    nextAttemptAt: r.next_attempt_at,
+    lastStatusCode: r.last_status_code,
+    createdAt: r.created_at,
+    deliveredAt: r.delivered_at,
+    subscriptionId: r.subscription_id,
+    callbackUrl: r.callback_url,
+  }));
+}

@@ -105,6 +105,23 @@ export default async function webhookRoutes(app: AppInstance) {
     },
   });
 
+  app.get('/events/deliveries', {
+    schema: {
+      tags,
+      summary: 'The webhook deliveries of one payout’s events, across subscriptions',
+      querystring: Type.Object({ payoutId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+      response: { 200: ListEnvelope(Type.Object({ id: Type.String(), subscriptionId: Type.String(), callbackUrl: Type.String(), event: Type.String(), status: Type.String(), attemptCount: Type.Integer(), lastStatusCode: Nullable(Type.Integer()), createdAt: Timestamp, deliveredAt: Nullable(Timestamp) })), ...commonErrors },
+    },
+    handler: async (request) => {
+      const rows = await service.listPayoutDeliveries(app.db, tenantOf(request), request.query.payoutId);
+      return {
+        data: rows.map((d) => ({ id: d.id, subscriptionId: d.subscriptionId, callbackUrl: d.callbackUrl, event: d.eventType, status: d.status, attemptCount: d.attemptCount, lastStatusCode: d.lastStatusCode, createdAt: d.createdAt.toISOString(), deliveredAt: d.deliveredAt?.toISOString() ?? null })),
+        hasMore: false,
+        nextCursor: null,
+      };
+    },
+  });
+
   app.post('/events/subscription/:id/deliveries/:deliveryId/redeliver', {
     schema: { tags, summary: 'Send one delivery again (same webhook id)', params: Type.Object({ id: Type.String(), deliveryId: Type.String() }), response: { 202: DataEnvelope(Type.Object({ queued: Type.Integer() })), ...commonErrors } },
     handler: async (request, reply) => {

@@ -142,3 +142,8 @@ export async function replay(db: Database, tenant: Tenant, subscriptionId: strin
     return events.length;
   });
 }
+
+/** The webhook deliveries of one payout's events, for the dashboard's payout page. */
+export async function listPayoutDeliveries(db: Database, tenant: Tenant, payoutId: string) {
+  return isUuid(payoutId) ? deliveries.listDeliveriesOfPayout(db, tenant, payoutId) : [];
+}
