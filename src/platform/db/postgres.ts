@@ -27,6 +27,12 @@ export async function openPostgres(connectionString: string, poolSize: number): 
     async transaction(fn) {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // pg-pool listens for errors only on idle clients: a connection dropped during a
+      // transaction (database restart) would otherwise be an unhandled 'error' that kills the process.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('begin');
         const result = await fn(executor(client));
@@ -40,6 +46,7 @@ export async function openPostgres(connectionString: string, poolSize: number): 
         }
         throw error;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },
