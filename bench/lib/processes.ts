@@ -1,0 +1,99 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type MemoryPeak, watchMemory } from './rss.js';
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const LOG_DIR = '/tmp/payouts-bench/logs';
+
+/** Where a server under test keeps its data: PostgreSQL, or an embedded PGlite directory. */
+export type Target = { kind: 'postgres'; databaseUrl: string } | { kind: 'pglite'; dataDir: string };
+
+/** Environment for a child: ours minus anything that would point it at another database. */
+function childEnv(target: Target, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['DATABASE_URL', 'DATA_DIR', 'PORT', 'HOST', 'SANDBOX_DELAY_MS', 'LOG_LEVEL']) delete env[name];
+  if (target.kind === 'postgres') env.DATABASE_URL = target.databaseUrl;
+  else env.DATA_DIR = target.dataDir;
+  return { ...env, LOG_LEVEL: 'warn', ...extra };
+}
+
+/** Runs `node bin/payouts.js ARGS` to completion and answers its stdout. */
+export async function runCli(target: Target, args: string[]): Promise<string> {
+  const child = spawn(process.execPath, ['bin/payouts.js', ...args], { cwd: ROOT, env: childEnv(target, {}), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const code = await new Promise<number | null>((done) => child.on('exit', done));
+  if (code !== 0) throw new Error(`payouts ${args.join(' ')} exited with ${code}: ${err.trim()}`);
+  return out.trim();
+}
+
+export interface RunningProcess {
+  url: string;
+  pid: number;
+  memory(): MemoryPeak;
+  /** SIGTERM, wait for a graceful exit (SIGKILL after 20 s); answers the memory peaks. */
+  stop(): Promise<MemoryPeak>;
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before answering ${url}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** Spawns a long-running child, waits until `healthPath` answers, and watches its memory. */
+async function startProcess(name: string, argv: string[], env: NodeJS.ProcessEnv, port: number, healthPath: string): Promise<RunningProcess> {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const log = createWriteStream(join(LOG_DIR, `${name}.log`));
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const url = `http://127.0.0.1:${port}`;
+  const memory = watchMemory(child.pid!);
+  try {
+    await waitForHealth(url + healthPath, child, 60_000);
+  } catch (error) {
+    memory.stop();
+    child.kill('SIGKILL');
+    throw new Error(`${name}: ${(error as Error).message} (log: ${join(LOG_DIR, `${name}.log`)})`);
+  }
+  return {
+    url,
+    pid: child.pid!,
+    memory: memory.current,
+    async stop() {
+      const peak = memory.stop();
+      if (child.exitCode !== null) return peak;
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+      return peak;
+    },
+  };
+}
+
+/** The payouts server under test: API and worker in one process (`payouts serve`). */
+export function startPayoutsServer(target: Target, port: number, env: Record<string, string>, name: string): Promise<RunningProcess> {
+  const fullEnv = childEnv(target, { PORT: String(port), HOST: '127.0.0.1', WEBHOOK_ALLOW_PRIVATE: '1', ...env });
+  return startProcess(name, ['bin/payouts.js', 'serve'], fullEnv, port, '/healthz');
+}
+
+/** The ceiling: a bare Fastify route doing one INSERT in a transaction on the same database. */
+export function startCeilingServer(target: Target, port: number, poolSize: number, name: string): Promise<RunningProcess> {
+  const env = childEnv(target, { PORT: String(port), DATABASE_POOL_SIZE: String(poolSize) });
+  return startProcess(name, ['--import', 'tsx', 'bench/ceiling-server.ts'], env, port, '/healthz');
+}

@@ -1,0 +1,109 @@
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BatchResult } from '../scenarios/batch.js';
+import type { LifecycleResult } from '../scenarios/lifecycle.js';
+import type { ThroughputResult } from '../scenarios/throughput.js';
+import { ROOT } from './processes.js';
+
+export interface BackendResults {
+  label: string;
+  throughput?: ThroughputResult;
+  batch?: BatchResult;
+  lifecycle?: LifecycleResult;
+  /** A scenario that failed, with its error: the run carries on with the next one. */
+  errors: Record<string, string>;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  durationSeconds: number;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; loadAverage: { atStart: number; atEnd: number } };
+  settings: { connections: number; durationSeconds: number; warmupSeconds: number; batchItems: number; lifecyclePayouts: number; poolSize: number };
+  backends: { postgres?: BackendResults; pglite?: BackendResults };
+  targets: ReturnType<typeof judgeTargets>;
+}
+
+const RESULTS_DIR = join(ROOT, 'bench', 'results');
+
+type Cell = (b: BackendResults) => string;
+const na = '—';
+const fmt = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? na : n.toLocaleString('en-US', { maximumFractionDigits: digits }));
+
+const cpu = (c: { serverMs: number; postgresMs?: number }) => `${c.serverMs} / ${c.postgresMs ?? 'in-process'}`;
+
+const ROWS: [string, Cell][] = [
+  ['Create payout (1 item, 50 conn.): req/s', (b) => fmt(b.throughput?.payments.requestsPerSecond)],
+  ['… latency p50 / p99 (ms)', (b) => (b.throughput ? `${b.throughput.payments.latencyMs.p50} / ${b.throughput.payments.latencyMs.p99}` : na)],
+  ['… non-2xx / errors', (b) => (b.throughput ? `${b.throughput.payments.non2xx} / ${b.throughput.payments.errors}` : na)],
+  ['… CPU per request, server / PostgreSQL (ms)', (b) => (b.throughput ? cpu(b.throughput.payments.cpuPerRequest) : na)],
+  ['Create payout with 10 connections: req/s', (b) => fmt(b.throughput?.paymentsLight.requestsPerSecond)],
+  ['… latency p50 / p99 (ms)', (b) => (b.throughput ? `${b.throughput.paymentsLight.latencyMs.p50} / ${b.throughput.paymentsLight.latencyMs.p99}` : na)],
+  ['Ceiling (bare INSERT in a transaction): req/s', (b) => fmt(b.throughput?.ceiling.requestsPerSecond)],
+  ['… latency p50 / p99 (ms)', (b) => (b.throughput ? `${b.throughput.ceiling.latencyMs.p50} / ${b.throughput.ceiling.latencyMs.p99}` : na)],
+  ['… CPU per request, server / PostgreSQL (ms)', (b) => (b.throughput ? cpu(b.throughput.ceiling.cpuPerRequest) : na)],
+  ['**Ratio to the ceiling**', (b) => (b.throughput ? `**${b.throughput.ratio.toFixed(2)}**` : na)],
+  ['Batch ingest: items', (b) => fmt(b.batch?.items)],
+  ['… time to 201 (s)', (b) => (b.batch ? `**${b.batch.secondsTo201.toFixed(2)}**` : na)],
+  ['… items/s', (b) => fmt(b.batch?.itemsPerSecond)],
+  ['Lifecycle: payouts driven to completed', (b) => (b.lifecycle ? `${fmt(b.lifecycle.completed)} of ${fmt(b.lifecycle.payouts)}` : na)],
+  ['… payouts/s', (b) => fmt(b.lifecycle?.payoutsPerSecond)],
+  ['… webhook deliveries/s', (b) => (b.lifecycle ? `**${fmt(b.lifecycle.deliveriesPerSecond)}** (${fmt(b.lifecycle.deliveries)} delivered)` : na)],
+  ['… lag status change → delivery p50 / p99 (ms)', (b) => (b.lifecycle ? `${b.lifecycle.lagMs.p50} / **${b.lifecycle.lagMs.p99}**` : na)],
+  ['Peak RSS of the server (MiB): create', (b) => fmt(b.throughput?.payments.memory.hwmMb, 1)],
+  ['… ceiling server', (b) => fmt(b.throughput?.ceiling.memory.hwmMb, 1)],
+  ['… batch ingest', (b) => fmt(b.batch?.memory.hwmMb, 1)],
+  ['… lifecycle', (b) => fmt(b.lifecycle?.memory.hwmMb, 1)],
+];
+
+const mark = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : '**not met**');
+
+/** The issue's targets, judged on PostgreSQL. Reported, never asserted. */
+export function judgeTargets(pg: BackendResults | undefined) {
+  const t = pg?.throughput;
+  return [
+    { target: 'create ≥ 0.5 × ceiling', value: t?.ratio, met: t && t.ratio >= 0.5 },
+    { target: 'create p99 < 50 ms', value: t?.payments.latencyMs.p99, met: t && t.payments.latencyMs.p99 < 50 },
+    { target: '50,000-item batch < 2 s', value: pg?.batch?.secondsTo201, met: pg?.batch && pg.batch.secondsTo201 < 2 },
+    { target: '≥ 2,000 webhook deliveries/s', value: pg?.lifecycle?.deliveriesPerSecond, met: pg?.lifecycle && pg.lifecycle.deliveriesPerSecond >= 2000 },
+    { target: 'p99 lag < 1 s', value: pg?.lifecycle?.lagMs.p99, met: pg?.lifecycle && pg.lifecycle.finished && pg.lifecycle.lagMs.p99 < 1000 },
+  ];
+}
+
+export function toMarkdown(r: BenchResults): string {
+  const backends = Object.entries(r.backends) as [string, BackendResults][];
+  const header = `| | ${backends.map(([, b]) => b.label).join(' | ')} |\n|---|${backends.map(() => '---:').join('|')}|`;
+  const rows = ROWS.map(([label, cell]) => `| ${label} | ${backends.map(([, b]) => cell(b)).join(' | ')} |`);
+  const targets = judgeTargets(r.backends.postgres).map((t) => `| ${t.target} | ${t.value ?? na} | ${mark(t.met)} |`);
+  const errors = backends.flatMap(([name, b]) => Object.entries(b.errors).map(([scenario, message]) => `- ${name} ${scenario}: ${message}`));
+  return [
+    `# Benchmark ${r.startedAt}`,
+    '',
+    `${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}; ` +
+      `${r.settings.connections} connections, ${r.settings.durationSeconds} s per load run after ${r.settings.warmupSeconds} s warm-up; ` +
+      `pool ${r.settings.poolSize}; load average ${r.machine.loadAverage.atStart} at start, ${r.machine.loadAverage.atEnd} at end; total ${r.durationSeconds} s.`,
+    '',
+    header,
+    ...rows,
+    '',
+    '## Targets (PostgreSQL)',
+    '',
+    '| target | measured | |',
+    '|---|---:|---|',
+    ...targets,
+    ...(errors.length ? ['', '## Errors', '', ...errors] : []),
+    '',
+  ].join('\n');
+}
+
+/** bench/results/<ISO date>.{json,md}, copied to latest.{json,md}. */
+export function writeResults(r: BenchResults): { json: string; md: string } {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const stem = r.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const json = join(RESULTS_DIR, `${stem}.json`);
+  const md = join(RESULTS_DIR, `${stem}.md`);
+  writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(md, toMarkdown(r));
+  copyFileSync(json, join(RESULTS_DIR, 'latest.json'));
+  copyFileSync(md, join(RESULTS_DIR, 'latest.md'));
+  return { json, md };
+}
