@@ -1,4 +1,4 @@
-import type { Executor } from '../../platform/db/database.js';
+import { type Executor, prepared, type Transaction } from '../../platform/db/database.js';
 import type { Tenant } from '../../platform/tenant.js';
 
 export interface LedgerEntryRow {
@@ -38,40 +38,83 @@ export async function insertBalanceRowsIfMissing(ex: Executor, tenant: Tenant, c
   return rows.length > 0;
 }
 
-/**
- * Adds `delta` to one balance unless that would make it negative (the funding account mirrors
- * money from outside and may be). Answers false, changing nothing, when the balance is short.
- * The row lock taken here is what serializes concurrent batches of one organization.
- */
-export async function addToBalance(ex: Executor, tenant: Tenant, currency: string, account: string, delta: bigint): Promise<boolean> {
-  const rows = await ex.query(
-    `update ledger_balances set balance = balance + $5
-     where organization_id = $1 and environment = $2 and currency = $3 and account = $4
-       and (balance + $5 >= 0 or account = 'funding')
-     returning balance`,
-    [tenant.organizationId, tenant.environment, currency, account, delta],
-  );
-  return rows.length === 1;
+const BALANCE_ROWS_EXIST = prepared(
+  'balanceRowsExist',
+  'select 1 from ledger_balances where organization_id = $1 and environment = $2 and currency = $3 limit 1',
+);
+
+/** Whether the tenant's balance rows exist (a plain read: it never waits on a row lock). */
+export async function balanceRowsExist(ex: Executor, tenant: Tenant, currency: string): Promise<boolean> {
+  const rows = await ex.query(BALANCE_ROWS_EXIST, [tenant.organizationId, tenant.environment, currency]);
+  return rows.length > 0;
 }
 
-export async function insertLedgerEntries(ex: Executor, entries: NewLedgerEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  await ex.query(
-    `insert into ledger_entries (id, posting_id, organization_id, environment, currency, account, amount, kind, batch_id, payout_id)
-     select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::uuid[], $10::uuid[])`,
-    [
-      entries.map((e) => e.id),
-      entries.map((e) => e.postingId),
-      entries.map((e) => e.tenant.organizationId),
-      entries.map((e) => e.tenant.environment),
-      entries.map((e) => e.currency),
-      entries.map((e) => e.account),
-      entries.map((e) => e.amount),
-      entries.map((e) => e.kind),
-      entries.map((e) => e.batchId),
-      entries.map((e) => e.payoutId),
-    ],
-  );
+/** The balances' own rule, a check constraint: no account but funding may go below zero. */
+const NEVER_NEGATIVE = 'ledger_balances_never_negative';
+
+/** Whether a statement failed because it would have taken a balance below zero. */
+export const isNegativeBalanceError = (error: unknown): boolean =>
+  (error as { code?: string }).code === '23514' && (error as { constraint?: string }).constraint === NEVER_NEGATIVE;
+
+export interface BalanceDelta {
+  tenant: Tenant;
+  currency: string;
+  account: string;
+  delta: bigint;
+}
+
+/**
+ * A posting in one statement: inserts the entries and adds each delta to its balance. The balance
+ * rows are locked first, in key order (`order by … for update` locks in that order), so concurrent
+ * postings over overlapping accounts queue rather than deadlock. A balance that would go below
+ * zero fails the statement (the never-negative check); a row that does not exist is not in the
+ * answer, so the caller opens the accounts before.
+ */
+const POST_ENTRIES = prepared(
+  'postLedgerEntries',
+  `with entries as (
+     insert into ledger_entries (id, posting_id, organization_id, environment, currency, account, amount, kind, batch_id, payout_id)
+     select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::uuid[], $10::uuid[])
+   ), locked as (
+     select b.organization_id, b.environment, b.currency, b.account, d.delta
+     from ledger_balances b
+     join unnest($11::uuid[], $12::text[], $13::text[], $14::text[], $15::bigint[]) as d(organization_id, environment, currency, account, delta)
+       on b.organization_id = d.organization_id and b.environment = d.environment and b.currency = d.currency and b.account = d.account
+     order by b.organization_id, b.environment, b.currency, b.account
+     for update of b
+   )
+   update ledger_balances b set balance = b.balance + l.delta
+   from locked l
+   where b.organization_id = l.organization_id and b.environment = l.environment and b.currency = l.currency and b.account = l.account
+   returning b.account`,
+);
+
+const postingParams = (entries: NewLedgerEntry[], deltas: BalanceDelta[]) => [
+  entries.map((e) => e.id),
+  entries.map((e) => e.postingId),
+  entries.map((e) => e.tenant.organizationId),
+  entries.map((e) => e.tenant.environment),
+  entries.map((e) => e.currency),
+  entries.map((e) => e.account),
+  entries.map((e) => e.amount),
+  entries.map((e) => e.kind),
+  entries.map((e) => e.batchId),
+  entries.map((e) => e.payoutId),
+  deltas.map((d) => d.tenant.organizationId),
+  deltas.map((d) => d.tenant.environment),
+  deltas.map((d) => d.currency),
+  deltas.map((d) => d.account),
+  deltas.map((d) => d.delta),
+];
+
+/** Runs the posting statement; answers how many balances it changed. */
+export async function insertEntriesAndMoveBalances(ex: Executor, entries: NewLedgerEntry[], deltas: BalanceDelta[]): Promise<number> {
+  return (await ex.query(POST_ENTRIES, postingParams(entries, deltas))).length;
+}
+
+/** The same, as the transaction's last statement, committed with it (see Transaction.queryAndCommit). */
+export async function insertEntriesMoveBalancesAndCommit(tx: Transaction, entries: NewLedgerEntry[], deltas: BalanceDelta[]): Promise<number> {
+  return (await tx.queryAndCommit(POST_ENTRIES, postingParams(entries, deltas))).length;
 }
 
 export async function selectBalances(ex: Executor, tenant: Tenant, currency: string): Promise<Map<string, bigint>> {

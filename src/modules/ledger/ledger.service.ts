@@ -1,4 +1,4 @@
-import type { Database, Executor } from '../../platform/db/database.js';
+import type { Database, Executor, Transaction } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { DEFAULT_CURRENCY } from '../../platform/money.js';
@@ -32,10 +32,27 @@ export class InsufficientBalanceError extends Error {
 const tenantKey = (t: Tenant, currency: string) => `${t.organizationId}|${t.environment}|${currency}`;
 
 /**
+ * Accounts known to be open, per executor: for a transaction, those it found or opened (its own
+ * view, which ends with it); for the database itself, committed ones. Balance rows are never
+ * deleted, so neither can go stale.
+ */
+const openAccounts = new WeakMap<Executor, Set<string>>();
+
+/**
  * Makes sure the tenant has balance rows; a sandbox tenant seen for the first time gets its
- * opening balance in the same transaction.
+ * opening balance in the same transaction. The rows are looked for with a plain read first: an
+ * `insert … on conflict` would queue behind every transaction holding one of them (every batch
+ * being created), though they nearly always exist. Rows another transaction is opening right now
+ * are invisible to the read; the insert then waits for it and finds them. Once per transaction.
  */
 export async function ensureAccounts(tx: Executor, tenant: Tenant, currency: string = DEFAULT_CURRENCY): Promise<void> {
+  const key = tenantKey(tenant, currency);
+  const known = openAccounts.get(tx) ?? new Set<string>();
+  openAccounts.set(tx, known);
+  if (known.has(key)) return;
+  const exists = await repo.balanceRowsExist(tx, tenant, currency);
+  known.add(key);
+  if (exists) return;
   const created = await repo.insertBalanceRowsIfMissing(tx, tenant, currency);
   if (created && tenant.environment === 'sandbox' && currency === DEFAULT_CURRENCY) {
     await post(tx, [{ tenant, currency, from: 'funding', to: 'available', amount: SANDBOX_OPENING_BALANCE, kind: 'sandbox_opening_balance' }]);
@@ -43,14 +60,39 @@ export async function ensureAccounts(tx: Executor, tenant: Tenant, currency: str
 }
 
 /**
- * Records movements inside the caller's transaction: the entries, and the balances they change.
- * Balance rows are updated once per account, in a fixed order, so concurrent postings cannot
- * deadlock on them; a balance that would go negative aborts with InsufficientBalanceError.
+ * Records movements inside the caller's transaction: the entries, and the balances they change,
+ * in one statement that locks the balance rows in key order (concurrent postings queue, never
+ * deadlock). A balance that would go negative aborts with InsufficientBalanceError.
+ *
+ * The balance rows of an organization are its hottest rows: every batch and every settled payout
+ * changes them, and their locks are held until the transaction ends. Callers post last, or use
+ * postAndCommit, so that the rest of their work is done before they queue for them.
  */
 export async function post(tx: Executor, movements: Movement[]): Promise<void> {
-  if (movements.length === 0) return;
+  const posting = await preparePosting(tx, movements);
+  if (posting) await applyPosting(posting, (entries, deltas) => repo.insertEntriesAndMoveBalances(tx, entries, deltas));
+}
+
+/**
+ * post() as the transaction's last statement, committed with it in one round trip on PostgreSQL:
+ * the balance locks are held only while the posting and the commit run (see queryAndCommit).
+ */
+export async function postAndCommit(tx: Transaction, movements: Movement[]): Promise<void> {
+  const posting = await preparePosting(tx, movements);
+  if (posting) await applyPosting(posting, (entries, deltas) => repo.insertEntriesMoveBalancesAndCommit(tx, entries, deltas));
+  else await tx.queryAndCommit('select 1');
+}
+
+interface Posting {
+  entries: repo.NewLedgerEntry[];
+  deltas: (repo.BalanceDelta & { account: Account })[];
+}
+
+/** The entries and the net change per balance; the tenants' accounts are opened if new. */
+async function preparePosting(tx: Executor, movements: Movement[]): Promise<Posting | undefined> {
+  if (movements.length === 0) return undefined;
   const entries: repo.NewLedgerEntry[] = [];
-  const deltas = new Map<string, { tenant: Tenant; currency: string; account: Account; delta: bigint }>();
+  const deltas = new Map<string, repo.BalanceDelta & { account: Account }>();
   const addDelta = (m: Movement, account: Account, delta: bigint) => {
     const key = `${tenantKey(m.tenant, m.currency)}|${account}`;
     const current = deltas.get(key);
@@ -65,19 +107,22 @@ export async function post(tx: Executor, movements: Movement[]): Promise<void> {
     addDelta(m, m.from, -m.amount);
     addDelta(m, m.to, m.amount);
   }
-  const seenTenants = new Set<string>();
-  for (const d of deltas.values()) {
-    const key = tenantKey(d.tenant, d.currency);
-    if (!seenTenants.has(key)) {
-      seenTenants.add(key);
-      await ensureAccounts(tx, d.tenant, d.currency);
-    }
+  const tenants = new Map([...deltas.values()].map((d) => [tenantKey(d.tenant, d.currency), d]));
+  for (const d of tenants.values()) await ensureAccounts(tx, d.tenant, d.currency);
+  return { entries, deltas: [...deltas.values()].filter((d) => d.delta !== 0n) };
+}
+
+async function applyPosting(posting: Posting, run: (entries: repo.NewLedgerEntry[], deltas: repo.BalanceDelta[]) => Promise<number>): Promise<void> {
+  let changed: number;
+  try {
+    changed = await run(posting.entries, posting.deltas);
+  } catch (error) {
+    if (!repo.isNegativeBalanceError(error)) throw error;
+    const short = posting.deltas.find((d) => d.delta < 0n && d.account !== 'funding');
+    throw new InsufficientBalanceError(short?.account ?? 'available');
   }
-  for (const [, d] of [...deltas.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (d.delta === 0n) continue;
-    if (!(await repo.addToBalance(tx, d.tenant, d.currency, d.account, d.delta))) throw new InsufficientBalanceError(d.account);
-  }
-  await repo.insertLedgerEntries(tx, entries);
+  // ensureAccounts opened every account first, so each delta found its row.
+  if (changed !== posting.deltas.length) throw new Error(`A posting changed ${changed} of ${posting.deltas.length} balances.`);
 }
 
 export interface Balance {

@@ -1,12 +1,11 @@
-import type { Executor } from '../../platform/db/database.js';
+import type { Executor, Transaction } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { DEFAULT_CURRENCY } from '../../platform/money.js';
 import type { Tenant } from '../../platform/tenant.js';
-import { InsufficientBalanceError, post } from '../ledger/ledger.service.js';
+import { ensureAccounts, InsufficientBalanceError, type Movement, post, postAndCommit } from '../ledger/ledger.service.js';
 import { findRecipientsByIds, type Recipient, upsertRecipients } from '../recipients/recipients.service.js';
-import { insertBatch } from './batches.repository.js';
-import { insertPayouts, insertStatusUpdates, type NewPayout } from './payouts.repository.js';
+import { insertBatchWithPayouts, type NewPayout } from './payouts.repository.js';
 import { sandboxBehaviourOf, type SandboxScenario } from './sandbox.js';
 
 export interface PayoutItemInput {
@@ -59,22 +58,47 @@ export async function resolveRecipients(tx: Executor, tenant: Tenant, items: Pay
 
 /**
  * Creates a batch of payouts, all or nothing, inside the caller's transaction: recipients first
- * (in email order, so concurrent batches cannot deadlock), then the hold on the balance, whose row
- * lock serializes concurrent batches so only affordable ones succeed, then one multi-row insert
- * each for payouts and their first status update.
+ * (in email order, so concurrent batches cannot deadlock), then the batch, its payouts and their
+ * first status updates in one statement, and last the hold on the balance.
  */
 export async function createBatch(tx: Executor, tenant: Tenant, items: PayoutItemInput[], sandboxDelayMs: number): Promise<CreatedBatch> {
-  checkItems(tenant, items);
-  const recipients = await resolveRecipients(tx, tenant, items);
-  const total = items.reduce((sum, item) => sum + BigInt(item.amount), 0n);
-  const batchId = uuidv7();
+  const { created, hold } = await writeBatch(tx, tenant, items, sandboxDelayMs);
+  await holdingFunds(() => post(tx, [hold]));
+  return created;
+}
+
+/**
+ * createBatch for a caller that ends the transaction with the hold: `holdFunds` posts it and
+ * commits (Transaction.queryAndCommit), so it must be the transaction's last step. The hold locks
+ * the organization's balance rows, which serializes concurrent batches so only affordable ones
+ * succeed; committing with it keeps each batch's turn in that queue as short as one round trip.
+ */
+export async function createBatchHoldingLast(
+  tx: Executor,
+  tenant: Tenant,
+  items: PayoutItemInput[],
+  sandboxDelayMs: number,
+): Promise<{ created: CreatedBatch; holdFunds: (tx: Transaction) => Promise<void> }> {
+  const { created, hold } = await writeBatch(tx, tenant, items, sandboxDelayMs);
+  return { created, holdFunds: (last) => holdingFunds(() => postAndCommit(last, [hold])) };
+}
+
+async function holdingFunds(hold: () => Promise<void>): Promise<void> {
   try {
-    await post(tx, [{ tenant, currency: DEFAULT_CURRENCY, from: 'available', to: 'held', amount: total, kind: 'batch_hold', batchId }]);
+    await hold();
   } catch (error) {
     if (error instanceof InsufficientBalanceError) throw new AppError('insufficient_funds', INSUFFICIENT_FUNDS_MESSAGE);
     throw error;
   }
-  await insertBatch(tx, tenant, { id: batchId, kind: 'payout', currency: DEFAULT_CURRENCY, payoutCount: items.length, totalAmount: total });
+}
+
+/** Everything of a batch but the hold, which it answers as a ledger movement to post. */
+async function writeBatch(tx: Executor, tenant: Tenant, items: PayoutItemInput[], sandboxDelayMs: number): Promise<{ created: CreatedBatch; hold: Movement }> {
+  checkItems(tenant, items);
+  // Opening the accounts (a read, nearly always) goes out with the recipients' look-up: one round trip.
+  const [recipients] = await Promise.all([resolveRecipients(tx, tenant, items), ensureAccounts(tx, tenant, DEFAULT_CURRENCY)]);
+  const total = items.reduce((sum, item) => sum + BigInt(item.amount), 0n);
+  const batchId = uuidv7();
   const sandbox = tenant.environment === 'sandbox';
   const payouts: NewPayout[] = items.map((item, i) => {
     const recipient = recipients[i]!;
@@ -92,15 +116,13 @@ export async function createBatch(tx: Executor, tenant: Tenant, items: PayoutIte
       nextActionDelayMs: sandbox ? sandboxDelayMs : 0,
     };
   });
-  await insertPayouts(tx, tenant, batchId, 'payout', DEFAULT_CURRENCY, payouts);
-  const at = new Date();
-  await insertStatusUpdates(
-    tx,
-    payouts.map((p) => ({ id: uuidv7(), payoutId: p.id, tenant, sequence: 1, status: 'created', reason: null, createdAt: at })),
-  );
+  const batch = { id: batchId, kind: 'payout' as const, currency: DEFAULT_CURRENCY, totalAmount: total };
+  await insertBatchWithPayouts(tx, tenant, batch, payouts, new Date(), payouts.map(() => uuidv7()));
   return {
-    batchId,
-    payouts: payouts.map((p, i) => ({ id: p.id, payeeEmail: recipients[i]!.email, amount: items[i]!.amount, description: p.description, referenceId: p.referenceId })),
+    created: {
+      batchId,
+      payouts: payouts.map((p, i) => ({ id: p.id, payeeEmail: recipients[i]!.email, amount: items[i]!.amount, description: p.description, referenceId: p.referenceId })),
+    },
+    hold: { tenant, currency: DEFAULT_CURRENCY, from: 'available', to: 'held', amount: total, kind: 'batch_hold', batchId },
   };
 }
-

@@ -1,4 +1,4 @@
-import type { Executor } from '../../platform/db/database.js';
+import { type Executor, prepared } from '../../platform/db/database.js';
 import type { Environment, Tenant } from '../../platform/tenant.js';
 import type { PayoutStatus } from './state.js';
 
@@ -76,33 +76,62 @@ export interface NewPayout {
   nextActionDelayMs: number | null;
 }
 
-/** Many payouts in one statement: a 50,000-item batch is one round trip, not 50,000. */
-export async function insertPayouts(ex: Executor, tenant: Tenant, batchId: string, kind: PayoutKind, currency: string, payouts: NewPayout[]): Promise<void> {
-  await ex.query(
-    `insert into payouts (id, organization_id, environment, batch_id, recipient_id, kind, amount, currency, description, reference_id,
+const PAYOUT_INSERT = `insert into payouts (id, organization_id, environment, batch_id, recipient_id, kind, amount, currency, description, reference_id,
                           status, sequence, sandbox_scenario, external_idempotency_key, next_action_at)
      select v.id, $1, $2, $3, v.recipient_id, $4, v.amount, $5, v.description, v.reference_id, v.status, v.sequence, v.scenario, v.external_key,
             case when v.delay_ms is null then null else now() + v.delay_ms * interval '1 millisecond' end
      from unnest($6::uuid[], $7::uuid[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[], $15::integer[])
-       as v(id, recipient_id, amount, description, reference_id, status, sequence, scenario, external_key, delay_ms)`,
-    [
-      tenant.organizationId,
-      tenant.environment,
-      batchId,
-      kind,
-      currency,
-      payouts.map((p) => p.id),
-      payouts.map((p) => p.recipientId),
-      payouts.map((p) => p.amount),
-      payouts.map((p) => p.description),
-      payouts.map((p) => p.referenceId),
-      payouts.map((p) => p.status),
-      payouts.map((p) => p.sequence),
-      payouts.map((p) => p.sandboxScenario),
-      payouts.map((p) => p.externalIdempotencyKey),
-      payouts.map((p) => p.nextActionDelayMs),
-    ],
-  );
+       as v(id, recipient_id, amount, description, reference_id, status, sequence, scenario, external_key, delay_ms)`;
+
+const payoutParams = (tenant: Tenant, batchId: string, kind: PayoutKind, currency: string, payouts: NewPayout[]) => [
+  tenant.organizationId,
+  tenant.environment,
+  batchId,
+  kind,
+  currency,
+  payouts.map((p) => p.id),
+  payouts.map((p) => p.recipientId),
+  payouts.map((p) => p.amount),
+  payouts.map((p) => p.description),
+  payouts.map((p) => p.referenceId),
+  payouts.map((p) => p.status),
+  payouts.map((p) => p.sequence),
+  payouts.map((p) => p.sandboxScenario),
+  payouts.map((p) => p.externalIdempotencyKey),
+  payouts.map((p) => p.nextActionDelayMs),
+];
+
+/** Many payouts in one statement: a 50,000-item batch is one round trip, not 50,000. */
+export async function insertPayouts(ex: Executor, tenant: Tenant, batchId: string, kind: PayoutKind, currency: string, payouts: NewPayout[]): Promise<void> {
+  await ex.query(PAYOUT_INSERT, payoutParams(tenant, batchId, kind, currency, payouts));
+}
+
+const INSERT_BATCH_WITH_PAYOUTS = prepared(
+  'insertBatchWithPayouts',
+  `with batch as (
+     insert into batches (id, organization_id, environment, kind, currency, payout_count, total_amount)
+     values ($3, $1, $2, $4, $5, cardinality($6::uuid[]), $16)
+   ), payout as (
+     ${PAYOUT_INSERT}
+   )
+   insert into payout_status_updates (id, payout_id, organization_id, environment, sequence, status, reason, created_at)
+   select u.id, u.payout_id, $1, $2, u.sequence, u.status, null, $18
+   from unnest($17::uuid[], $6::uuid[], $12::integer[], $11::text[]) as u(id, payout_id, sequence, status)`,
+);
+
+/**
+ * A new batch in one round trip: the batch row, its payouts and their first status updates (the
+ * foreign keys are checked at the end of the statement, when all three are in).
+ */
+export async function insertBatchWithPayouts(
+  ex: Executor,
+  tenant: Tenant,
+  batch: { id: string; kind: PayoutKind; currency: string; totalAmount: bigint },
+  payouts: NewPayout[],
+  createdAt: Date,
+  statusUpdateIds: string[],
+): Promise<void> {
+  await ex.query(INSERT_BATCH_WITH_PAYOUTS, [...payoutParams(tenant, batch.id, batch.kind, batch.currency, payouts), batch.totalAmount, statusUpdateIds, createdAt]);
 }
 
 export interface NewStatusUpdate {

@@ -3,19 +3,59 @@
 
 export type Row = Record<string, unknown>;
 
+/**
+ * A statement PostgreSQL parses and plans once per connection and then reuses (a named prepared
+ * statement). For hot statements of a fixed shape only: a reused plan is a generic one, which
+ * suits lookups by key and multi-row writes, not queries whose best plan depends on which
+ * optional filters are given (`$1 is null or …`).
+ */
+export interface Statement {
+  readonly name: string;
+  readonly text: string;
+}
+
+const statementNames = new Set<string>();
+
+/** Declares a prepared statement; each name is given to one statement only. */
+export function prepared(name: string, text: string): Statement {
+  if (statementNames.has(name)) throw new Error(`Two prepared statements are named ${name}.`);
+  statementNames.add(name);
+  return { name, text };
+}
+
+export const sqlText = (sql: string | Statement): string => (typeof sql === 'string' ? sql : sql.text);
+
 /** Runs SQL: the database itself, or an open transaction. Repositories take one as first argument. */
 export interface Executor {
-  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R = Row>(sql: string | Statement, params?: readonly unknown[]): Promise<R[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
 
+/** An open transaction. */
+export interface Transaction extends Executor {
+  /**
+   * Runs the transaction's last statement and commits it. On PostgreSQL both go out in one round
+   * trip (pipelined), so the row locks the statement takes are held only while the two run, not
+   * while its answer travels back and the COMMIT travels out: for the statement that takes the
+   * most contended lock of the transaction. If it fails, nothing is committed and its error is
+   * thrown. No statement may follow it.
+   */
+  queryAndCommit<R = Row>(sql: string | Statement, params?: readonly unknown[]): Promise<R[]>;
+}
+
 export interface Database extends Executor {
   readonly kind: 'pglite' | 'postgres';
-  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Cheap round trip for health checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export class TransactionFinishedError extends Error {
+  constructor() {
+    super('This transaction was already committed by queryAndCommit; no statement may follow it.');
+  }
 }
 
 /** int8 arrives as text on the wire; both adapters turn it into bigint here and only here. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { Database, Executor, Row } from './database.js';
-import { parseInt8, toDriverParams } from './database.js';
+import type { Database, Executor, Row, Statement, Transaction } from './database.js';
+import { parseInt8, toDriverParams, TransactionFinishedError } from './database.js';
 
 const INT8_OID = 20;
 const typeParsers = {
@@ -8,14 +8,24 @@ const typeParsers = {
     oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+type Target = pg.Pool | pg.PoolClient;
+
+/** One statement; a prepared one is parsed and planned once per connection, then reused. */
+function run(target: Target, sql: string | Statement, params: readonly unknown[] | undefined) {
+  const values = toDriverParams(params) as unknown[] | undefined;
+  return typeof sql === 'string' ? target.query(sql, values) : target.query({ name: sql.name, text: sql.text, values });
+}
+
 export async function openPostgres(connectionString: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max: poolSize, types: typeParsers });
+  // Pipeline mode: a statement issued while another is in flight on the same connection is sent
+  // at once instead of after the answer. Code that awaits each statement behaves as before; the
+  // transaction below uses it to save round trips.
+  const pool = new pg.Pool({ connectionString, max: poolSize, types: typeParsers, pipeline: true } as pg.PoolConfig);
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const executor = (target: pg.Pool | pg.PoolClient): Executor => ({
-    async query<R = Row>(sql: string, params?: readonly unknown[]) {
-      const result = await target.query(sql, toDriverParams(params) as unknown[]);
-      return result.rows as R[];
+  const executor = (target: Target): Executor => ({
+    async query<R = Row>(sql: string | Statement, params?: readonly unknown[]) {
+      return (await run(target, sql, params)).rows as R[];
     },
     async exec(sql: string) {
       await target.query(sql);
@@ -33,12 +43,39 @@ export async function openPostgres(connectionString: string, poolSize: number): 
         broken = error;
       };
       client.on('error', onError);
+      let finished = false;
+      // BEGIN is not awaited: the transaction's first statement goes out right behind it. (BEGIN
+      // itself cannot fail on a working connection, and on a broken one everything after it fails.)
+      const begun = client.query('begin');
+      begun.catch(() => {});
+      const open = executor(client);
+      const tx: Transaction = {
+        query: (sql, params) => (finished ? Promise.reject(new TransactionFinishedError()) : open.query(sql, params)),
+        exec: (sql) => (finished ? Promise.reject(new TransactionFinishedError()) : open.exec(sql)),
+        async queryAndCommit<R = Row>(sql: string | Statement, params?: readonly unknown[]) {
+          if (finished) throw new TransactionFinishedError();
+          finished = true;
+          const statement = run(client, sql, params);
+          const commit = client.query('commit'); // pipelined behind the statement
+          const [rows, committed] = await Promise.allSettled([statement, commit]);
+          // A failed statement aborts the transaction, and PostgreSQL answers the COMMIT with a rollback.
+          if (rows.status === 'rejected') throw rows.reason;
+          if (committed.status === 'rejected') throw committed.reason;
+          if (committed.value.command !== 'COMMIT') throw new Error('The transaction was rolled back: an earlier statement in it failed.');
+          return rows.value.rows as R[];
+        },
+      };
       try {
-        await client.query('begin');
-        const result = await fn(executor(client));
-        await client.query('commit');
+        const result = await fn(tx);
+        await begun;
+        if (!finished) {
+          finished = true;
+          const committed = await client.query('commit');
+          if (committed.command !== 'COMMIT') throw new Error('The transaction was rolled back: a statement in it failed.');
+        }
         return result;
       } catch (error) {
+        finished = true;
         try {
           await client.query('rollback');
         } catch (rollbackError) {

@@ -1,4 +1,4 @@
-import type { Executor } from '../db/database.js';
+import { type Executor, prepared } from '../db/database.js';
 import type { Tenant } from '../tenant.js';
 
 export interface IdempotencyRecord {
@@ -9,21 +9,23 @@ export interface IdempotencyRecord {
   responseBody: string | null;
 }
 
+const CLAIM_KEY = prepared(
+  'claimIdempotencyKey',
+  `insert into idempotency_keys (organization_id, environment, key, request_hash, lock_token, locked_at, expires_at)
+   values ($1, $2, $3, $4, $5, now(), now() + $6 * interval '1 hour')
+   on conflict (organization_id, environment, key) do update
+     set request_hash = excluded.request_hash, lock_token = excluded.lock_token, locked_at = excluded.locked_at,
+         response_status = null, response_body = null, created_at = now(), expires_at = excluded.expires_at
+     where idempotency_keys.expires_at < now()
+   returning key`,
+);
+
 /**
  * Takes the key for a new request: inserts it, or reuses a row whose retention has expired.
  * Answers false when the key is live (held by a request in flight, or holding a stored answer).
  */
 export async function claimIdempotencyKey(ex: Executor, tenant: Tenant, key: string, requestHash: string, lockToken: string, ttlHours: number): Promise<boolean> {
-  const rows = await ex.query(
-    `insert into idempotency_keys (organization_id, environment, key, request_hash, lock_token, locked_at, expires_at)
-     values ($1, $2, $3, $4, $5, now(), now() + $6 * interval '1 hour')
-     on conflict (organization_id, environment, key) do update
-       set request_hash = excluded.request_hash, lock_token = excluded.lock_token, locked_at = excluded.locked_at,
-           response_status = null, response_body = null, created_at = now(), expires_at = excluded.expires_at
-       where idempotency_keys.expires_at < now()
-     returning key`,
-    [tenant.organizationId, tenant.environment, key, requestHash, lockToken, ttlHours],
-  );
+  const rows = await ex.query(CLAIM_KEY, [tenant.organizationId, tenant.environment, key, requestHash, lockToken, ttlHours]);
   return rows.length === 1;
 }
 
@@ -48,14 +50,16 @@ export async function takeOverStaleIdempotencyKey(ex: Executor, tenant: Tenant, 
   return rows.length === 1;
 }
 
+const STORE_RESPONSE = prepared(
+  'storeIdempotentResponse',
+  `update idempotency_keys set response_status = $5, response_body = $6, lock_token = null, locked_at = null
+   where organization_id = $1 and environment = $2 and key = $3 and lock_token = $4
+   returning key`,
+);
+
 /** Stores the answer, in the transaction that created what it describes; false if the lock was lost. */
 export async function storeIdempotentResponse(ex: Executor, tenant: Tenant, key: string, lockToken: string, status: number, body: string): Promise<boolean> {
-  const rows = await ex.query(
-    `update idempotency_keys set response_status = $5, response_body = $6, lock_token = null, locked_at = null
-     where organization_id = $1 and environment = $2 and key = $3 and lock_token = $4
-     returning key`,
-    [tenant.organizationId, tenant.environment, key, lockToken, status, body],
-  );
+  const rows = await ex.query(STORE_RESPONSE, [tenant.organizationId, tenant.environment, key, lockToken, status, body]);
   return rows.length === 1;
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Database, Executor } from '../db/database.js';
+import type { Database, Executor, Transaction } from '../db/database.js';
 import { AppError } from '../http/errors.js';
 import { uuidv7 } from '../ids.js';
 import type { Tenant } from '../tenant.js';
@@ -34,6 +34,21 @@ export function hashRequest(method: string, path: string, body: unknown): string
 }
 
 /**
+ * An operation's answer, with the last step of its transaction: a step that commits it (through
+ * Transaction.queryAndCommit), run after the answer is stored. For an operation whose last step
+ * takes a contended lock (the hold on a balance), so that nothing runs between that lock and the
+ * commit.
+ */
+export class AnswerThenCommit {
+  constructor(
+    readonly body: unknown,
+    readonly commitStep: (tx: Transaction) => Promise<void>,
+  ) {}
+}
+
+const split = (body: unknown) => (body instanceof AnswerThenCommit ? body : { body, commitStep: undefined });
+
+/**
  * Runs a creating operation at most once per key. The first request claims the key (committed at
  * once, so a concurrent twin sees it and gets 409), then runs the operation and stores its answer
  * in the operation's own transaction: the answer exists if and only if what it describes does.
@@ -48,8 +63,12 @@ export async function runIdempotent(
   operation: (tx: Executor) => Promise<{ status: number; body: unknown }>,
 ): Promise<IdempotentAnswer> {
   if (key === undefined) {
-    const result = await db.transaction(operation);
-    return { status: result.status, body: JSON.stringify(result.body), replayed: false };
+    return db.transaction(async (tx) => {
+      const result = await operation(tx);
+      const { body, commitStep } = split(result.body);
+      await commitStep?.(tx);
+      return { status: result.status, body: JSON.stringify(body), replayed: false };
+    });
   }
   const token = uuidv7();
   if (!(await repo.claimIdempotencyKey(db, tenant, key, requestHash, token, ttlHours))) {
@@ -66,10 +85,12 @@ export async function runIdempotent(
   try {
     return await db.transaction(async (tx) => {
       const result = await operation(tx);
-      const body = JSON.stringify(result.body);
+      const { body: answer, commitStep } = split(result.body);
+      const body = JSON.stringify(answer);
       if (!(await repo.storeIdempotentResponse(tx, tenant, key, token, result.status, body))) {
         throw new AppError('idempotency_key_in_use', 'A request with this idempotency key is still being processed. Retry shortly.', 'idempotencyKey');
       }
+      await commitStep?.(tx);
       return { status: result.status, body, replayed: false };
     });
   } catch (error) {
