@@ -49,7 +49,7 @@ export async function issueSetupToken(db: Database): Promise<string | undefined>
 
 const alreadySetUp = () => new AppError('conflict', 'The first admin already exists: sign in instead.');
 const badSetupToken = () =>
-  new AppError('forbidden', 'Missing, wrong or expired setup token. Open the link the server printed in its log at start (restart it for a new one), or create the admin with `npx payouts users create --role admin`.', 'setupToken');
+  new AppError('forbidden', 'Missing, wrong or expired setup token. Open the link the server printed in its log at start (restart it for a new one), or create the admin with: npx payouts users create --role admin.', 'setupToken');
 
 /**
  * Creates the first admin on the default organization. Requires a live setup token, the proof
