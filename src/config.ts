@@ -18,6 +18,7 @@ export interface Config {
   webhookAllowPrivate: boolean;
   webhookSecretOverlapHours: number;
   sessionTtlHours: number;
+  passwordHashCost: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -40,7 +41,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** Each setting with its default; the README's configuration table mirrors this list. */
 export const SETTINGS = {
   port: { env: 'PORT', default: 3000, description: 'HTTP port', parse: integer(0, 65535) },
-  host: { env: 'HOST', default: '0.0.0.0', description: 'Interface to listen on', parse: text },
+  host: { env: 'HOST', default: '127.0.0.1', description: 'Interface to listen on (HOST=0.0.0.0 for all interfaces)', parse: text },
   publicUrl: { env: 'PUBLIC_URL', default: '', description: 'Base URL used in links (onboarding, payout links); defaults to http://localhost:PORT', parse: text },
   dataDir: { env: 'DATA_DIR', default: './data', description: 'Embedded database folder (used when DATABASE_URL is unset)', parse: text },
   databaseUrl: { env: 'DATABASE_URL', default: undefined, description: 'postgres:// URL; when set, PostgreSQL is used instead of the embedded database', parse: text },
@@ -54,6 +55,7 @@ export const SETTINGS = {
   leaseSeconds: { env: 'LEASE_SECONDS', default: 60, description: 'How long a claimed row stays with a worker before another may take it', parse: integer(1, 86_400) },
   webhookAllowPrivate: { env: 'WEBHOOK_ALLOW_PRIVATE', default: false, description: 'Allow webhook URLs on loopback/private networks (local testing)', parse: flag },
   sessionTtlHours: { env: 'SESSION_TTL_HOURS', default: 12, description: 'How long a dashboard sign-in lasts', parse: integer(1, 24 * 30) },
+  passwordHashCost: { env: 'PASSWORD_HASH_COST', default: 17, description: 'scrypt cost of dashboard passwords as log2(N); older hashes are upgraded at sign-in', parse: integer(14, 20) },
   webhookSecretOverlapHours: { env: 'WEBHOOK_SECRET_OVERLAP_HOURS', default: 24, description: 'How long a rotated webhook secret keeps signing beside the new one', parse: integer(0, 24 * 30) },
 } satisfies { [K in keyof Config]: Setting<Config[K]> };
 

@@ -5,6 +5,7 @@ import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
 import { openDatabase } from './platform/db/open.js';
 import { createLogger } from './platform/log.js';
+import { issueSetupToken } from './modules/users/users.service.js';
 import { closeHandshakeClients } from './modules/webhooks/webhooks.service.js';
 import { workerTasks } from './worker/tasks.js';
 import { startWorker } from './worker/worker.js';
@@ -27,13 +28,28 @@ export async function openAndMigrate(config: Readonly<Config>): Promise<Database
   }
 }
 
+/**
+ * On an installation without users, prints a one-time link that lets whoever reads this log (the
+ * person who controls the server) create the first admin. Nobody else can claim the installation.
+ */
+async function announceSetupToken(db: Database, config: Readonly<Config>, logger: Logger): Promise<void> {
+  const token = await issueSetupToken(db);
+  if (!token) return;
+  logger.warn(
+    `First run: open ${config.publicUrl}/?setup=${token} to create the first dashboard admin (the link works for 24 hours, until an admin exists; keep it private). Or run: npx payouts users create --email … --password … --role admin`,
+  );
+}
+
 export async function startServer(config: Readonly<Config>, roles: { api: boolean; worker: boolean }, logger: Logger = createLogger(config.logLevel)): Promise<Runtime> {
   const db = await openAndMigrate(config);
   const app = roles.api ? await buildApp({ config, db, logger }) : undefined;
   const worker = roles.worker ? startWorker({ db, config, log: logger }, workerTasks(config)) : undefined;
   let url: string | undefined;
   try {
-    if (app) url = await app.listen({ port: config.port, host: config.host });
+    if (app) {
+      url = await app.listen({ port: config.port, host: config.host });
+      await announceSetupToken(db, config, logger);
+    }
   } catch (error) {
     await worker?.stop();
     await db.close();

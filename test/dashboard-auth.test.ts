@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_PERMISSIONS } from '../src/modules/users/permissions.js';
+import { issueSetupToken } from '../src/modules/users/users.service.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 
 // Sessions, CSRF, roles and sign-in throttling, through the real app.
@@ -20,14 +21,16 @@ describe('dashboard authentication', () => {
 
   it('creates the first admin once, then refuses a second setup', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/auth/setup' })).json().data.needsSetup).toBe(true);
-    const short = await t.app.inject({ method: 'POST', url: '/auth/setup', payload: { email: 'admin@example.com', password: 'short' } });
+    const setupToken = await issueSetupToken(t.db);
+    const short = await t.app.inject({ method: 'POST', url: '/auth/setup', payload: { email: 'admin@example.com', password: 'short', setupToken } });
     expect(short.statusCode).toBe(400);
-    const setup = await t.app.inject({ method: 'POST', url: '/auth/setup', payload: { email: 'Admin@Example.com', password: 'correct horse battery' } });
+    const setup = await t.app.inject({ method: 'POST', url: '/auth/setup', payload: { email: 'Admin@Example.com', password: 'correct horse battery', setupToken } });
     expect(setup.statusCode).toBe(201);
     expect(setup.json().data.user).toMatchObject({ email: 'admin@example.com', role: 'admin' });
     expect(String(setup.headers['set-cookie'])).toMatch(/payouts_session=[^;]+; Path=\/; HttpOnly; SameSite=Strict/);
-    const again = await t.app.inject({ method: 'POST', url: '/auth/setup', payload: { email: 'evil@example.com', password: 'correct horse battery' } });
+    const again = await t.app.inject({ method: 'POST', url: '/auth/setup', payload: { email: 'evil@example.com', password: 'correct horse battery', setupToken } });
     expect(again.statusCode).toBe(409);
+    expect(await issueSetupToken(t.db)).toBeUndefined();
     expect((await t.app.inject({ method: 'GET', url: '/auth/setup' })).json().data.needsSetup).toBe(false);
   });
 

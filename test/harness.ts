@@ -75,8 +75,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+// scrypt at the production cost (2^17) takes over a second per password on a busy machine;
+// tests hash at 2^14 unless they override it (test/security-auth.test.ts checks the upgrade path).
 export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
-  return loadConfig({}, { logLevel: 'info', sandboxDelayMs: 0, webhookAllowPrivate: true, ...overrides });
+  return loadConfig({}, { logLevel: 'info', sandboxDelayMs: 0, webhookAllowPrivate: true, passwordHashCost: 14, ...overrides });
 }
 
 export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {

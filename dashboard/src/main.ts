@@ -1,4 +1,5 @@
 import { currentEnvironment, get, post, RequestFailed, setCsrfToken, setEnvironment, type Environment } from './api.js';
+import { accountPage } from './pages/account.js';
 import { loginPage, setupPage } from './pages/auth.js';
 import { balancePage } from './pages/balance.js';
 import { batchDetailPage, batchesPage } from './pages/batches.js';
@@ -36,6 +37,7 @@ const ROUTES: { pattern: RegExp; mount: Mount; permission: string; nav?: string 
   { pattern: /^\/webhooks$/, mount: webhooksPage, permission: 'webhooks:read', nav: 'Webhooks' },
   { pattern: /^\/balance$/, mount: balancePage, permission: 'payouts:read', nav: 'Balance' },
   { pattern: /^\/settings$/, mount: settingsPage, permission: 'keys:manage', nav: 'Settings' },
+  { pattern: /^\/account$/, mount: accountPage, permission: 'signed_in' },
 ];
 
 const root = document.getElementById('app')!;
@@ -64,6 +66,7 @@ function shell(content: HTMLElement) {
         </div>
         <span class="spacer"></span>
         <span class="muted">${session!.user.email} · ${session!.user.role}</span>
+        <a class="link" href="#/account" data-testid="account-link">Change password</a>
         <button class="link" @click=${signOut}>Sign out</button>
       </header>
       <div class="layout">

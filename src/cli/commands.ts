@@ -199,7 +199,7 @@ export const COMMANDS: Command[] = [
         const role = String(values.role ?? 'admin');
         if (!(ROLES as readonly string[]).includes(role)) throw new AppError('invalid_request', `--role must be one of: ${ROLES.join(', ')}.`);
         const organization = await resolveOrganization(db, values.org as string | undefined);
-        const user = await createUser(db, { organizationId: organization.id, email: String(values.email ?? ''), password: String(values.password ?? ''), role: role as Role, createdBy: 'cli' });
+        const user = await createUser(db, config, { organizationId: organization.id, email: String(values.email ?? ''), password: String(values.password ?? ''), role: role as Role, createdBy: 'cli' });
         out(`Created ${user.role} ${user.email} (${user.id}) in ${organization.name}.`);
         return 0;
       }),

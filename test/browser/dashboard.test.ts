@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueSetupToken } from '../../src/modules/users/users.service.js';
 import { workerTasks } from '../../src/worker/tasks.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
 import { createTestApp, type TestApp } from '../harness.js';
@@ -42,14 +43,26 @@ describe.skipIf(!haveBrowser)('dashboard in a real browser', () => {
 
   const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 
-  it('creates the first admin on first visit', async () => {
+  it('creates the first admin on first visit, only with the setup token the server printed', async () => {
+    const setupToken = (await issueSetupToken(t.db))!;
     await page.goto(base);
     await page.getByTestId('setup').waitFor();
+    await page.getByLabel('Setup token').fill('a-guessed-token');
+    await page.getByLabel('Email').fill('evil@example.com');
+    await page.getByLabel('Password').fill('a long admin password');
+    await page.getByRole('button', { name: 'Create admin and sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('setup token');
+    await shot('01-setup-wrong-token');
+
+    await page.goto(`${base}/?setup=${setupToken}`);
+    await page.getByTestId('setup-token-from-link').waitFor();
+    await expect(page.getByLabel('Setup token').count()).resolves.toBe(0);
     await shot('01-setup');
     await page.getByLabel('Email').fill('admin@example.com');
     await page.getByLabel('Password').fill('a long admin password');
     await page.getByRole('button', { name: 'Create admin and sign in' }).click();
     await page.getByRole('heading', { name: 'Payouts' }).waitFor();
+    expect(page.url()).not.toContain('setup=');
     await expect(page.getByTestId('sandbox-banner').isVisible()).resolves.toBe(true);
     await shot('02-payouts-empty');
   });
@@ -144,6 +157,32 @@ describe.skipIf(!haveBrowser)('dashboard in a real browser', () => {
     await shot('11-employee-forbidden');
     const status = await page.evaluate(async () => (await fetch('/api-keys')).status);
     expect(status).toBe(403);
+  });
+
+  it('lets any role change their password from the top bar; the old one stops working', async () => {
+    // Still signed in as the employee from the previous test.
+    await page.getByTestId('account-link').click();
+    await page.getByTestId('change-password').waitFor();
+    await page.getByLabel('Current password').fill('employee password');
+    await page.getByLabel('New password', { exact: true }).fill('password12');
+    await page.getByLabel('New password again').fill('password12');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('too easy to guess');
+    await page.getByLabel('New password', { exact: true }).fill('quiet orchard bicycle lamp');
+    await page.getByLabel('New password again').fill('quiet orchard bicycle lamp');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByTestId('password-changed').waitFor();
+    await shot('12-password-changed');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+
+    await page.getByTestId('login').waitFor();
+    await page.getByLabel('Email').fill('emp@example.com');
+    await page.getByLabel('Password').fill('employee password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Wrong email or password');
+    await page.getByLabel('Password').fill('quiet orchard bicycle lamp');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Your role has no pages yet').waitFor();
   });
 });
 

@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Database } from '../../platform/db/database.js';
 import { AppError, notFound } from '../../platform/http/errors.js';
 import { isUuid, uuidv7 } from '../../platform/ids.js';
+import { constantTimeEqual } from '../../platform/secure-compare.js';
 import type { Environment, Tenant } from '../../platform/tenant.js';
 import { environmentOfKey, generateApiKey, hashApiKey, keyLast4, keyPrefix } from './api-key-format.js';
 import * as repo from './api-keys.repository.js';
@@ -55,7 +55,7 @@ export async function authenticate(db: Database, authorization: string | undefin
   }
   const hash = hashApiKey(key);
   const record = await repo.findActiveApiKeyByHash(db, hash);
-  if (!record || !timingSafeEqual(record.keyHash, hash)) throw unauthorized('Invalid API key: it does not exist or was revoked.');
+  if (!record || !constantTimeEqual(record.keyHash, hash)) throw unauthorized('Invalid API key: it does not exist or was revoked.');
   await repo.touchApiKeyLastUsed(db, record.id);
   return { organizationId: record.organizationId, environment: record.environment, apiKeyId: record.id };
 }

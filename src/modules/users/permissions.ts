@@ -67,7 +67,8 @@ export const ROUTE_PERMISSIONS: Record<string, Permission> = {
   'DELETE /users/:id': 'users:manage',
   'GET /auth/session': 'signed_in',
   'POST /auth/logout': 'signed_in',
+  'POST /auth/password': 'signed_in',
 };
 
 /** Routes for dashboard users only: what an API key must not do (mint keys, manage users). */
-export const SESSION_ONLY_ROUTES = new Set(['POST /api-keys', 'DELETE /api-keys/:id', 'GET /users', 'POST /users', 'DELETE /users/:id', 'GET /auth/session', 'POST /auth/logout']);
+export const SESSION_ONLY_ROUTES = new Set(['POST /api-keys', 'DELETE /api-keys/:id', 'GET /users', 'POST /users', 'DELETE /users/:id', 'GET /auth/session', 'POST /auth/logout', 'POST /auth/password']);

@@ -23,22 +23,34 @@ export async function deleteExpiredSessions(ex: Executor): Promise<number> {
   return (await ex.query('delete from sessions where expires_at < now() returning user_id')).length;
 }
 
-/** Counts a failed sign-in; after `limit` within the window the email is locked for `lockSeconds`. */
-export async function recordLoginFailure(ex: Executor, email: string, limit: number, windowSeconds: number, lockSeconds: number): Promise<void> {
-  await ex.query(
-    `insert into login_failures (email, failures, first_failure_at) values ($1, 1, now())
-     on conflict (email) do update set
-       failures = case when login_failures.first_failure_at < now() - $3 * interval '1 second' then 1 else login_failures.failures + 1 end,
-       first_failure_at = case when login_failures.first_failure_at < now() - $3 * interval '1 second' then now() else login_failures.first_failure_at end,
-       locked_until = case when login_failures.first_failure_at >= now() - $3 * interval '1 second' and login_failures.failures + 1 >= $2
-                           then now() + $4 * interval '1 second' else login_failures.locked_until end`,
-    [email, limit, windowSeconds, lockSeconds],
-  );
+export async function deleteOtherSessionsOfUser(ex: Executor, userId: string, keptTokenHash: Buffer): Promise<number> {
+  return (await ex.query('delete from sessions where user_id = $1 and token_hash <> $2 returning user_id', [userId, keptTokenHash])).length;
 }
 
-export async function findLock(ex: Executor, email: string): Promise<Date | undefined> {
-  const rows = await ex.query<{ locked_until: Date }>('select locked_until from login_failures where email = $1 and locked_until > now()', [email]);
-  return rows[0]?.locked_until;
+/**
+ * Reserves one sign-in attempt for the email before its password is checked, in one statement, so
+ * concurrent attempts cannot all slip under the limit: the count goes up first and a success
+ * clears it. Past `limit` attempts within the window the email is locked for `lockSeconds`.
+ * Answers how many seconds remain when the attempt is refused.
+ */
+export async function reserveLoginAttempt(ex: Executor, email: string, limit: number, windowSeconds: number, lockSeconds: number): Promise<{ refusedForSeconds: number | undefined }> {
+  // A row starts over once its window has passed and no lock is running.
+  const fresh = `login_failures.first_failure_at < now() - $3 * interval '1 second' and (login_failures.locked_until is null or login_failures.locked_until <= now())`;
+  const rows = await ex.query<{ locked: boolean; seconds: number | string | null }>(
+    `insert into login_failures (email, failures, first_failure_at) values ($1, 1, now())
+     on conflict (email) do update set
+       failures = case when ${fresh} then 1 else login_failures.failures + 1 end,
+       first_failure_at = case when ${fresh} then now() else login_failures.first_failure_at end,
+       locked_until = case
+         when ${fresh} then null
+         when login_failures.locked_until > now() then login_failures.locked_until
+         when login_failures.failures + 1 > $2 then now() + $4 * interval '1 second'
+         else login_failures.locked_until end
+     returning coalesce(locked_until > now(), false) as locked, ceil(extract(epoch from locked_until - now()))::integer as seconds`,
+    [email, limit, windowSeconds, lockSeconds],
+  );
+  const row = rows[0]!;
+  return { refusedForSeconds: row.locked ? Math.max(1, Number(row.seconds)) : undefined };
 }
 
 export async function clearLoginFailures(ex: Executor, email: string): Promise<void> {

@@ -20,23 +20,60 @@ interface UserRow {
 
 const toUser = (r: UserRow): User => ({ id: r.id, organizationId: r.organization_id, email: r.email, role: r.role, createdAt: r.created_at });
 
-export async function insertUser(ex: Executor, u: { id: string; organizationId: string; email: string; passwordHash: string; role: Role; createdBy: string | null }): Promise<User> {
+/** Inserts a user; undefined when the email is taken (in any organization). */
+export async function insertUser(ex: Executor, u: { id: string; organizationId: string; email: string; passwordHash: string; role: Role; createdBy: string | null }): Promise<User | undefined> {
   const rows = await ex.query<UserRow>(
-    'insert into users (id, organization_id, email, password_hash, role, created_by) values ($1, $2, $3, $4, $5, $6) returning *',
+    'insert into users (id, organization_id, email, password_hash, role, created_by) values ($1, $2, $3, $4, $5, $6) on conflict (email) do nothing returning *',
     [u.id, u.organizationId, u.email, u.passwordHash, u.role, u.createdBy],
   );
-  return toUser(rows[0]!);
+  return rows[0] && toUser(rows[0]);
 }
 
-/** Inserts the first user only while there is none: two racing setups cannot both win. */
-export async function insertFirstUser(ex: Executor, u: { id: string; organizationId: string; email: string; passwordHash: string }): Promise<User | undefined> {
+/**
+ * Inserts the first user only while there is none and the setup token is live: two racing setups
+ * cannot both win, and nobody without the token can win at all.
+ */
+export async function insertFirstUser(ex: Executor, u: { id: string; organizationId: string; email: string; passwordHash: string; setupTokenHash: Buffer }): Promise<User | undefined> {
   await ex.query('select pg_advisory_xact_lock(7270002)');
   const rows = await ex.query<UserRow>(
     `insert into users (id, organization_id, email, password_hash, role, created_by)
-     select $1, $2, $3, $4, 'admin', 'setup' where not exists (select 1 from users) returning *`,
-    [u.id, u.organizationId, u.email, u.passwordHash],
+     select $1, $2, $3, $4, 'admin', 'setup' where not exists (select 1 from users)
+       and exists (select 1 from setup_tokens where token_hash = $5 and expires_at > now())
+     returning *`,
+    [u.id, u.organizationId, u.email, u.passwordHash, u.setupTokenHash],
   );
   return rows[0] && toUser(rows[0]);
+}
+
+/** Adds a setup token while the installation has no user; answers whether it was added. */
+export async function insertSetupToken(ex: Executor, tokenHash: Buffer, ttlHours: number): Promise<boolean> {
+  const rows = await ex.query(
+    `insert into setup_tokens (token_hash, expires_at) select $1, now() + $2 * interval '1 hour' where not exists (select 1 from users) returning token_hash`,
+    [tokenHash, ttlHours],
+  );
+  return rows.length === 1;
+}
+
+export async function setupTokenIsLive(ex: Executor, tokenHash: Buffer): Promise<boolean> {
+  return (await ex.query('select 1 from setup_tokens where token_hash = $1 and expires_at > now()', [tokenHash])).length === 1;
+}
+
+export async function deleteExpiredSetupTokens(ex: Executor): Promise<void> {
+  await ex.query('delete from setup_tokens where expires_at <= now()');
+}
+
+export async function deleteAllSetupTokens(ex: Executor): Promise<void> {
+  await ex.query('delete from setup_tokens');
+}
+
+/** Replaces a password hash only if it is still the one read (a concurrent change wins). */
+export async function updatePasswordHash(ex: Executor, id: string, expectedHash: string, newHash: string): Promise<boolean> {
+  return (await ex.query('update users set password_hash = $3 where id = $1 and password_hash = $2 returning id', [id, expectedHash, newHash])).length === 1;
+}
+
+export async function findUserWithHashById(ex: Executor, id: string): Promise<(User & { passwordHash: string }) | undefined> {
+  const rows = await ex.query<UserRow>('select * from users where id = $1', [id]);
+  return rows[0] && { ...toUser(rows[0]), passwordHash: rows[0].password_hash };
 }
 
 export async function countUsers(ex: Executor): Promise<number> {

@@ -1,28 +1,38 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppInstance } from '../../app.js';
 import { readCookie, SESSION_COOKIE, tenantOf, userOf } from '../../platform/http/auth.js';
 import { AppError } from '../../platform/http/errors.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope, Timestamp } from '../../platform/http/schemas.js';
 import { permissionsOf, ROLES, type Role } from './permissions.js';
-import { createUser, listUsers, login, logout, needsSetup, removeUser, resolveSession, setupFirstAdmin, type User } from './users.service.js';
+import { changePassword, createUser, listUsers, login, logout, needsSetup, removeUser, resolveSession, setupFirstAdmin, type User } from './users.service.js';
 
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const UserSchema = Type.Object({ id: Type.String(), email: Type.String(), role: RoleSchema, createdAt: Timestamp });
 const SessionSchema = Type.Object({ user: UserSchema, csrfToken: Type.String(), permissions: Type.Array(Type.String()) });
-const Credentials = Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+const Email = Type.String({ minLength: 3, maxLength: 320 });
+const Password = Type.String({ minLength: 1, maxLength: 200 });
+const Credentials = Type.Object({ email: Email, password: Password }, { additionalProperties: false });
+// The token is optional in the schema so that a missing one is a 403 like a wrong one, not a 400.
+const SetupBody = Type.Object(
+  { email: Email, password: Password, setupToken: Type.Optional(Type.String({ maxLength: 200, description: 'The one-time token the server printed in its log at start' })) },
+  { additionalProperties: false },
+);
 
 const renderUser = (u: User) => ({ id: u.id, email: u.email, role: u.role, createdAt: u.createdAt.toISOString() });
 const renderSession = (user: User, csrfToken: string) => ({ user: renderUser(user), csrfToken, permissions: [...permissionsOf(user.role)] });
 
 export default async function userRoutes(app: AppInstance) {
   const tags = ['Dashboard'];
-  const secure = app.config.publicUrl.startsWith('https://');
-  const setCookie = (reply: FastifyReply, token: string, maxAgeSeconds: number) =>
+  const httpsPublicUrl = app.config.publicUrl.startsWith('https://');
+  // Behind a TLS-terminating proxy, request.protocol follows X-Forwarded-Proto (with trustProxy).
+  const setCookie = (request: FastifyRequest, reply: FastifyReply, token: string, maxAgeSeconds: number) => {
+    const secure = httpsPublicUrl || request.protocol === 'https';
     reply.header('set-cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`);
-  const startSession = async (reply: FastifyReply, email: string, password: string) => {
-    const session = await login(app.db, email, password, app.config.sessionTtlHours);
-    setCookie(reply, session.token, app.config.sessionTtlHours * 3600);
+  };
+  const startSession = async (request: FastifyRequest, reply: FastifyReply, email: string, password: string) => {
+    const session = await login(app.db, app.config, email, password);
+    setCookie(request, reply, session.token, app.config.sessionTtlHours * 3600);
     return { data: renderSession(session.user, session.csrfToken) };
   };
 
@@ -34,17 +44,23 @@ export default async function userRoutes(app: AppInstance) {
 
   app.post('/auth/setup', {
     config: { public: true },
-    schema: { tags, summary: 'Create the first admin (only on an empty installation) and sign in', security: [], body: Credentials, response: { 201: DataEnvelope(SessionSchema), ...commonErrors, 409: Type.Ref('ErrorResponse') } },
+    schema: {
+      tags,
+      summary: 'Create the first admin (only on an empty installation, with the setup token the server printed at start) and sign in',
+      security: [],
+      body: SetupBody,
+      response: { 201: DataEnvelope(SessionSchema), ...commonErrors, 409: Type.Ref('ErrorResponse') },
+    },
     handler: async (request, reply) => {
-      await setupFirstAdmin(app.db, request.body.email, request.body.password);
-      return reply.status(201).send(await startSession(reply, request.body.email, request.body.password));
+      await setupFirstAdmin(app.db, app.config, request.body);
+      return reply.status(201).send(await startSession(request, reply, request.body.email, request.body.password));
     },
   });
 
   app.post('/auth/login', {
     config: { public: true },
     schema: { tags, summary: 'Sign in to the dashboard (sets an HTTP-only session cookie)', security: [], body: Credentials, response: { 200: DataEnvelope(SessionSchema), ...commonErrors, 429: Type.Ref('ErrorResponse') } },
-    handler: async (request, reply) => startSession(reply, request.body.email, request.body.password),
+    handler: async (request, reply) => startSession(request, reply, request.body.email, request.body.password),
   });
 
   app.get('/auth/session', {
@@ -60,8 +76,26 @@ export default async function userRoutes(app: AppInstance) {
     schema: { tags, summary: 'Sign out: the session ends on the server too', response: { 200: DataEnvelope(Type.Object({ signedOut: Type.Boolean() })), ...commonErrors } },
     handler: async (request, reply) => {
       await logout(app.db, readCookie(request.headers.cookie, SESSION_COOKIE) ?? '');
-      setCookie(reply, '', 0);
+      setCookie(request, reply, '', 0);
       return { data: { signedOut: true } };
+    },
+  });
+
+  app.post('/auth/password', {
+    schema: {
+      tags,
+      summary: 'Change my password (the current one is required); my other sessions end',
+      body: Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false }),
+      response: { 200: DataEnvelope(Type.Object({ passwordChanged: Type.Boolean(), otherSessionsEnded: Type.Integer() })), ...commonErrors, 409: Type.Ref('ErrorResponse'), 429: Type.Ref('ErrorResponse') },
+    },
+    handler: async (request) => {
+      const ended = await changePassword(app.db, app.config, {
+        userId: userOf(request).id,
+        sessionToken: readCookie(request.headers.cookie, SESSION_COOKIE) ?? '',
+        currentPassword: request.body.currentPassword,
+        newPassword: request.body.newPassword,
+      });
+      return { data: { passwordChanged: true, otherSessionsEnded: ended } };
     },
   });
 
@@ -78,7 +112,7 @@ export default async function userRoutes(app: AppInstance) {
       response: { 201: DataEnvelope(UserSchema), ...commonErrors, 409: Type.Ref('ErrorResponse') },
     },
     handler: async (request, reply) => {
-      const user = await createUser(app.db, { organizationId: tenantOf(request).organizationId, email: request.body.email, password: request.body.password, role: request.body.role as Role, createdBy: userOf(request).email });
+      const user = await createUser(app.db, app.config, { organizationId: tenantOf(request).organizationId, email: request.body.email, password: request.body.password, role: request.body.role as Role, createdBy: userOf(request).email });
       return reply.status(201).send({ data: renderUser(user) });
     },
   });

@@ -6,6 +6,7 @@ import { sendIdempotent } from '../../platform/http/idempotent-route.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope, PageQuery, Timestamp } from '../../platform/http/schemas.js';
 import { EVENT_TYPES } from '../events/events.service.js';
+import { can, type Role } from '../users/permissions.js';
 import { renderSubscription, SubscriptionSchema } from './webhooks.schema.js';
 import * as service from './webhooks.service.js';
 
@@ -110,12 +111,15 @@ export default async function webhookRoutes(app: AppInstance) {
       tags,
       summary: 'The webhook deliveries of one payout’s events, across subscriptions',
       querystring: Type.Object({ payoutId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
-      response: { 200: ListEnvelope(Type.Object({ id: Type.String(), subscriptionId: Type.String(), callbackUrl: Type.String(), event: Type.String(), status: Type.String(), attemptCount: Type.Integer(), lastStatusCode: Nullable(Type.Integer()), createdAt: Timestamp, deliveredAt: Nullable(Timestamp) })), ...commonErrors },
+      response: { 200: ListEnvelope(Type.Object({ id: Type.String(), subscriptionId: Type.String(), callbackUrl: Nullable(Type.String()), event: Type.String(), status: Type.String(), attemptCount: Type.Integer(), lastStatusCode: Nullable(Type.Integer()), createdAt: Timestamp, deliveredAt: Nullable(Timestamp) })), ...commonErrors },
     },
     handler: async (request) => {
-      const rows = await service.listPayoutDeliveries(app.db, tenantOf(request), request.query.payoutId);
+      const caller = tenantOf(request);
+      const rows = await service.listPayoutDeliveries(app.db, caller, request.query.payoutId);
+      // Payout readers (accountants) see deliveries; the callback URLs are for webhook readers only.
+      const showUrls = caller.kind === 'api_key' || can(caller.user!.role as Role, 'webhooks:read');
       return {
-        data: rows.map((d) => ({ id: d.id, subscriptionId: d.subscriptionId, callbackUrl: d.callbackUrl, event: d.eventType, status: d.status, attemptCount: d.attemptCount, lastStatusCode: d.lastStatusCode, createdAt: d.createdAt.toISOString(), deliveredAt: d.deliveredAt?.toISOString() ?? null })),
+        data: rows.map((d) => ({ id: d.id, subscriptionId: d.subscriptionId, callbackUrl: showUrls ? d.callbackUrl : null, event: d.eventType, status: d.status, attemptCount: d.attemptCount, lastStatusCode: d.lastStatusCode, createdAt: d.createdAt.toISOString(), deliveredAt: d.deliveredAt?.toISOString() ?? null })),
         hasMore: false,
         nextCursor: null,
       };

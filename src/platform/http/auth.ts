@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { constantTimeEqual } from '../secure-compare.js';
 import { ENVIRONMENTS, type Environment, type Tenant } from '../tenant.js';
 import { AppError } from './errors.js';
 
@@ -34,16 +34,20 @@ export const ENVIRONMENT_HEADER = 'x-payouts-environment';
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** A cookie's value, or undefined when it is absent or not valid percent-encoding (as if absent). */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(rest.join('='));
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }
-
-const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /**
  * Requires a caller on every route of this scope that is not public: a Bearer API key, or a
@@ -67,7 +71,7 @@ export function installAuth(app: FastifyInstance, strategies: AuthStrategies): v
       if (!session) throw new AppError('unauthorized', 'Your session has expired. Sign in again.');
       if (!SAFE_METHODS.has(request.method)) {
         const sent = request.headers[CSRF_HEADER];
-        if (typeof sent !== 'string' || !sameSecret(sent, session.csrfToken)) {
+        if (typeof sent !== 'string' || !constantTimeEqual(sent, session.csrfToken)) {
           throw new AppError('forbidden', 'Missing or invalid CSRF token. Reload the page and try again.');
         }
       }
