@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import pg from 'pg';
 import type { Database, Executor, Row, Statement, Transaction } from './database.js';
 import { parseInt8, toDriverParams, TransactionFinishedError } from './database.js';
@@ -16,11 +17,30 @@ function run(target: Target, sql: string | Statement, params: readonly unknown[]
   return typeof sql === 'string' ? target.query(sql, values) : target.query({ name: sql.name, text: sql.text, values });
 }
 
-export async function openPostgres(connectionString: string, poolSize: number): Promise<Database> {
+/** Where to connect: a postgres:// URL, or the Unix socket of a payouts server sharing its embedded database. */
+export type PostgresTarget = string | { socketPath: string };
+
+/** A socket that connects to `path` whatever host and port pg asks for (pg only knows `<dir>/.s.PGSQL.<port>`). */
+function unixSocketStream(path: string) {
+  return () => {
+    const socket = new Socket();
+    const connect = socket.connect.bind(socket);
+    (socket as unknown as { connect: () => Socket }).connect = () => connect({ path });
+    return socket;
+  };
+}
+
+function poolConfig(target: PostgresTarget, poolSize: number): pg.PoolConfig {
   // Pipeline mode: a statement issued while another is in flight on the same connection is sent
   // at once instead of after the answer. Code that awaits each statement behaves as before; the
   // transaction below uses it to save round trips.
-  const pool = new pg.Pool({ connectionString, max: poolSize, types: typeParsers, pipeline: true } as pg.PoolConfig);
+  const common = { max: poolSize, types: typeParsers, pipeline: true };
+  if (typeof target === 'string') return { connectionString: target, ...common } as pg.PoolConfig;
+  return { stream: unixSocketStream(target.socketPath), host: 'localhost', user: 'postgres', database: 'postgres', ...common } as pg.PoolConfig;
+}
+
+export async function openPostgres(target: PostgresTarget, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool(poolConfig(target, poolSize));
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const executor = (target: Target): Executor => ({
