@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createConnection, type Socket } from 'node:net';
 import pg from 'pg';
+import { serialize } from 'pg-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { fund, readBalance } from '../src/modules/ledger/ledger.service.js';
@@ -14,6 +16,35 @@ import { openPostgres } from '../src/platform/db/postgres.js';
 import type { Tenant } from '../src/platform/tenant.js';
 import { openAndMigrate } from '../src/runtime.js';
 import { onPostgres } from './harness.js';
+
+/** Collects the server's answers on a raw socket, one exchange (up to ReadyForQuery) at a time. */
+function answers(socket: Socket) {
+  let buffer = Buffer.alloc(0);
+  let waiter: (() => void) | undefined;
+  socket.on('data', (chunk) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    waiter?.();
+  });
+  return {
+    async untilReady(): Promise<{ type: string; body: Buffer }[]> {
+      for (;;) {
+        const messages: { type: string; body: Buffer }[] = [];
+        let offset = 0;
+        while (offset + 5 <= buffer.length) {
+          const length = buffer.readInt32BE(offset + 1);
+          if (offset + 1 + length > buffer.length) break;
+          messages.push({ type: String.fromCharCode(buffer[offset]!), body: buffer.subarray(offset + 5, offset + 1 + length) });
+          offset += 1 + length;
+          if (messages.at(-1)!.type === 'Z') {
+            buffer = buffer.subarray(offset);
+            return messages;
+          }
+        }
+        await new Promise<void>((resolve) => (waiter = resolve));
+      }
+    },
+  };
+}
 
 const nextTurnOfTheEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -160,6 +191,49 @@ describe.skipIf(onPostgres)('the embedded database shared with the CLI over a so
     await server.transaction((tx) => tx.query('insert into share_probe (n) values (7)'));
     expect(await server.query('select n from share_probe')).toEqual([{ n: 7 }]);
     await server.query('delete from share_probe');
+  });
+
+  it('keeps pipelined statements of several clients apart', async () => {
+    // pg in pipeline mode sends a client's statements without waiting for answers: each socket
+    // 'data' event may then carry the end of one exchange and the start of the next.
+    const pipelined = () => new pg.Client({ host: dataDir, port: 5432, user: 'postgres', database: 'postgres', pipeline: true } as pg.ClientConfig);
+    const [a, b] = [pipelined(), pipelined()];
+    await Promise.all([a.connect(), b.connect()]);
+    try {
+      const ask = (client: pg.Client, tag: string) =>
+        Array.from({ length: 30 }, (_, i) => client.query<{ v: string }>('select $1::text as v', [`${tag}${i}`]).then((r) => r.rows[0]!.v));
+      const answers = await Promise.all([...ask(a, 'a'), ...ask(b, 'b'), server.query<{ v: string }>('select $1::text as v', ['s']).then((r) => r[0]!.v)]);
+      expect(answers).toEqual([...Array.from({ length: 30 }, (_, i) => `a${i}`), ...Array.from({ length: 30 }, (_, i) => `b${i}`), 's']);
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
+  });
+
+  it("keeps a client's exchange whole when its messages arrive in pieces while it waits its turn", async () => {
+    const socket = createConnection(socketPath);
+    const received = answers(socket);
+    socket.write(serialize.startup({ user: 'postgres', database: 'postgres' }));
+    await received.untilReady();
+    // The server is busy in a transaction (a shared turn), so the client's Parse waits for its
+    // turn; the rest of its exchange arrives as a second piece meanwhile.
+    let parseSent!: () => void;
+    const parseWaiting = new Promise<void>((resolve) => (parseSent = resolve));
+    const busy = server.transaction(async (tx) => {
+      socket.write(serialize.parse({ text: 'select $1::text as v' }));
+      parseSent();
+      for (let i = 0; i < 20; i++) {
+        await tx.query('select 1');
+        await nextTurnOfTheEventLoop();
+      }
+    });
+    await parseWaiting;
+    for (let i = 0; i < 5; i++) await nextTurnOfTheEventLoop(); // the Parse has been read by now
+    socket.write(Buffer.concat([serialize.bind({ values: ['whole'] }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]));
+    await busy;
+    const messages = await received.untilReady();
+    socket.destroy();
+    expect(messages.filter((m) => m.type === 'E').map((m) => m.body.toString())).toEqual([]);
+    expect(messages.some((m) => m.type === 'D' && m.body.includes('whole'))).toBe(true);
   });
 
   it('lets the CLI run the migrations safely: nothing is left to apply', async () => {

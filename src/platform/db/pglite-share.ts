@@ -39,7 +39,9 @@ interface HandlerQueue {
 
 class ExclusiveSessionQueue implements HandlerQueue {
   #owner: number | undefined;
-  #inFlight: Promise<unknown> | undefined;
+  readonly #clients = new Map<number, { pending: number; tail: Promise<unknown> }>();
+  /** Clients that disconnected: their messages still queued are refused. */
+  readonly #gone = new Set<number>();
   readonly #waiting = new Map<number, { cancelled: boolean; reject: (error: Error) => void }>();
 
   constructor(
@@ -47,37 +49,55 @@ class ExclusiveSessionQueue implements HandlerQueue {
     private readonly turns: Turns,
   ) {}
 
-  async enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+  /**
+   * Runs one message of a client. The handler can hand us a client's next message before the
+   * previous one finished (each socket 'data' event starts its own processing), so each client's
+   * messages are chained, and the turn is given back only when an exchange has ended outside a
+   * transaction with nothing more of that client waiting.
+   */
+  enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+    const client = this.#clients.get(handlerId) ?? { pending: 0, tail: Promise.resolve() as Promise<unknown> };
+    this.#clients.set(handlerId, client);
+    client.pending++;
+    const result = client.tail.then(() => this.#run(handlerId, message, onData));
+    const finished = () => {
+      client.pending--;
+      if (client.pending === 0 && this.#clients.get(handlerId) === client) this.#clients.delete(handlerId);
+    };
+    client.tail = result.then(finished, finished);
+    return result;
+  }
+
+  async #run(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+    if (this.#gone.has(handlerId)) throw new Error('Handler disconnected');
     if (this.#owner !== handlerId) {
       await this.#acquire(handlerId);
       this.#owner = handlerId;
     }
     let bytes = 0;
-    const run = this.pg.runExclusive(() =>
-      this.pg.execProtocolRawStream(message, {
-        onRawData: (data) => {
-          bytes += data.length;
-          onData(data);
-        },
-      }),
-    );
-    this.#inFlight = run;
     try {
-      await run;
+      await this.pg.runExclusive(() =>
+        this.pg.execProtocolRawStream(message, {
+          onRawData: (data) => {
+            bytes += data.length;
+            onData(data);
+          },
+        }),
+      );
     } catch (error) {
       await this.#end(handlerId);
       throw error;
-    } finally {
-      this.#inFlight = undefined;
     }
-    // PGlite is one session for every client: named prepared statements a previous CLI left
+    // PGlite is one session for every client: named prepared statements a previous client left
     // behind would collide with the same names prepared by the next one.
     if (isStartup(message)) await this.pg.exec('deallocate all');
-    if (endsExchange(message) && !this.pg.isInTransaction()) this.#release(handlerId);
+    const moreFromThisClient = (this.#clients.get(handlerId)?.pending ?? 0) > 1;
+    if (endsExchange(message) && !moreFromThisClient && !this.pg.isInTransaction()) this.#release(handlerId);
     return bytes;
   }
 
   clearQueueForHandler(handlerId: number): void {
+    this.#gone.add(handlerId);
     const waiting = this.#waiting.get(handlerId);
     if (!waiting) return;
     waiting.cancelled = true;
@@ -87,8 +107,8 @@ class ExclusiveSessionQueue implements HandlerQueue {
 
   /** The client went away: roll back what it left open and give the turn back. */
   async clearTransactionIfNeeded(handlerId: number): Promise<void> {
-    if (this.#owner !== handlerId) return;
-    await this.#inFlight?.catch(() => {});
+    await this.#clients.get(handlerId)?.tail; // its messages already handed over run (or fail) first
+    this.#gone.delete(handlerId);
     await this.#end(handlerId);
   }
 
