@@ -8,6 +8,7 @@ import { SOCKET_NAME } from '../src/platform/db/data-dir.js';
 import { onPostgres } from './harness.js';
 
 const run = promisify(execFile);
+// Each CLI command is a new Node process compiling TypeScript: several seconds on a busy machine.
 const CLI = join(import.meta.dirname, '..', 'bin', 'payouts.js');
 
 // The quick start as a user runs it: `npm start` on the embedded database, and the CLI used while
@@ -76,7 +77,7 @@ describe.skipIf(onPostgres)('the CLI while the server runs on the embedded datab
     expect(existsSync(join(dataDir, 'payouts.lock'))).toBe(false);
     // With no server, the CLI opens the database itself, as before.
     expect(await cli('keys', 'list')).toContain('CLI production key');
-  });
+  }, 240_000);
 
   it('starts again after the server was killed (stale lock and socket), and the CLI works with it', async () => {
     const first = await serve();
@@ -105,5 +106,5 @@ describe.skipIf(onPostgres)('the CLI while the server runs on the embedded datab
     walk(dataDir);
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     expect(loose).toEqual([]);
-  });
+  }, 240_000);
 });
