@@ -3,7 +3,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
-import { openDatabase } from './platform/db/open.js';
+import { type OpenOptions, openDatabase } from './platform/db/open.js';
 import { createLogger } from './platform/log.js';
 import { issueSetupToken } from './modules/users/users.service.js';
 import { closeHandshakeClients } from './modules/webhooks/webhooks.service.js';
@@ -16,9 +16,12 @@ export interface Runtime {
   url?: string;
 }
 
-/** Opens the database and brings its schema up to date; every command starts here. */
-export async function openAndMigrate(config: Readonly<Config>): Promise<Database> {
-  const db = await openDatabase(config);
+/**
+ * Opens the database and brings its schema up to date; every command starts here. A server
+ * (`options.share`) shares the embedded database with CLI commands run while it runs.
+ */
+export async function openAndMigrate(config: Readonly<Config>, options: OpenOptions = {}): Promise<Database> {
+  const db = await openDatabase(config, options);
   try {
     await migrate(db);
     return db;
@@ -41,7 +44,7 @@ async function announceSetupToken(db: Database, config: Readonly<Config>, logger
 }
 
 export async function startServer(config: Readonly<Config>, roles: { api: boolean; worker: boolean }, logger: Logger = createLogger(config.logLevel)): Promise<Runtime> {
-  const db = await openAndMigrate(config);
+  const db = await openAndMigrate(config, { share: true, warn: (message) => logger.warn(message) });
   const app = roles.api ? await buildApp({ config, db, logger }) : undefined;
   const worker = roles.worker ? startWorker({ db, config, log: logger }, workerTasks(config)) : undefined;
   let url: string | undefined;

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
+import { DataDirPermissionError } from '../platform/db/data-dir.js';
 import { DataDirInUseError } from '../platform/db/data-dir-lock.js';
 import { MigrationError } from '../platform/db/migrate.js';
 import { AppError } from '../platform/http/errors.js';
@@ -13,7 +14,7 @@ ${COMMANDS.map((c) => `  ${c.usage.padEnd(58)} ${c.summary}`).join('\n')}
 Configuration comes from the environment (PORT, DATABASE_URL, DATA_DIR, ...): see the README.`;
 
 /** Errors a user can act on: printed as one sentence, never as a stack trace. */
-const EXPECTED_ERRORS = [AppError, ConfigError, DataDirInUseError, MigrationError];
+const EXPECTED_ERRORS = [AppError, ConfigError, DataDirInUseError, DataDirPermissionError, MigrationError];
 
 export async function runCli(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
   const command = findCommand(argv);

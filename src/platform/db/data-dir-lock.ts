@@ -1,7 +1,15 @@
 import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-export class DataDirInUseError extends Error {}
+export class DataDirInUseError extends Error {
+  constructor(
+    message: string,
+    /** The pid of the running process that holds the lock, when known. */
+    readonly owner?: number,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * The embedded database is a set of files that one process may own at a time; a second writer
@@ -10,11 +18,11 @@ export class DataDirInUseError extends Error {}
  */
 export function lockDataDir(dataDir: string): () => void {
   const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const lockPath = join(dir, 'payouts.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(lockPath, 'wx');
+      const fd = openSync(lockPath, 'wx', 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
       return () => releaseLock(lockPath);
@@ -24,8 +32,9 @@ export function lockDataDir(dataDir: string): () => void {
       if (owner !== undefined && owner !== process.pid && isRunning(owner)) {
         throw new DataDirInUseError(
           `The embedded database in ${dir} is in use by another process (pid ${owner}). ` +
-            'Only one process can open it: stop that process first (for example the running server ' +
-            'before using the CLI), or set DATABASE_URL to use PostgreSQL, which any number of processes can share.',
+            'Only one process can open it: stop that process first, or set DATABASE_URL to use PostgreSQL, ' +
+            'which any number of processes can share.',
+          owner,
         );
       }
       try {

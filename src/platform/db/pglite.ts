@@ -1,13 +1,28 @@
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Database, Executor, Row, Statement, Transaction } from './database.js';
 import { parseInt8, sqlText, toDriverParams, TransactionFinishedError } from './database.js';
+import type { Turns } from './turns.js';
 
-/** Embedded PostgreSQL (WASM). `dataDir` undefined keeps everything in memory (tests). */
-export async function openPglite(dataDir: string | undefined): Promise<Database> {
-  const pg = await PGlite.create({
+/** Starts embedded PostgreSQL (WASM). `dataDir` undefined keeps everything in memory (tests). */
+export function createPglite(dataDir: string | undefined): Promise<PGlite> {
+  return PGlite.create({
     ...(dataDir ? { dataDir } : {}),
     parsers: { [types.INT8]: parseInt8 },
   });
+}
+
+/** Embedded PostgreSQL as a Database. */
+export async function openPglite(dataDir: string | undefined): Promise<Database> {
+  return pgliteDatabase(await createPglite(dataDir));
+}
+
+/**
+ * The Database port over one PGlite instance. With `turns`, every query and transaction runs in a
+ * shared turn, so that clients of the shared socket (which take exclusive turns) never run inside
+ * one of them, nor they inside a client's.
+ */
+export function pgliteDatabase(pg: PGlite, turns?: Turns): Database {
+  const inTurn = turns ? <T>(fn: () => Promise<T>) => turns.shared(fn) : <T>(fn: () => Promise<T>) => fn();
   const executor = (target: Pick<PGlite, 'query' | 'exec'>): Executor => ({
     async query<R = Row>(sql: string | Statement, params?: readonly unknown[]) {
       const result = await target.query(sqlText(sql), toDriverParams(params) as unknown[]);
@@ -17,30 +32,32 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
       await target.exec(sql);
     },
   });
+  const outside = executor(pg);
   return {
     kind: 'pglite',
-    ...executor(pg),
+    query: (sql, params) => inTurn(() => outside.query(sql, params)),
+    exec: (sql) => inTurn(() => outside.exec(sql)),
     // PGlite is one connection: its transaction() queues every other query until it ends,
     // which gives the same isolation the row locks give on PostgreSQL. With nobody to wait for
     // its locks, queryAndCommit is the last statement; PGlite commits when `fn` returns.
     transaction: (fn) =>
-      pg.transaction(async (inner) => {
-        const open = executor(inner);
-        let finished = false;
-        const tx: Transaction = {
-          query: (sql, params) => (finished ? Promise.reject(new TransactionFinishedError()) : open.query(sql, params)),
-          exec: (sql) => (finished ? Promise.reject(new TransactionFinishedError()) : open.exec(sql)),
-          queryAndCommit: async (sql, params) => {
-            if (finished) throw new TransactionFinishedError();
-            finished = true;
-            return open.query(sql, params);
-          },
-        };
-        return fn(tx);
-      }),
-    ping: async () => {
-      await pg.query('select 1');
-    },
+      inTurn(() =>
+        pg.transaction(async (inner) => {
+          const open = executor(inner);
+          let finished = false;
+          const tx: Transaction = {
+            query: (sql, params) => (finished ? Promise.reject(new TransactionFinishedError()) : open.query(sql, params)),
+            exec: (sql) => (finished ? Promise.reject(new TransactionFinishedError()) : open.exec(sql)),
+            queryAndCommit: async (sql, params) => {
+              if (finished) throw new TransactionFinishedError();
+              finished = true;
+              return open.query(sql, params);
+            },
+          };
+          return fn(tx);
+        }),
+      ),
+    ping: () => inTurn(async () => void (await pg.query('select 1'))),
     close: () => pg.close(),
   };
 }

@@ -1,6 +1,7 @@
+import { Socket } from 'node:net';
 import pg from 'pg';
 import type { Database, Executor, Row, Statement, Transaction } from './database.js';
-import { parseInt8, toDriverParams, TransactionFinishedError } from './database.js';
+import { parseInt8, sqlText, toDriverParams, TransactionFinishedError } from './database.js';
 
 const INT8_OID = 20;
 const typeParsers = {
@@ -10,22 +11,46 @@ const typeParsers = {
 
 type Target = pg.Pool | pg.PoolClient;
 
-/** One statement; a prepared one is parsed and planned once per connection, then reused. */
-function run(target: Target, sql: string | Statement, params: readonly unknown[] | undefined) {
+/**
+ * One statement; a prepared one is parsed and planned once per connection, then reused. Not on
+ * the shared socket of the embedded database: every client there shares PGlite's one session, so
+ * two CLI commands preparing the same name would collide.
+ */
+function run(target: Target, sql: string | Statement, params: readonly unknown[] | undefined, named: boolean) {
   const values = toDriverParams(params) as unknown[] | undefined;
-  return typeof sql === 'string' ? target.query(sql, values) : target.query({ name: sql.name, text: sql.text, values });
+  return typeof sql === 'string' || !named ? target.query(sqlText(sql), values) : target.query({ name: sql.name, text: sql.text, values });
 }
 
-export async function openPostgres(connectionString: string, poolSize: number): Promise<Database> {
+/** Where to connect: a postgres:// URL, or the Unix socket of a payouts server sharing its embedded database. */
+export type PostgresTarget = string | { socketPath: string };
+
+/** A socket that connects to `path` whatever host and port pg asks for (pg only knows `<dir>/.s.PGSQL.<port>`). */
+function unixSocketStream(path: string) {
+  return () => {
+    const socket = new Socket();
+    const connect = socket.connect.bind(socket);
+    (socket as unknown as { connect: () => Socket }).connect = () => connect({ path });
+    return socket;
+  };
+}
+
+function poolConfig(target: PostgresTarget, poolSize: number): pg.PoolConfig {
   // Pipeline mode: a statement issued while another is in flight on the same connection is sent
   // at once instead of after the answer. Code that awaits each statement behaves as before; the
   // transaction below uses it to save round trips.
-  const pool = new pg.Pool({ connectionString, max: poolSize, types: typeParsers, pipeline: true } as pg.PoolConfig);
+  const common = { max: poolSize, types: typeParsers, pipeline: true };
+  if (typeof target === 'string') return { connectionString: target, ...common } as pg.PoolConfig;
+  return { stream: unixSocketStream(target.socketPath), host: 'localhost', user: 'postgres', database: 'postgres', ...common } as pg.PoolConfig;
+}
+
+export async function openPostgres(target: PostgresTarget, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool(poolConfig(target, poolSize));
+  const named = typeof target === 'string';
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const executor = (target: Target): Executor => ({
     async query<R = Row>(sql: string | Statement, params?: readonly unknown[]) {
-      return (await run(target, sql, params)).rows as R[];
+      return (await run(target, sql, params, named)).rows as R[];
     },
     async exec(sql: string) {
       await target.query(sql);
@@ -55,7 +80,7 @@ export async function openPostgres(connectionString: string, poolSize: number): 
         async queryAndCommit<R = Row>(sql: string | Statement, params?: readonly unknown[]) {
           if (finished) throw new TransactionFinishedError();
           finished = true;
-          const statement = run(client, sql, params);
+          const statement = run(client, sql, params, named);
           const commit = client.query('commit'); // pipelined behind the statement
           const [rows, committed] = await Promise.allSettled([statement, commit]);
           // A failed statement aborts the transaction, and PostgreSQL answers the COMMIT with a rollback.
