@@ -21,6 +21,7 @@ import { installAuth } from './platform/http/auth.js';
 import { authStrategies } from './modules/users/access.js';
 import userRoutes from './modules/users/users.routes.js';
 import { installErrorHandling } from './platform/http/error-handler.js';
+import { installTextGuard } from './platform/http/text-guard.js';
 import { ErrorResponse } from './platform/http/schemas.js';
 import { validatorCompiler } from './platform/http/validation.js';
 import { uuidv7 } from './platform/ids.js';
@@ -93,6 +94,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   // The API speaks JSON only; any other body is a 415 rather than a string the schema rejects.
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app);
+  installTextGuard(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('Request-Id', request.id);
   });
