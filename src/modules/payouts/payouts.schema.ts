@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Timestamp } from '../../platform/http/schemas.js';
-import { toWireAmount } from '../../platform/money.js';
+import { storedAmountToWire } from '../../platform/money.js';
 import type { BatchSummary, PayoutDetail } from './payouts.service.js';
 import { PAYOUT_STATUSES } from './state.js';
 
@@ -81,7 +81,7 @@ export const PaymentParams = Type.Object({ paymentId: Type.String() });
 
 export const renderPayment = (publicUrl: string) => (d: PayoutDetail) => ({
   id: d.payout.id,
-  amount: toWireAmount(d.payout.amount),
+  amount: storedAmountToWire(d.payout.amount),
   description: d.payout.description,
   referenceId: d.payout.referenceId,
   createdAt: d.payout.createdAt.toISOString(),
@@ -120,7 +120,7 @@ export const renderBatch = (b: BatchSummary) => ({
   kind: b.kind,
   currency: b.currency,
   payoutCount: b.payoutCount,
-  totalAmount: toWireAmount(b.totalAmount),
+  totalAmount: storedAmountToWire(b.totalAmount),
   createdAt: b.createdAt.toISOString(),
-  byStatus: Object.fromEntries(Object.entries(b.byStatus).map(([status, t]) => [status, { count: t!.count, amount: toWireAmount(t!.amount) }])),
+  byStatus: Object.fromEntries(Object.entries(b.byStatus).map(([status, t]) => [status, { count: t!.count, amount: storedAmountToWire(t!.amount) }])),
 });
