@@ -22,6 +22,7 @@ import { authStrategies } from './modules/users/access.js';
 import userRoutes from './modules/users/users.routes.js';
 import { installErrorHandling } from './platform/http/error-handler.js';
 import { installTextGuard } from './platform/http/text-guard.js';
+import { installRateLimits, installSecurityHeaders } from './platform/http/protections.js';
 import { ErrorResponse } from './platform/http/schemas.js';
 import { validatorCompiler } from './platform/http/validation.js';
 import { uuidv7 } from './platform/ids.js';
@@ -51,10 +52,28 @@ const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSch
 // Every authenticated module's routes; each is a plugin with thin handlers over its service.
 const API_MODULES = [apiKeyRoutes, recipientRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes];
 
+/** Trust the nearest `hops` proxies (Fastify accepts a count at run time but types only a function). */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 export async function buildApp({ config, db, logger }: AppDependencies): Promise<AppInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
+    // A client must send its whole request in time (408 and closed otherwise), so slow or stalled
+    // uploads cannot hold connections open; idle connections are closed too.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // Node enforces both timeouts from a periodic sweep (30 s by default): sweep often enough
+      // that a timeout is kept to within about a quarter of itself.
+      connectionsCheckingInterval: Math.max(5, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4))),
+    },
+    // Behind a reverse proxy, X-Forwarded-Proto/-For give the client's protocol and address
+    // (secure cookies, per-address rate limits) only from the proxies named here.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     genReqId: () => `req_${uuidv7().replaceAll('-', '')}`,
     // Errors Fastify raises before routing (a malformed URL, an over-long path parameter) get the
     // same envelope and Request-Id as everything else.
@@ -73,7 +92,11 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
       if (!socket.writable) return;
       const code = (error as NodeJS.ErrnoException).code;
       const [status, text, errorCode, message] =
-        code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request headers (or URL) are too large.'] : [400, 'Bad Request', 'invalid_request', 'The request is malformed.'];
+        code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request headers (or URL) are too large.']
+          : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'Request Timeout', 'request_timeout', 'The request was not received in time.']
+            : [400, 'Bad Request', 'invalid_request', 'The request is malformed.'];
       const requestId = `req_${uuidv7().replaceAll('-', '')}`;
       const body = JSON.stringify({ error: { code: errorCode, message, requestId } });
       socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRequest-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
@@ -95,6 +118,8 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app);
   installTextGuard(app);
+  await installSecurityHeaders(app, config);
+  await installRateLimits(app, config);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('Request-Id', request.id);
   });
@@ -113,7 +138,11 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, index) => (json.$id as string) ?? `def-${index}` },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' },
+    staticCSP: true,
+    // The docs are never framed either.
+    transformStaticCSP: (header) => header.replace("frame-ancestors 'self'", "frame-ancestors 'none'"),
+  });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes);
   await app.register(dashboardRoutes);

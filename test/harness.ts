@@ -76,7 +76,9 @@ export interface TestApp {
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
-  return loadConfig({}, { logLevel: 'info', sandboxDelayMs: 0, webhookAllowPrivate: true, ...overrides });
+  // Suites sign in far more often than a person would, all from 127.0.0.1: the per-address sign-in
+  // limit is off unless a test sets it (test/security-http.test.ts does).
+  return loadConfig({}, { logLevel: 'info', sandboxDelayMs: 0, webhookAllowPrivate: true, rateLimitSignIn: 0, ...overrides });
 }
 
 export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
