@@ -55,6 +55,30 @@ const API_MODULES = [apiKeyRoutes, recipientRoutes, payoutRoutes, batchRoutes, l
 /** Trust the nearest `hops` proxies (Fastify accepts a count at run time but types only a function). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
+const ERROR_REF = { $ref: 'ErrorResponse' };
+// Answers any route can give: a URL or headers over Node's limits, too many requests, our fault.
+const ANY_ROUTE_ERRORS = [400, 414, 429, 431, 500];
+// Answers of every authenticated route: no or a bad key/session, a role or CSRF refusal.
+const AUTHENTICATED_ERRORS = [401, 403];
+// Answers of a route with an Idempotency-Key: a request with that key still running, or reused for another body.
+const IDEMPOTENT_ERRORS = [409, 422];
+
+/**
+ * Completes a route's OpenAPI entry: the error answers it can give besides its own, and no
+ * security requirement on public routes (the document's default is an API key or a session).
+ */
+function documentRoute(route: RouteOptions): void {
+  const schema = (route.schema ??= {}) as { hide?: boolean; response?: Record<string, unknown>; security?: unknown[] };
+  if (schema.hide) return;
+  const isPublic = route.config?.public === true || route.url.startsWith('/docs');
+  if (isPublic) schema.security = [];
+  const methods = [route.method].flat();
+  const statuses = [...ANY_ROUTE_ERRORS, ...(isPublic ? [] : AUTHENTICATED_ERRORS), ...(route.url.includes(':') ? [404] : []), ...(methods.includes('POST') && !isPublic ? IDEMPOTENT_ERRORS : [])];
+  const response = (schema.response ??= {});
+  if (Object.keys(response).length === 0) return; // an undocumented route stays undocumented
+  for (const status of statuses) response[status] ??= ERROR_REF;
+}
+
 export async function buildApp({ config, db, logger }: AppDependencies): Promise<AppInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -112,6 +136,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   app.decorate('registeredRoutes', registeredRoutes);
   app.addHook('onRoute', (route) => {
     registeredRoutes.push(route);
+    documentRoute(route);
   });
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only; any other body is a 415 rather than a string the schema rejects.
@@ -133,8 +158,15 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
         version: '1',
         description: 'Wire-compatible with the Karat Payout API. Authenticate with `Authorization: Bearer sk_test_…` (sandbox) or `sk_live_…` (production).',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearerAuth: [] }],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: `sk_test_…` (sandbox) or `sk_live_…` (production).' },
+          cookieAuth: { type: 'apiKey', in: 'cookie', name: 'payouts_session', description: 'A dashboard session (from `POST /auth/login`); the environment is chosen with the `X-Payouts-Environment` header.' },
+          csrfToken: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'With a session, state-changing requests also send the session’s CSRF token (from `GET /auth/session` or the sign-in answer).' },
+        },
+      },
+      // An API key, or a dashboard session with its CSRF token: every authenticated route takes either.
+      security: [{ bearerAuth: [] }, { cookieAuth: [], csrfToken: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, index) => (json.$id as string) ?? `def-${index}` },
   });

@@ -7,10 +7,13 @@ import { PAYOUT_STATUSES } from './state.js';
 const NullableText = Type.Union([Type.String(), Type.Null()]);
 export const PayoutStatusSchema = Type.Union(PAYOUT_STATUSES.map((s) => Type.Literal(s)));
 
-const Amount = Type.Integer({ description: 'Minor units (cents).', maximum: Number.MAX_SAFE_INTEGER });
+const Amount = Type.Integer({
+  description: 'Minor units (cents); must be greater than zero (answered 400 `invalid_amount`, "All payout amounts must be greater than zero."). The total of one request must not exceed 9007199254740991.',
+  maximum: Number.MAX_SAFE_INTEGER,
+});
 const PayoutItem = {
-  payeeEmail: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
-  recipientId: Type.Optional(Type.String({ format: 'uuid' })),
+  payeeEmail: Type.Optional(Type.String({ format: 'email', maxLength: 320, description: 'Exactly one of `payeeEmail` or `recipientId` per payout.' })),
+  recipientId: Type.Optional(Type.String({ format: 'uuid', description: 'Exactly one of `payeeEmail` or `recipientId` per payout.' })),
   amount: Amount,
   description: Type.Optional(Type.String({ maxLength: 1000 })),
   referenceId: Type.Optional(Type.String({ maxLength: 255 })),
@@ -72,7 +75,7 @@ export const ListPaymentsQuery = Type.Object(
     createdFrom: Type.Optional(Type.String({ format: 'date-time' })),
     createdTo: Type.Optional(Type.String({ format: 'date-time' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'Opaque paging cursor: pass the `nextCursor` of the previous page unchanged. Its content is not part of the API.' })),
   },
   { additionalProperties: false },
 );
