@@ -19,7 +19,18 @@ export interface Config {
   webhookSecretOverlapHours: number;
   sessionTtlHours: number;
   passwordHashCost: number;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  connectionTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  trustProxy: TrustProxy;
+  rateLimitPerKey: number;
+  rateLimitSignIn: number;
+  rateLimitPublic: number;
 }
+
+/** Fastify's trustProxy: off, every hop, a number of hops, or the proxies' addresses/CIDRs. */
+export type TrustProxy = boolean | number | string[];
 
 type Env = Record<string, string | undefined>;
 
@@ -36,6 +47,14 @@ const integer = (min: number, max: number) => (raw: string) => {
 };
 const text = (raw: string) => (raw.trim() === '' ? undefined : raw.trim());
 const flag = (raw: string) => (['1', 'true', 'yes'].includes(raw) ? true : ['0', 'false', 'no', ''].includes(raw) ? false : undefined);
+const trustProxy = (raw: string): TrustProxy | undefined => {
+  const value = raw.trim();
+  const asFlag = flag(value);
+  if (asFlag !== undefined) return asFlag;
+  if (/^\d+$/.test(value)) return integer(1, 100)(value);
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  return entries.length > 0 && entries.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)) ? entries : undefined;
+};
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Each setting with its default; the README's configuration table mirrors this list. */
@@ -57,6 +76,14 @@ export const SETTINGS = {
   sessionTtlHours: { env: 'SESSION_TTL_HOURS', default: 12, description: 'How long a dashboard sign-in lasts', parse: integer(1, 24 * 30) },
   passwordHashCost: { env: 'PASSWORD_HASH_COST', default: 17, description: 'scrypt cost of dashboard passwords as log2(N); older hashes are upgraded at sign-in', parse: integer(14, 20) },
   webhookSecretOverlapHours: { env: 'WEBHOOK_SECRET_OVERLAP_HOURS', default: 24, description: 'How long a rotated webhook secret keeps signing beside the new one', parse: integer(0, 24 * 30) },
+  requestTimeoutMs: { env: 'REQUEST_TIMEOUT_MS', default: 30_000, description: 'Longest time a client may take to send a whole request (headers and body); a stalled upload is answered 408 and closed', parse: integer(1, 3_600_000) },
+  headersTimeoutMs: { env: 'HEADERS_TIMEOUT_MS', default: 10_000, description: 'Longest time a client may take to send the request headers (at most REQUEST_TIMEOUT_MS)', parse: integer(1, 3_600_000) },
+  connectionTimeoutMs: { env: 'CONNECTION_TIMEOUT_MS', default: 120_000, description: 'A connection with no traffic either way for this long is closed (0: never)', parse: integer(0, 3_600_000) },
+  keepAliveTimeoutMs: { env: 'KEEP_ALIVE_TIMEOUT_MS', default: 72_000, description: 'How long an idle keep-alive connection stays open (longer than a load balancer’s idle timeout, usually 60 s)', parse: integer(1, 3_600_000) },
+  trustProxy: { env: 'TRUST_PROXY', default: false, description: 'Trust X-Forwarded-For/-Proto from a reverse proxy: false, true (every hop), a number of hops, or a comma-separated list of proxy addresses/CIDRs', parse: trustProxy },
+  rateLimitPerKey: { env: 'RATE_LIMIT_PER_KEY', default: 60_000, description: 'Requests a minute per API key or dashboard session, per process (0: no limit)', parse: integer(0, 100_000_000) },
+  rateLimitSignIn: { env: 'RATE_LIMIT_SIGN_IN', default: 10, description: 'Sign-in and setup attempts a minute per client address, per process (0: no limit)', parse: integer(0, 1_000_000) },
+  rateLimitPublic: { env: 'RATE_LIMIT_PUBLIC', default: 1_200, description: 'Requests a minute per client address to other routes without a key or session (docs, dashboard files, health), per process (0: no limit)', parse: integer(0, 100_000_000) },
 } satisfies { [K in keyof Config]: Setting<Config[K]> };
 
 export class ConfigError extends Error {}
@@ -73,6 +100,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     const parsed = setting.parse(raw);
     if (parsed === undefined) problems.push(`${setting.env}=${JSON.stringify(raw)} is not valid: ${setting.description}`);
     else values[key] = parsed;
+  }
+  const timeouts = { ...values, ...overrides } as Config;
+  if (timeouts.headersTimeoutMs > timeouts.requestTimeoutMs) {
+    problems.push(`HEADERS_TIMEOUT_MS (${timeouts.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${timeouts.requestTimeoutMs})`);
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   const config = { ...values, ...overrides } as Config;

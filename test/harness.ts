@@ -78,7 +78,9 @@ export interface TestApp {
 // scrypt at the production cost (2^17) takes over a second per password on a busy machine;
 // tests hash at 2^14 unless they override it (test/security-auth.test.ts checks the upgrade path).
 export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
-  return loadConfig({}, { logLevel: 'info', sandboxDelayMs: 0, webhookAllowPrivate: true, passwordHashCost: 14, ...overrides });
+  // Suites sign in far more often than a person would, all from 127.0.0.1: the per-address sign-in
+  // limit is off unless a test sets it (test/security-http.test.ts does).
+  return loadConfig({}, { logLevel: 'info', sandboxDelayMs: 0, webhookAllowPrivate: true, passwordHashCost: 14, rateLimitSignIn: 0, ...overrides });
 }
 
 export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {

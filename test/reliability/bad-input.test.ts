@@ -23,7 +23,7 @@ interface Operation {
   body?: Schema;
 }
 interface Case {
-  kind: 'path' | 'query' | 'header' | 'raw body' | 'body schema';
+  kind: 'path' | 'query' | 'header' | 'raw body' | 'body schema' | 'unstorable text' | 'overflow';
   label: string;
   path: string;
   query?: string;
@@ -120,6 +120,29 @@ function* bodyMutations(schema: Schema, valid: unknown, resolve: (ref: string) =
     if (here.length > 0) yield* bodyMutations(s.items, valid, resolve, [...path, 0]);
   }
 }
+
+/** Strings PostgreSQL cannot store: valid by every schema, refused by the server before any SQL. */
+const UNSTORABLE_TEXT = ['before\u0000after', 'lone \ud800 surrogate'];
+
+/** Every string node of a valid body, replaced by each unstorable string. */
+function* unstorableTextMutations(schema: Schema, valid: unknown, resolve: (ref: string) => Schema, path: (string | number)[] = []): Generator<{ label: string; body: unknown }> {
+  const s = schema.$ref ? resolve(schema.$ref) : schema;
+  const here = path.reduce<any>((node, key) => node?.[key], valid);
+  if (typeof here === 'string') for (const text of UNSTORABLE_TEXT) yield { label: `${label(path)} = ${JSON.stringify(text)}`, body: setAt(valid, path, text) };
+  if (s.type === 'object' && here && typeof here === 'object') for (const [name, property] of Object.entries(s.properties ?? {})) yield* unstorableTextMutations(property as Schema, valid, resolve, [...path, name]);
+  if (s.type === 'array' && Array.isArray(here) && here.length > 0 && s.items) yield* unstorableTextMutations(s.items, valid, resolve, [...path, 0]);
+}
+
+const MAX = Number.MAX_SAFE_INTEGER;
+/** Bodies whose every amount is valid but whose total (or the balance it leads to) passes 2^53−1. */
+const OVERFLOW_BODIES: Record<string, { label: string; body: unknown }[]> = {
+  'POST /payments': [{ label: 'two payouts of 2^53−1', body: { payouts: [{ payeeEmail: 'o1@example.com', amount: MAX }, { payeeEmail: 'o2@example.com', amount: MAX }] } }],
+  'POST /external-payments': [
+    { label: 'two external payments of 2^53−1 (the audit repro)', body: { payouts: [{ payeeEmail: 'o1@example.com', amount: MAX }, { payeeEmail: 'o2@example.com', amount: MAX }] } },
+    { label: 'external payments summing to 2^53', body: { payouts: [{ payeeEmail: 'o1@example.com', amount: MAX }, { payeeEmail: 'o2@example.com', amount: 1 }] } },
+  ],
+  'POST /balance/fundings': [{ label: 'a funding of 2^53−1 over the opening balance', body: { amount: MAX } }],
+};
 
 /** Values tried for each path parameter: none of them names a resource of the caller. */
 const PATH_VALUES = ['not-a-uuid', UNKNOWN_ID, PARAM_HUGE, "'; drop table payouts; --", '%E0%A4%A', '..%2F..%2Fetc%2Fpasswd', '%00', '0', '-1', '01A20CC7-930F-713C-942F-93B959E2B413X'];
@@ -235,6 +258,9 @@ describe('bad input on every route published in /openapi.json', () => {
         cases.push(withValidBody({ kind: 'query', label: `query ${param.name} = ${value.slice(0, 40)}`, path: realPath(), query: `${param.name}=${encodeURIComponent(value)}` }));
       }
     }
+    for (const param of queryParams.filter((p) => p.schema.type === 'string' || p.schema.anyOf)) {
+      cases.push(withValidBody({ kind: 'unstorable text', label: `query ${param.name} with NUL`, path: realPath(), query: `${param.name}=a%00b` }));
+    }
     if (queryParams.length > 0) cases.push(withValidBody({ kind: 'query', label: 'an unknown query parameter', path: realPath(), query: 'unexpectedParam=1' }));
     if (queryParams.some((p) => p.name === 'cursor')) cases.push(withValidBody({ kind: 'query', label: 'a cursor this API never returned', path: realPath(), query: 'cursor=not-a-cursor' }));
     for (const param of op.parameters.filter((p) => p.in === 'header')) {
@@ -260,6 +286,13 @@ describe('bad input on every route published in /openapi.json', () => {
       for (const mutation of bodyMutations(op.body, validBody, resolve)) {
         if (validate(mutation.body)) continue; // still valid by the schema: not bad input
         cases.push({ kind: 'body schema', label: mutation.label, path: realPath(), rawBody: json(mutation.body), headers: { 'content-type': 'application/json' } });
+      }
+      for (const mutation of unstorableTextMutations(op.body, validBody, resolve)) {
+        cases.push({ kind: 'unstorable text', label: mutation.label, path: realPath(), rawBody: json(mutation.body), headers: { 'content-type': 'application/json' } });
+      }
+      for (const overflow of OVERFLOW_BODIES[`${op.method} ${op.path}`] ?? []) {
+        expect(validate(overflow.body), `${op.method} ${op.path} [${overflow.label}] must be valid by the schema`).toBe(true);
+        cases.push({ kind: 'overflow', label: overflow.label, path: realPath(), rawBody: json(overflow.body), headers: { 'content-type': 'application/json' } });
       }
     }
     return cases;
@@ -301,6 +334,8 @@ describe('bad input on every route published in /openapi.json', () => {
     console.info(`bad-input sweep: ${sent} bad requests over ${ops.length} operations (${Object.entries(byKind).map(([k, n]) => `${k} ${n}`).join(', ')})`);
     expect(failures).toEqual([]);
     expect(sent).toBeGreaterThan(1_000);
+    expect(byKind['unstorable text']).toBeGreaterThan(50);
+    expect(byKind.overflow).toBe(4);
     expect(await fingerprint()).toEqual(before);
   });
 

@@ -53,6 +53,11 @@ export async function balanceRowsExist(ex: Executor, tenant: Tenant, currency: s
 const NEVER_NEGATIVE = 'ledger_balances_never_negative';
 
 /** Whether a statement failed because it would have taken a balance below zero. */
+const WITHIN_JSON_RANGE = 'ledger_balances_within_json_range';
+
+export const isBalanceOutOfRangeError = (error: unknown): boolean =>
+  (error as { code?: string }).code === '23514' && (error as { constraint?: string }).constraint === WITHIN_JSON_RANGE;
+
 export const isNegativeBalanceError = (error: unknown): boolean =>
   (error as { code?: string }).code === '23514' && (error as { constraint?: string }).constraint === NEVER_NEGATIVE;
 

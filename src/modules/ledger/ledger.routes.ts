@@ -5,11 +5,11 @@ import { AppError } from '../../platform/http/errors.js';
 import { sendIdempotent } from '../../platform/http/idempotent-route.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, ListEnvelope, PageQuery, Timestamp } from '../../platform/http/schemas.js';
-import { DEFAULT_CURRENCY, toWireAmount } from '../../platform/money.js';
+import { DEFAULT_CURRENCY, storedAmountToWire } from '../../platform/money.js';
 import { type Balance, fund, getBalance, listEntries } from './ledger.service.js';
 
 const BalanceSchema = Type.Object({ currency: Type.String(), available: Type.Integer(), held: Type.Integer(), paidOut: Type.Integer() });
-const renderBalance = (b: Balance) => ({ currency: b.currency, available: toWireAmount(b.available), held: toWireAmount(b.held), paidOut: toWireAmount(b.paidOut) });
+const renderBalance = (b: Balance) => ({ currency: b.currency, available: storedAmountToWire(b.available), held: storedAmountToWire(b.held), paidOut: storedAmountToWire(b.paidOut) });
 
 const EntrySchema = Type.Object({
   id: Type.String(),
@@ -45,7 +45,7 @@ export default async function ledgerRoutes(app: AppInstance) {
         id: e.id,
         postingId: e.posting_id,
         account: e.account,
-        amount: toWireAmount(e.amount),
+        amount: storedAmountToWire(e.amount),
         currency: e.currency,
         kind: e.kind,
         batchId: e.batch_id,

@@ -1,7 +1,7 @@
 import type { Database, Executor, Transaction } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
-import { DEFAULT_CURRENCY } from '../../platform/money.js';
+import { DEFAULT_CURRENCY, MAX_AMOUNT } from '../../platform/money.js';
 import type { Tenant } from '../../platform/tenant.js';
 import * as repo from './ledger.repository.js';
 
@@ -20,6 +20,13 @@ export interface Movement {
   kind: string;
   batchId?: string | null;
   payoutId?: string | null;
+}
+
+/** Thrown when a posting would take a balance past ±(2^53−1), which JSON cannot carry exactly. */
+export class BalanceOutOfRangeError extends Error {
+  constructor() {
+    super('The posting would take a balance past the largest amount the API can represent.');
+  }
 }
 
 /** Thrown when a movement would take an account below zero; nothing of the posting is kept. */
@@ -117,6 +124,7 @@ async function applyPosting(posting: Posting, run: (entries: repo.NewLedgerEntry
   try {
     changed = await run(posting.entries, posting.deltas);
   } catch (error) {
+    if (repo.isBalanceOutOfRangeError(error)) throw new BalanceOutOfRangeError();
     if (!repo.isNegativeBalanceError(error)) throw error;
     const short = posting.deltas.find((d) => d.delta < 0n && d.account !== 'funding');
     throw new InsufficientBalanceError(short?.account ?? 'available');
@@ -142,11 +150,18 @@ export async function readBalance(tx: Executor, tenant: Tenant, currency: string
 export const getBalance = (db: Database, tenant: Tenant, currency: string = DEFAULT_CURRENCY): Promise<Balance> =>
   db.transaction((tx) => readBalance(tx, tenant, currency));
 
+export const FUNDING_TOO_LARGE_MESSAGE = `This funding would take the money held for this environment past ${MAX_AMOUNT} minor units (2^53−1), the largest amount the API can represent exactly.`;
+
 /** Brings money in from outside: a sandbox top-up through the API, or an operator's funding. */
 export async function fund(tx: Executor, tenant: Tenant, amount: bigint, currency: string = DEFAULT_CURRENCY): Promise<Balance> {
   if (amount <= 0n) throw new AppError('invalid_amount', 'The funding amount must be greater than zero.', 'amount');
   await ensureAccounts(tx, tenant, currency);
-  await post(tx, [{ tenant, currency, from: 'funding', to: 'available', amount, kind: 'funding' }]);
+  try {
+    await post(tx, [{ tenant, currency, from: 'funding', to: 'available', amount, kind: 'funding' }]);
+  } catch (error) {
+    if (error instanceof BalanceOutOfRangeError) throw new AppError('invalid_amount', FUNDING_TOO_LARGE_MESSAGE, 'amount');
+    throw error;
+  }
   return readBalance(tx, tenant, currency);
 }
 

@@ -1,7 +1,7 @@
 import type { Executor, Transaction } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
-import { DEFAULT_CURRENCY } from '../../platform/money.js';
+import { DEFAULT_CURRENCY, isWithinWireRange, TOTAL_TOO_LARGE_MESSAGE } from '../../platform/money.js';
 import type { Tenant } from '../../platform/tenant.js';
 import { ensureAccounts, InsufficientBalanceError, type Movement, post, postAndCommit } from '../ledger/ledger.service.js';
 import { findRecipientsByIds, type Recipient, upsertRecipients } from '../recipients/recipients.service.js';
@@ -34,11 +34,18 @@ export function checkItems(tenant: Tenant, items: PayoutItemInput[]): void {
   });
   const badAmount = items.findIndex((item) => !(item.amount > 0));
   if (badAmount !== -1) throw new AppError('invalid_amount', INVALID_AMOUNT_MESSAGE, `payouts[${badAmount}].amount`);
+  checkTotal(items);
   if (tenant.environment !== 'sandbox') return;
   const behaviours = items.map((item) => (item.payeeEmail ? sandboxBehaviourOf(item.payeeEmail) : undefined));
   const invalid = behaviours.indexOf('error_invalid_amount');
   if (invalid !== -1) throw new AppError('invalid_amount', INVALID_AMOUNT_MESSAGE, `payouts[${invalid}].amount`);
   if (behaviours.includes('error_insufficient_funds')) throw new AppError('insufficient_funds', INSUFFICIENT_FUNDS_MESSAGE);
+}
+
+/** A batch's total is stored and answered as one amount: it must stay exact in JSON. */
+export function checkTotal(items: { amount: number }[]): void {
+  const total = items.reduce((sum, item) => sum + BigInt(item.amount), 0n);
+  if (!isWithinWireRange(total)) throw new AppError('invalid_amount', TOTAL_TOO_LARGE_MESSAGE, 'payouts');
 }
 
 /** The recipient of each item, in item order: emails are found or created, ids must exist. */

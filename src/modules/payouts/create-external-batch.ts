@@ -1,11 +1,11 @@
 import type { Executor } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
-import { DEFAULT_CURRENCY } from '../../platform/money.js';
+import { DEFAULT_CURRENCY, storedAmountToWire } from '../../platform/money.js';
 import type { Tenant } from '../../platform/tenant.js';
 import { findRecipientsByIds } from '../recipients/recipients.service.js';
 import { insertBatch } from './batches.repository.js';
-import { INVALID_AMOUNT_MESSAGE, type PayoutItemInput, resolveRecipients } from './create-batch.js';
+import { checkTotal, INVALID_AMOUNT_MESSAGE, type PayoutItemInput, resolveRecipients } from './create-batch.js';
 import { findExternalPayoutsByKeys, insertPayouts, insertStatusUpdates, lockExternalIdempotencyKeys, type NewPayout } from './payouts.repository.js';
 
 export interface ExternalItemInput extends PayoutItemInput {
@@ -29,6 +29,7 @@ export async function createExternalBatch(tx: Executor, tenant: Tenant, items: E
     }
     if (!(item.amount > 0)) throw new AppError('invalid_amount', INVALID_AMOUNT_MESSAGE, `payouts[${i}].amount`);
   });
+  checkTotal(items);
   const keys = items.map((item) => item.idempotencyKey).filter((key): key is string => key !== undefined);
   const duplicateKey = keys.find((key, i) => keys.indexOf(key) !== i);
   if (duplicateKey) throw new AppError('invalid_request', `The idempotencyKey ${duplicateKey} appears twice in this request.`, 'payouts');
@@ -76,7 +77,7 @@ export async function createExternalBatch(tx: Executor, tenant: Tenant, items: E
         return {
           id: previous.id,
           payeeEmail: earlierRecipients.get(previous.recipientId)!.email,
-          amount: Number(previous.amount),
+          amount: storedAmountToWire(previous.amount),
           description: previous.description,
           referenceId: previous.referenceId,
           idempotencyKey: item.idempotencyKey!,

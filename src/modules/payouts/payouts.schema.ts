@@ -1,16 +1,19 @@
 import { Type } from '@sinclair/typebox';
 import { Timestamp } from '../../platform/http/schemas.js';
-import { toWireAmount } from '../../platform/money.js';
+import { storedAmountToWire } from '../../platform/money.js';
 import type { BatchSummary, PayoutDetail } from './payouts.service.js';
 import { PAYOUT_STATUSES } from './state.js';
 
 const NullableText = Type.Union([Type.String(), Type.Null()]);
 export const PayoutStatusSchema = Type.Union(PAYOUT_STATUSES.map((s) => Type.Literal(s)));
 
-const Amount = Type.Integer({ description: 'Minor units (cents).', maximum: Number.MAX_SAFE_INTEGER });
+const Amount = Type.Integer({
+  description: 'Minor units (cents); must be greater than zero (answered 400 `invalid_amount`, "All payout amounts must be greater than zero."). The total of one request must not exceed 9007199254740991.',
+  maximum: Number.MAX_SAFE_INTEGER,
+});
 const PayoutItem = {
-  payeeEmail: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
-  recipientId: Type.Optional(Type.String({ format: 'uuid' })),
+  payeeEmail: Type.Optional(Type.String({ format: 'email', maxLength: 320, description: 'Exactly one of `payeeEmail` or `recipientId` per payout.' })),
+  recipientId: Type.Optional(Type.String({ format: 'uuid', description: 'Exactly one of `payeeEmail` or `recipientId` per payout.' })),
   amount: Amount,
   description: Type.Optional(Type.String({ maxLength: 1000 })),
   referenceId: Type.Optional(Type.String({ maxLength: 255 })),
@@ -72,7 +75,7 @@ export const ListPaymentsQuery = Type.Object(
     createdFrom: Type.Optional(Type.String({ format: 'date-time' })),
     createdTo: Type.Optional(Type.String({ format: 'date-time' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'Opaque paging cursor: pass the `nextCursor` of the previous page unchanged. Its content is not part of the API.' })),
   },
   { additionalProperties: false },
 );
@@ -81,7 +84,7 @@ export const PaymentParams = Type.Object({ paymentId: Type.String() });
 
 export const renderPayment = (publicUrl: string) => (d: PayoutDetail) => ({
   id: d.payout.id,
-  amount: toWireAmount(d.payout.amount),
+  amount: storedAmountToWire(d.payout.amount),
   description: d.payout.description,
   referenceId: d.payout.referenceId,
   createdAt: d.payout.createdAt.toISOString(),
@@ -120,7 +123,7 @@ export const renderBatch = (b: BatchSummary) => ({
   kind: b.kind,
   currency: b.currency,
   payoutCount: b.payoutCount,
-  totalAmount: toWireAmount(b.totalAmount),
+  totalAmount: storedAmountToWire(b.totalAmount),
   createdAt: b.createdAt.toISOString(),
-  byStatus: Object.fromEntries(Object.entries(b.byStatus).map(([status, t]) => [status, { count: t!.count, amount: toWireAmount(t!.amount) }])),
+  byStatus: Object.fromEntries(Object.entries(b.byStatus).map(([status, t]) => [status, { count: t!.count, amount: storedAmountToWire(t!.amount) }])),
 });

@@ -53,7 +53,7 @@ export const UpdateRecipientBody = Type.Object(
 );
 
 export const ListRecipientsQuery = Type.Object(
-  { email: Type.Optional(Type.String({ maxLength: 320 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
+  { email: Type.Optional(Type.String({ maxLength: 320 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })), cursor: Type.Optional(Type.String({ maxLength: 200, description: 'Opaque paging cursor: pass the `nextCursor` of the previous page unchanged. Its content is not part of the API.' })) },
   { additionalProperties: false },
 );
 

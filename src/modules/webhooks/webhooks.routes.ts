@@ -38,7 +38,7 @@ export default async function webhookRoutes(app: AppInstance) {
     schema: {
       tags,
       summary: 'Subscribe a URL to an event (verified by a challenge handshake); the secret is shown only here',
-      body: Type.Object({ event_name: Type.String({ minLength: 1, maxLength: 100 }), callback_url: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),
+      body: Type.Object({ event_name: Type.String({ minLength: 1, maxLength: 100 }), callback_url: Type.String({ minLength: 1, maxLength: 2048, description: 'An absolute http(s) URI (RFC 3986) without credentials, on a public address; answered 400 `invalid_callback_url` otherwise. The server verifies it answers before saving it.' }) }, { additionalProperties: false }),
       response: { 201: DataEnvelope(Type.Object({ subscription: Type.Ref(SubscriptionSchema), secret: Type.String() })), ...errors },
     },
     handler: async (request, reply) => {

@@ -11,6 +11,21 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_json', message: 'The request body is not valid JSON.' },
 };
 
+// Database errors that only the request's values can cause: refused as the client's mistake. Only
+// the SQLSTATE is kept; the driver's message and detail may quote the values themselves.
+const CLIENT_DATABASE_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
+  '22P02': { code: 'invalid_request', message: 'A value in the request is not valid for its field.' },
+  '22021': { code: 'invalid_request', message: 'A value in the request contains a character that is not allowed.' },
+  '22P05': { code: 'invalid_request', message: 'A value in the request contains a character that is not allowed.' },
+  '22001': { code: 'invalid_request', message: 'A value in the request is too long.' },
+  '22003': { code: 'invalid_request', message: 'A number in the request is out of range.' },
+  '23505': { code: 'conflict', message: 'The request conflicts with an existing resource.' },
+};
+
+/** pg's and PGlite's errors both carry the SQLSTATE in `code` and a `severity`. */
+export const isDatabaseError = (error: unknown): error is { code: string; severity: string } =>
+  typeof (error as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((error as { code: string }).code) && typeof (error as { severity?: unknown }).severity === 'string';
+
 function render(reply: FastifyReply, request: FastifyRequest, status: number, error: Omit<ErrorBody['error'], 'requestId'>) {
   const body: ErrorBody = { error: { ...error, requestId: String(request.id) } };
   return reply.status(status).type('application/json; charset=utf-8').send(body);
@@ -27,6 +42,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (fastifyError.validation && fastifyError.validation[0]) {
       const described = describeValidationError(fastifyError.validation[0] as never, fastifyError.validationContext ?? 'body');
       return render(reply, request, 400, { code: 'invalid_request', ...described });
+    }
+    const database = isDatabaseError(error) ? CLIENT_DATABASE_ERRORS[error.code] : undefined;
+    if (database) {
+      request.log.info({ sqlState: (error as { code: string }).code }, 'database refused a client value');
+      return render(reply, request, ERROR_STATUS[database.code], database);
     }
     const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
     if (known) return render(reply, request, ERROR_STATUS[known.code], known);

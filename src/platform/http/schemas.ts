@@ -17,7 +17,11 @@ export const ErrorResponse = Type.Object(
 export const DataEnvelope = <T extends TSchema>(data: T) => Type.Object({ data });
 
 export const ListEnvelope = <T extends TSchema>(item: T) =>
-  Type.Object({ data: Type.Array(item), hasMore: Type.Boolean(), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+  Type.Object({
+    data: Type.Array(item),
+    hasMore: Type.Boolean(),
+    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Opaque cursor of the next page (pass it as `cursor`), or null on the last page.' }),
+  });
 
 export const Uuid = Type.String({ format: 'uuid' });
 export const IdParams = Type.Object({ id: Type.String() });
@@ -25,7 +29,7 @@ export const Timestamp = Type.String({ format: 'date-time' });
 
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'Opaque paging cursor: pass the `nextCursor` of the previous page unchanged. Its content is not part of the API.' })),
 };
 
 /** The error answers every authenticated route can give, for the OpenAPI document. */
