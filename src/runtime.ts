@@ -6,6 +6,8 @@ import { migrate } from './platform/db/migrate.js';
 import { openDatabase } from './platform/db/open.js';
 import { createLogger } from './platform/log.js';
 import { closeHandshakeClients } from './modules/webhooks/webhooks.service.js';
+import { startSchedule } from './platform/schedule/schedule.js';
+import { periodicTasks } from './worker/schedule.js';
 import { workerTasks } from './worker/tasks.js';
 import { startWorker } from './worker/worker.js';
 
@@ -31,10 +33,13 @@ export async function startServer(config: Readonly<Config>, roles: { api: boolea
   const db = await openAndMigrate(config);
   const app = roles.api ? await buildApp({ config, db, logger }) : undefined;
   const worker = roles.worker ? startWorker({ db, config, log: logger }, workerTasks(config)) : undefined;
+  // Periodic tasks run where the worker runs (an API-only process has none).
+  const schedule = roles.worker ? startSchedule({ db, config, log: logger }, periodicTasks) : undefined;
   let url: string | undefined;
   try {
     if (app) url = await app.listen({ port: config.port, host: config.host });
   } catch (error) {
+    await schedule?.stop();
     await worker?.stop();
     await db.close();
     throw error;
@@ -45,6 +50,7 @@ export async function startServer(config: Readonly<Config>, roles: { api: boolea
     shutdown: () =>
       (closing ??= (async () => {
         await app?.close();
+        await schedule?.stop();
         await worker?.stop();
         await closeHandshakeClients();
         await db.close();
