@@ -47,14 +47,14 @@ const DELIVERY_QUEUE: LeaseTable = { table: 'webhook_deliveries', dueColumn: 'ne
 
 const CLAIM_DELIVERIES = defineClaim(DELIVERY_QUEUE, {
   name: 'claimDueDeliveries',
-  join: "join webhook_subscriptions s on s.id = q.subscription_id and s.status = 'active'",
   // A payout's deliveries to one endpoint go out one at a time, in sequence order: one is not
   // claimed while an earlier one is still pending (in flight or waiting for its retry).
   alsoWhen: `(q.payout_id is null or not exists (
            select 1 from webhook_deliveries earlier
            where earlier.subscription_id = q.subscription_id and earlier.payout_id = q.payout_id
              and earlier.status = 'pending' and earlier.sequence < q.sequence))`,
-  capPerGroup: { column: 'subscription_id' },
+  // Only active subscriptions are read, each for its free slots.
+  capPerGroup: { column: 'subscription_id', groups: "select id from webhook_subscriptions where status = 'active'" },
   returning: 'q.id, q.subscription_id, q.event_id, q.attempt_count',
   select: `select c.id, c.subscription_id, s.callback_url, c.attempt_count, e.type, e.created_at as event_created_at, e.data
      from claimed c join events e on e.id = c.event_id join webhook_subscriptions s on s.id = c.subscription_id`,

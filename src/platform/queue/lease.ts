@@ -27,11 +27,13 @@ export interface ClaimDefinition {
   /** Extra conditions for the due scan, over alias `q` (e.g. per-payout order). */
   alsoWhen?: string;
   /**
-   * At most `$4` live leases per value of this column (e.g. per webhook subscription), counted in
-   * the claim statement itself. Exact across processes because such claims are serialized (see
-   * `claim`); a group at its cap is left out before the limit, so it never hides other groups.
+   * At most `$4` live leases per value of `column` (e.g. per webhook subscription), counted in the
+   * claim statement itself. Exact across processes because such claims are serialized (see
+   * `claim`). `groups` lists the groups that may have work (e.g. active subscriptions); each one
+   * below its cap is read through an index on (column, due column) for its free slots only, so a
+   * group at its cap costs nothing and never hides the others, however long its backlog.
    */
-  capPerGroup?: { column: string };
+  capPerGroup?: { column: string; groups: string };
   /** The columns of the claimed rows to return, over alias `q`. */
   returning: string;
   /** The final select over the `claimed` rows (may join what the task needs); default all of them. */
@@ -70,22 +72,23 @@ export function defineClaim(table: LeaseTable, def: ClaimDefinition): Claim {
        for update of q skip locked
      ), ${claimed}`;
   } else {
-    const group = def.capPerGroup.column;
-    // Live leases per group, read through a small partial index on leased rows. Groups at their
-    // cap are dropped from the due scan; the others get at most their free slots, earliest first.
+    const { column, groups } = def.capPerGroup;
     text = `with leased as (
-       select ${group} as grp, count(*)::integer as n from ${table.table}
-       where lease_owner is not null and lease_expires_at >= now() group by ${group}
+       select ${column} as grp, count(*)::integer as n from ${table.table}
+       where lease_owner is not null and lease_expires_at >= now() group by ${column}
+     ), open_groups as (
+       select g.grp, $4 - coalesce(l.n, 0) as free
+       from (${groups}) as g(grp) left join leased l on l.grp = g.grp
+       where coalesce(l.n, 0) < $4
      ), due as (
-       select q.id, q.${group} as grp, q.${table.dueColumn} as due_at ${dueScan}
-         and not exists (select 1 from leased l where l.grp = q.${group} and l.n >= $4)
-       order by q.${table.dueColumn} limit $1
-     ), ranked as (
-       select due.id, row_number() over (partition by due.grp order by due.due_at, due.id) + coalesce(l.n, 0) as slot
-       from due left join leased l on l.grp = due.grp
+       select c.id, c.due_at from open_groups g cross join lateral (
+         select q.id, q.${table.dueColumn} as due_at ${dueScan} and q.${column} = g.grp
+         order by q.${table.dueColumn} limit g.free
+       ) c
+       order by c.due_at limit $1
      ), picked as (
-       select q.id from ${table.table} q join ranked r on r.id = q.id
-       where r.slot <= $4 and ${UNLEASED}${ready}
+       select q.id from ${table.table} q join due on due.id = q.id
+       where ${UNLEASED}${ready}
        for update of q skip locked
      ), ${claimed}`;
   }
