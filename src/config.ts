@@ -16,6 +16,9 @@ export interface Config {
   workerBatchSize: number;
   leaseSeconds: number;
   webhookAllowPrivate: boolean;
+  webhookTimeoutMs: number;
+  webhookMaxInFlight: number;
+  webhookMaxInFlightPerEndpoint: number;
   webhookSecretOverlapHours: number;
   sessionTtlHours: number;
   passwordHashCost: number;
@@ -73,6 +76,9 @@ export const SETTINGS = {
   workerBatchSize: { env: 'WORKER_BATCH_SIZE', default: 200, description: 'Rows a worker claims at once', parse: integer(1, 10_000) },
   leaseSeconds: { env: 'LEASE_SECONDS', default: 60, description: 'How long a claimed row stays with a worker before another may take it', parse: integer(1, 86_400) },
   webhookAllowPrivate: { env: 'WEBHOOK_ALLOW_PRIVATE', default: false, description: 'Allow webhook URLs on loopback/private networks (local testing)', parse: flag },
+  webhookTimeoutMs: { env: 'WEBHOOK_TIMEOUT_MS', default: 15_000, description: 'How long a webhook request may take before it counts as failed', parse: integer(100, 120_000) },
+  webhookMaxInFlight: { env: 'WEBHOOK_MAX_IN_FLIGHT', default: 400, description: 'Webhook requests a worker process keeps in flight at most', parse: integer(1, 10_000) },
+  webhookMaxInFlightPerEndpoint: { env: 'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT', default: 10, description: 'Webhook requests in flight at most per subscription, across all worker processes', parse: integer(1, 1000) },
   sessionTtlHours: { env: 'SESSION_TTL_HOURS', default: 12, description: 'How long a dashboard sign-in lasts', parse: integer(1, 24 * 30) },
   passwordHashCost: { env: 'PASSWORD_HASH_COST', default: 17, description: 'scrypt cost of dashboard passwords as log2(N); older hashes are upgraded at sign-in', parse: integer(14, 20) },
   webhookSecretOverlapHours: { env: 'WEBHOOK_SECRET_OVERLAP_HOURS', default: 24, description: 'How long a rotated webhook secret keeps signing beside the new one', parse: integer(0, 24 * 30) },

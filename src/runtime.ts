@@ -7,6 +7,8 @@ import { type OpenOptions, openDatabase } from './platform/db/open.js';
 import { createLogger } from './platform/log.js';
 import { issueSetupToken } from './modules/users/users.service.js';
 import { closeHandshakeClients } from './modules/webhooks/webhooks.service.js';
+import { startSchedule } from './platform/schedule/schedule.js';
+import { periodicTasks } from './worker/schedule.js';
 import { workerTasks } from './worker/tasks.js';
 import { startWorker } from './worker/worker.js';
 
@@ -47,6 +49,8 @@ export async function startServer(config: Readonly<Config>, roles: { api: boolea
   const db = await openAndMigrate(config, { share: true, warn: (message) => logger.warn(message) });
   const app = roles.api ? await buildApp({ config, db, logger }) : undefined;
   const worker = roles.worker ? startWorker({ db, config, log: logger }, workerTasks(config)) : undefined;
+  // Periodic tasks run where the worker runs (an API-only process has none).
+  const schedule = roles.worker ? startSchedule({ db, config, log: logger }, periodicTasks) : undefined;
   let url: string | undefined;
   try {
     if (app) {
@@ -54,6 +58,7 @@ export async function startServer(config: Readonly<Config>, roles: { api: boolea
       await announceSetupToken(db, config, logger);
     }
   } catch (error) {
+    await schedule?.stop();
     await worker?.stop();
     await db.close();
     throw error;
@@ -64,6 +69,7 @@ export async function startServer(config: Readonly<Config>, roles: { api: boolea
     shutdown: () =>
       (closing ??= (async () => {
         await app?.close();
+        await schedule?.stop();
         await worker?.stop();
         await closeHandshakeClients();
         await db.close();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimIdempotencyKey } from '../src/platform/idempotency/idempotency.repository.js';
-import { hashRequest, purgeIdempotencyKeysTask } from '../src/platform/idempotency/idempotency.js';
+import { hashRequest, purgeIdempotencyKeys } from '../src/platform/idempotency/idempotency.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 import { countPayouts, getBalance } from './payout-helpers.js';
 
@@ -87,7 +87,7 @@ describe('idempotency', () => {
   it('purges expired keys, after which the key is new again', async () => {
     await pay({ ...batch('g@example.com'), idempotencyKey: 'old-key' });
     await t.db.query(`update idempotency_keys set expires_at = now() - interval '1 second' where key = 'old-key'`);
-    const purged = await purgeIdempotencyKeysTask().runOnce({ db: t.db, config: t.config, log: t.app.log as never });
+    const purged = await purgeIdempotencyKeys.run(t.db, { db: t.db, config: t.config, log: t.app.log as never });
     expect(purged).toBeGreaterThanOrEqual(1);
     const fresh = await pay({ ...batch('g@example.com'), idempotencyKey: 'old-key' });
     expect(fresh.statusCode).toBe(201);

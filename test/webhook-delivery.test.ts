@@ -196,6 +196,7 @@ describe('webhook delivery', () => {
     const ctx = { db: t.db, config: t.config, log: t.app.log as never };
     await advancePayoutsTask().runOnce(ctx);
     await strict.runOnce(ctx);
+    await strict.drain?.(); // sends run on after runOnce; wait until each attempt is recorded
     const log = (await t.app.inject({ method: 'GET', url: `/events/subscription/${sub.id}/deliveries`, headers: bearer(key) })).json().data;
     expect(log[0].attempts[0].error).toContain('WEBHOOK_ALLOW_PRIVATE=1');
     await strict.close?.();

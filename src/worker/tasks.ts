@@ -1,10 +1,9 @@
 import { advancePayoutsTask } from '../modules/payouts/payouts.tasks.js';
-import { purgeIdempotencyKeysTask } from '../platform/idempotency/idempotency.js';
 import { deliverWebhooksTask } from '../modules/webhooks/webhooks.tasks.js';
 import type { Config } from '../config.js';
-import type { WorkerTask } from './worker.js';
+import type { WorkerTask } from '../platform/worker-task.js';
 
-/** Every background task of the service, in the order a worker tick runs them. */
+/** Every looping background task of the service; each runs on loops of its own. */
 export function workerTasks(config: Pick<Config, 'webhookAllowPrivate'>): WorkerTask[] {
-  return [advancePayoutsTask(), deliverWebhooksTask(config.webhookAllowPrivate), purgeIdempotencyKeysTask()];
+  return [advancePayoutsTask(), deliverWebhooksTask(config.webhookAllowPrivate)];
 }

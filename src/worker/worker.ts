@@ -1,72 +1,80 @@
-import type { Logger } from 'pino';
-import type { Config } from '../config.js';
-import type { Database } from '../platform/db/database.js';
+import type { WorkerContext, WorkerTask } from '../platform/worker-task.js';
 
-export interface WorkerContext {
-  db: Database;
-  config: Readonly<Config>;
-  log: Logger;
-}
-
-/**
- * One kind of background work. `runOnce` claims what is due (row locks and leases make that safe
- * across processes), handles it, and says how many items it handled, so the loop knows whether
- * to go straight on or to wait.
- */
-export interface WorkerTask {
-  name: string;
-  runOnce(ctx: WorkerContext): Promise<number>;
-  /** Releases what the task holds (connections) when the worker stops. */
-  close?(): Promise<void>;
-}
+export type { WorkerContext, WorkerTask } from '../platform/worker-task.js';
 
 export interface RunningWorker {
-  /** Runs every task once, for tests that drive the worker step by step. */
+  /**
+   * Runs every task once and waits for what it started, for tests that drive the worker step by
+   * step (with `loop: false`). Answers how many items the tasks took.
+   */
   tick(): Promise<number>;
-  /** Finishes the step under way, then stops. */
+  /** Stops every loop, waits for the work in flight of every task, then closes the tasks. */
   stop(): Promise<void>;
 }
 
+/**
+ * Runs each task on loops of its own (`task.concurrency` of them), so a slow task never delays
+ * another: payouts keep moving while webhook requests wait on a slow endpoint. A loop goes
+ * straight on while its task finds work, and otherwise waits WORKER_POLL_MS or until the task
+ * wakes it.
+ */
 export function startWorker(ctx: WorkerContext, tasks: readonly WorkerTask[], options: { loop?: boolean } = {}): RunningWorker {
   let stopping = false;
-  let wake: (() => void) | undefined;
+  const wakers = new Map<WorkerTask, Set<() => void>>();
+  for (const task of tasks) {
+    const waiting = new Set<() => void>();
+    wakers.set(task, waiting);
+    task.onWake?.(() => {
+      for (const wake of [...waiting]) wake();
+    });
+  }
 
-  const tick = async () => {
-    let handled = 0;
-    for (const task of tasks) {
-      try {
-        handled += await task.runOnce(ctx);
-      } catch (error) {
-        // A failing task (database down, a bug) must not stop the others; it is retried next tick.
-        ctx.log.error({ err: error, task: task.name }, 'worker task failed');
-      }
+  const runOnce = async (task: WorkerTask): Promise<number> => {
+    try {
+      return await task.runOnce(ctx);
+    } catch (error) {
+      // A failing task (database down, a bug) must not stop the others; its loop tries again.
+      ctx.log.error({ err: error, task: task.name }, 'worker task failed');
+      return 0;
     }
-    return handled;
   };
 
-  const idle = (ms: number) =>
+  const idle = (task: WorkerTask) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
+      const waiting = wakers.get(task)!;
+      const done = () => {
         clearTimeout(timer);
+        waiting.delete(done);
         resolve();
       };
+      const timer = setTimeout(done, ctx.config.workerPollMs);
+      waiting.add(done);
     });
 
-  const loop = (async () => {
-    if (options.loop === false) return;
+  const loop = async (task: WorkerTask) => {
     while (!stopping) {
-      const handled = await tick();
-      if (!stopping && handled === 0) await idle(ctx.config.workerPollMs);
+      const handled = await runOnce(task);
+      if (!stopping && handled === 0) await idle(task);
     }
-  })();
+  };
+
+  const loops =
+    options.loop === false ? [] : tasks.flatMap((task) => Array.from({ length: Math.max(1, task.concurrency ?? 1) }, () => loop(task)));
 
   return {
-    tick,
+    async tick() {
+      let handled = 0;
+      for (const task of tasks) {
+        handled += await runOnce(task);
+        await task.drain?.();
+      }
+      return handled;
+    },
     async stop() {
       stopping = true;
-      wake?.();
-      await loop;
+      for (const waiting of wakers.values()) for (const wake of [...waiting]) wake();
+      await Promise.all(loops);
+      await Promise.all(tasks.map((task) => task.drain?.()));
       await Promise.all(tasks.map((task) => task.close?.()));
     },
   };

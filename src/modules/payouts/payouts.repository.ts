@@ -1,4 +1,5 @@
 import { type Executor, prepared } from '../../platform/db/database.js';
+import { claim, defineClaim, defineRelease, type LeaseTable, release } from '../../platform/queue/lease.js';
 import type { Environment, Tenant } from '../../platform/tenant.js';
 import type { PayoutStatus } from './state.js';
 
@@ -219,24 +220,21 @@ export interface DuePayout extends PayoutRecord {
   recipientAutoAccept: boolean;
 }
 
+const PAYOUT_QUEUE: LeaseTable = { table: 'payouts', dueColumn: 'next_action_at' };
+
+const CLAIM_PAYOUTS = defineClaim(PAYOUT_QUEUE, {
+  name: 'claimDuePayouts',
+  // The lease primitive names the queue table `q`.
+  returning: COLUMNS.replace(/\bp\./g, 'q.'),
+  select: 'select q.*, r.auto_accept_payouts from claimed q join recipients r on r.id = q.recipient_id',
+});
+
 /**
  * Claims up to `limit` due payouts for `owner`: rows another worker holds are skipped, and the
  * lease lets a different worker take them if this one dies before finishing.
  */
 export async function claimDuePayouts(ex: Executor, limit: number, leaseSeconds: number, owner: string): Promise<DuePayout[]> {
-  const rows = await ex.query<PayoutRow & { auto_accept_payouts: boolean }>(
-    `with due as (
-       select id from payouts
-       where next_action_at <= now() and (lease_expires_at is null or lease_expires_at < now())
-       order by next_action_at limit $1 for update skip locked
-     ), claimed as (
-       update payouts p set lease_expires_at = now() + $2 * interval '1 second', lease_owner = $3
-       from due where p.id = due.id
-       returning ${COLUMNS}
-     )
-     select p.*, r.auto_accept_payouts from claimed p join recipients r on r.id = p.recipient_id`,
-    [limit, leaseSeconds, owner],
-  );
+  const rows = await claim<PayoutRow & { auto_accept_payouts: boolean }>(ex, CLAIM_PAYOUTS, { limit, leaseSeconds, owner });
   return rows.map((row) => ({ ...toPayout(row), recipientAutoAccept: row.auto_accept_payouts }));
 }
 
@@ -268,16 +266,11 @@ export async function applyStatusChanges(ex: Executor, changes: StatusChange[]):
   return new Set(rows.map((r) => r.id));
 }
 
+const RELEASE_PAYOUTS = defineRelease(PAYOUT_QUEUE);
+
 /** Hands claimed payouts back without a status change: due again later, or waiting for someone. */
 export async function releasePayouts(ex: Executor, owner: string, items: { id: string; nextActionDelayMs: number | null }[]): Promise<void> {
-  if (items.length === 0) return;
-  await ex.query(
-    `update payouts p set lease_expires_at = null, lease_owner = null,
-       next_action_at = case when v.delay_ms is null then null else now() + v.delay_ms * interval '1 millisecond' end
-     from unnest($1::uuid[], $2::integer[]) as v(id, delay_ms)
-     where p.id = v.id and p.lease_owner = $3`,
-    [items.map((i) => i.id), items.map((i) => i.nextActionDelayMs), owner],
-  );
+  await release(ex, RELEASE_PAYOUTS, owner, items.map((i) => ({ id: i.id, delayMs: i.nextActionDelayMs })));
 }
 
 /** Payouts waiting for this recipient's acceptance become due, so the worker re-checks them. */

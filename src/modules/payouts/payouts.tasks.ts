@@ -1,6 +1,5 @@
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-import type { WorkerContext, WorkerTask } from '../../worker/worker.js';
+import { newLeaseOwner } from '../../platform/queue/lease.js';
+import type { WorkerContext, WorkerTask } from '../../platform/worker-task.js';
 import { claimDuePayouts, type DuePayout, releasePayouts } from './payouts.repository.js';
 import { manualRail } from './rails/manual-rail.js';
 import type { PayoutRail, RailStep } from './rails/rail.js';
@@ -20,7 +19,7 @@ export function railsFor(ctx: WorkerContext): Record<DuePayout['environment'], P
  * the compare-and-set in applyMoves makes a repeated step a no-op rather than a second move.
  */
 export function advancePayoutsTask(): WorkerTask {
-  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const owner = newLeaseOwner();
   return {
     name: 'advance-payouts',
     async runOnce(ctx) {

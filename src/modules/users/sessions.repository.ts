@@ -56,3 +56,15 @@ export async function reserveLoginAttempt(ex: Executor, email: string, limit: nu
 export async function clearLoginFailures(ex: Executor, email: string): Promise<void> {
   await ex.query('delete from login_failures where email = $1', [email]);
 }
+
+/** Forgets failed sign-ins whose counting window and lock both ended over `olderThanSeconds` ago. */
+export async function deleteStaleLoginFailures(ex: Executor, olderThanSeconds: number): Promise<number> {
+  const rows = await ex.query(
+    `delete from login_failures
+     where first_failure_at < now() - $1 * interval '1 second'
+       and (locked_until is null or locked_until < now() - $1 * interval '1 second')
+     returning email`,
+    [olderThanSeconds],
+  );
+  return rows.length;
+}

@@ -1,4 +1,5 @@
 import type { Executor } from '../../platform/db/database.js';
+import { claim, defineClaim, defineRelease, type LeaseTable, release } from '../../platform/queue/lease.js';
 import type { Tenant } from '../../platform/tenant.js';
 
 export interface NewDelivery {
@@ -42,31 +43,33 @@ export interface ClaimedDelivery {
   data: unknown;
 }
 
-/**
- * Claims due deliveries under a lease. A payout's deliveries go out one at a time in sequence
- * order: one is not claimed while an earlier one for the same payout and subscription is pending.
- */
-export async function claimDueDeliveries(ex: Executor, limit: number, leaseSeconds: number, owner: string): Promise<ClaimedDelivery[]> {
-  const rows = await ex.query<{ id: string; subscription_id: string; callback_url: string; attempt_count: number; type: string; event_created_at: Date; data: unknown }>(
-    `with due as (
-       select d.id from webhook_deliveries d
-       join webhook_subscriptions s on s.id = d.subscription_id and s.status = 'active'
-       where d.status = 'pending' and d.next_attempt_at <= now()
-         and (d.lease_expires_at is null or d.lease_expires_at < now())
-         and (d.payout_id is null or not exists (
+const DELIVERY_QUEUE: LeaseTable = { table: 'webhook_deliveries', dueColumn: 'next_attempt_at', readyWhen: "q.status = 'pending'" };
+
+const CLAIM_DELIVERIES = defineClaim(DELIVERY_QUEUE, {
+  name: 'claimDueDeliveries',
+  // A payout's deliveries to one endpoint go out one at a time, in sequence order: one is not
+  // claimed while an earlier one is still pending (in flight or waiting for its retry).
+  alsoWhen: `(q.payout_id is null or not exists (
            select 1 from webhook_deliveries earlier
-           where earlier.subscription_id = d.subscription_id and earlier.payout_id = d.payout_id
-             and earlier.status = 'pending' and earlier.sequence < d.sequence))
-       order by d.next_attempt_at limit $1
-       for update of d skip locked
-     ), claimed as (
-       update webhook_deliveries d set lease_expires_at = now() + $2 * interval '1 second', lease_owner = $3
-       from due where d.id = due.id
-       returning d.id, d.subscription_id, d.event_id, d.attempt_count
-     )
-     select c.id, c.subscription_id, s.callback_url, c.attempt_count, e.type, e.created_at as event_created_at, e.data
+           where earlier.subscription_id = q.subscription_id and earlier.payout_id = q.payout_id
+             and earlier.status = 'pending' and earlier.sequence < q.sequence))`,
+  // Only active subscriptions are read, each for its free slots.
+  capPerGroup: { column: 'subscription_id', groups: "select id from webhook_subscriptions where status = 'active'" },
+  returning: 'q.id, q.subscription_id, q.event_id, q.attempt_count',
+  select: `select c.id, c.subscription_id, s.callback_url, c.attempt_count, e.type, e.created_at as event_created_at, e.data
      from claimed c join events e on e.id = c.event_id join webhook_subscriptions s on s.id = c.subscription_id`,
-    [limit, leaseSeconds, owner],
+});
+
+/**
+ * Claims due deliveries under a lease: at most `perSubscription` leased at once per subscription
+ * (across every worker process), so an endpoint that hangs holds only its own slots, and a
+ * payout's deliveries in sequence order.
+ */
+export async function claimDueDeliveries(ex: Executor, limit: number, leaseSeconds: number, owner: string, perSubscription: number): Promise<ClaimedDelivery[]> {
+  const rows = await claim<{ id: string; subscription_id: string; callback_url: string; attempt_count: number; type: string; event_created_at: Date; data: unknown }>(
+    ex,
+    CLAIM_DELIVERIES,
+    { limit, leaseSeconds, owner, capPerGroup: perSubscription },
   );
   return rows.map((r) => ({
     id: r.id,
@@ -117,18 +120,23 @@ export interface DeliveryOutcome {
   error: string | null;
 }
 
+const COMPLETE_DELIVERIES = defineRelease(DELIVERY_QUEUE, {
+  values: [
+    ['status', 'text'],
+    ['status_code', 'integer'],
+    ['error', 'text'],
+  ],
+  set: `status = v.status, attempt_count = q.attempt_count + 1, last_status_code = v.status_code, last_error = v.error,
+       delivered_at = case when v.status = 'delivered' then now() else q.delivered_at end`,
+});
+
 /** Records the outcome of one attempt per delivery; only the lease holder's write counts. */
 export async function completeDeliveries(ex: Executor, owner: string, outcomes: DeliveryOutcome[]): Promise<void> {
-  if (outcomes.length === 0) return;
-  await ex.query(
-    `update webhook_deliveries d set status = v.status, attempt_count = d.attempt_count + 1,
-       next_attempt_at = case when v.retry_ms is null then null else now() + v.retry_ms * interval '1 millisecond' end,
-       last_status_code = v.status_code, last_error = v.error,
-       delivered_at = case when v.status = 'delivered' then now() else d.delivered_at end,
-       lease_expires_at = null, lease_owner = null
-     from unnest($1::uuid[], $2::text[], $3::integer[], $4::integer[], $5::text[]) as v(id, status, retry_ms, status_code, error)
-     where d.id = v.id and d.lease_owner = $6`,
-    [outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => o.retryInMs), outcomes.map((o) => o.statusCode), outcomes.map((o) => o.error), owner],
+  await release(
+    ex,
+    COMPLETE_DELIVERIES,
+    owner,
+    outcomes.map((o) => ({ id: o.id, delayMs: o.retryInMs, values: [o.status, o.statusCode, o.error] })),
   );
 }
 

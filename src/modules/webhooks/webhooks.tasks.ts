@@ -1,14 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import type { Config } from '../../config.js';
+import type { Database } from '../../platform/db/database.js';
 import { uuidv7 } from '../../platform/ids.js';
-import type { WorkerTask } from '../../worker/worker.js';
+import { newLeaseOwner } from '../../platform/queue/lease.js';
+import type { WorkerContext, WorkerTask } from '../../platform/worker-task.js';
 import { type AttemptRecord, type ClaimedDelivery, claimDueDeliveries, completeDeliveries, type DeliveryOutcome, insertAttempts } from './deliveries.repository.js';
 import { describeRequestError, WebhookHttpClient } from './http-client.js';
 import { nextRetryDelayMs, parseRetryAfter } from './retry.js';
 import { signedHeaders } from './signing.js';
 import { disableSubscriptions, findLiveSecrets, recordSubscriptionHealth } from './subscriptions.repository.js';
 
-export const DELIVERY_TIMEOUT_MS = 15_000;
 const DISABLE_AFTER_FAILING_SECONDS = 5 * 24 * 3600;
 
 /** The envelope the receiver gets: Karat's shape, with our delivery id as the webhook id. */
@@ -23,40 +23,106 @@ interface Tried {
   gone: boolean;
 }
 
+/** How long a delivery stays leased: well beyond one request's timeout, so a live send keeps it. */
+export function deliveryLeaseSeconds(config: Pick<Config, 'leaseSeconds' | 'webhookTimeoutMs'>): number {
+  return Math.max(config.leaseSeconds, 30, Math.ceil((config.webhookTimeoutMs * 2) / 1000));
+}
+
 /**
- * Sends due webhook deliveries: claim a batch under a lease, POST them concurrently over
- * keep-alive connections outside any transaction, then record every attempt and outcome in one
- * transaction. A worker killed mid-send loses nothing: the lease runs out and the delivery is
- * sent again with the same webhook id (at least once).
+ * Sends due webhook deliveries without head-of-line blocking. Each `runOnce` claims as many as
+ * there are free slots (WEBHOOK_MAX_IN_FLIGHT per process; the claim itself keeps each endpoint
+ * to WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT across processes), starts their POSTs and returns: the
+ * loop goes on claiming while slow requests are in flight. Each attempt is recorded as soon as it
+ * finishes, with whatever else finished meanwhile (one transaction per group), and frees its slot
+ * only once recorded. A worker killed mid-send loses nothing: the lease runs out and the delivery
+ * is sent again with the same webhook id (at least once).
  */
 export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
-  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const owner = newLeaseOwner();
   let client: WebhookHttpClient | undefined;
+  const inFlight = new Set<Promise<void>>();
+  let wake = () => {};
+  let toRecord: { tried: Tried; recorded: () => void }[] = [];
+  let recording = false;
+
+  /** Writes every finished attempt queued so far, group by group, one group at a time. */
+  const recordFinished = async (ctx: WorkerContext) => {
+    if (recording) return; // the running writer takes ours in its next group
+    recording = true;
+    try {
+      while (toRecord.length > 0) {
+        const group = toRecord;
+        toRecord = [];
+        try {
+          await recordAttempts(ctx.db, owner, group.map((g) => g.tried));
+        } catch (error) {
+          // Left leased: the lease runs out and the delivery is sent again (at least once).
+          ctx.log.error({ err: error, deliveries: group.length }, 'recording webhook attempts failed');
+        }
+        for (const g of group) g.recorded();
+      }
+    } finally {
+      recording = false;
+    }
+  };
+
+  const send = async (ctx: WorkerContext, delivery: ClaimedDelivery, secrets: string[]) => {
+    try {
+      const tried = await attempt(client!, delivery, secrets, ctx.config.webhookTimeoutMs);
+      await new Promise<void>((recorded) => {
+        toRecord.push({ tried, recorded });
+        void recordFinished(ctx);
+      });
+    } finally {
+      // A recorded attempt frees a slot, and may unblock the payout's next delivery.
+      wake();
+    }
+  };
+
   return {
     name: 'deliver-webhooks',
-    async runOnce({ db, config }) {
-      const claimed = await db.transaction((tx) => claimDueDeliveries(tx, config.workerBatchSize, Math.max(config.leaseSeconds, 30), owner));
+    async runOnce(ctx) {
+      const { db, config } = ctx;
+      while (inFlight.size >= config.webhookMaxInFlight) await Promise.race(inFlight);
+      const room = Math.min(config.workerBatchSize, config.webhookMaxInFlight - inFlight.size);
+      const claimed = await db.transaction((tx) => claimDueDeliveries(tx, room, deliveryLeaseSeconds(config), owner, config.webhookMaxInFlightPerEndpoint));
       if (claimed.length === 0) return 0;
       client ??= new WebhookHttpClient(allowPrivate);
       const secrets = await findLiveSecrets(db, [...new Set(claimed.map((d) => d.subscriptionId))]);
-      const tried = await Promise.all(claimed.map((d) => attempt(client!, d, secrets.get(d.subscriptionId) ?? [])));
-      const succeeded = [...new Set(tried.filter((t) => t.outcome.status === 'delivered').map((t) => t.delivery.subscriptionId))];
-      const failed = [...new Set(tried.filter((t) => t.outcome.status !== 'delivered').map((t) => t.delivery.subscriptionId))];
-      await db.transaction(async (tx) => {
-        await insertAttempts(tx, tried.map((t) => t.attempt));
-        await completeDeliveries(tx, owner, tried.map((t) => t.outcome));
-        await recordSubscriptionHealth(tx, succeeded, failed.filter((id) => !succeeded.includes(id)));
-        await disableSubscriptions(tx, [...new Set(tried.filter((t) => t.gone).map((t) => t.delivery.subscriptionId))], failed, DISABLE_AFTER_FAILING_SECONDS);
-      });
+      for (const delivery of claimed) {
+        const sending: Promise<void> = send(ctx, delivery, secrets.get(delivery.subscriptionId) ?? [])
+          .catch((error: unknown) => ctx.log.error({ err: error, deliveryId: delivery.id }, 'webhook send failed'))
+          .finally(() => inFlight.delete(sending));
+        inFlight.add(sending);
+      }
       return claimed.length;
     },
+    async drain() {
+      while (inFlight.size > 0) await Promise.all(inFlight);
+    },
+    onWake(fn) {
+      wake = fn;
+    },
     async close() {
+      await this.drain?.();
       await client?.close();
     },
   };
 }
 
-async function attempt(client: WebhookHttpClient, delivery: ClaimedDelivery, secrets: string[]): Promise<Tried> {
+/** One transaction for a group of finished attempts: the log, the outcomes, the endpoint's health. */
+async function recordAttempts(db: Database, owner: string, tried: Tried[]): Promise<void> {
+  const succeeded = [...new Set(tried.filter((t) => t.outcome.status === 'delivered').map((t) => t.delivery.subscriptionId))];
+  const failed = [...new Set(tried.filter((t) => t.outcome.status !== 'delivered').map((t) => t.delivery.subscriptionId))];
+  await db.transaction(async (tx) => {
+    await insertAttempts(tx, tried.map((t) => t.attempt));
+    await completeDeliveries(tx, owner, tried.map((t) => t.outcome));
+    await recordSubscriptionHealth(tx, succeeded, failed.filter((id) => !succeeded.includes(id)));
+    await disableSubscriptions(tx, [...new Set(tried.filter((t) => t.gone).map((t) => t.delivery.subscriptionId))], failed, DISABLE_AFTER_FAILING_SECONDS);
+  });
+}
+
+async function attempt(client: WebhookHttpClient, delivery: ClaimedDelivery, secrets: string[], timeoutMs: number): Promise<Tried> {
   const body = JSON.stringify(webhookEnvelope(delivery));
   const attemptedAt = new Date();
   const timestamp = Math.floor(attemptedAt.getTime() / 1000);
@@ -67,7 +133,7 @@ async function attempt(client: WebhookHttpClient, delivery: ClaimedDelivery, sec
   let excerpt: string | null = null;
   let retryAfterMs: number | undefined;
   try {
-    const result = await client.post(delivery.callbackUrl, headers, body, DELIVERY_TIMEOUT_MS);
+    const result = await client.post(delivery.callbackUrl, headers, body, timeoutMs);
     statusCode = result.statusCode;
     excerpt = result.excerpt;
     retryAfterMs = parseRetryAfter(result.retryAfter);

@@ -3,7 +3,7 @@ import type { Database, Executor, Transaction } from '../db/database.js';
 import { AppError } from '../http/errors.js';
 import { uuidv7 } from '../ids.js';
 import type { Tenant } from '../tenant.js';
-import type { WorkerTask } from '../../worker/worker.js';
+import type { PeriodicTask } from '../schedule/schedule.js';
 import * as repo from './idempotency.repository.js';
 
 /** A request holding a key this long without finishing is taken to have crashed. */
@@ -99,16 +99,18 @@ export async function runIdempotent(
   }
 }
 
-/** Forgets idempotency keys past their retention; looks once a minute, deletes in slices. */
-export function purgeIdempotencyKeysTask(intervalMs = 60_000): WorkerTask {
-  let nextRun = 0;
-  return {
-    name: 'purge-idempotency-keys',
-    async runOnce({ db }) {
-      if (Date.now() < nextRun) return 0;
-      const deleted = await repo.deleteExpiredIdempotencyKeys(db, 1000);
-      if (deleted < 1000) nextRun = Date.now() + intervalMs;
-      return deleted;
-    },
-  };
-}
+const PURGE_SLICE = 1000;
+
+/** Forgets idempotency keys past their retention, in slices so no statement grows unbounded. */
+export const purgeIdempotencyKeys: PeriodicTask = {
+  name: 'purge-idempotency-keys',
+  cron: '* * * * *',
+  async run(tx) {
+    let total = 0;
+    for (;;) {
+      const deleted = await repo.deleteExpiredIdempotencyKeys(tx, PURGE_SLICE);
+      total += deleted;
+      if (deleted < PURGE_SLICE) return total;
+    }
+  },
+};

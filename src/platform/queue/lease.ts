@@ -1,0 +1,170 @@
+// The one lease primitive for queue-like tables (payouts' next steps, webhook deliveries, and
+// the emails and bank-file slices to come). A row is due when its due column is in the past and
+// nobody holds a live lease on it; a worker claims due rows with `FOR UPDATE SKIP LOCKED`, stamps
+// its owner id and a lease expiry, works outside any transaction, then releases them (done, or
+// due again after a delay). A worker that dies simply lets its leases run out.
+//
+// Table and column names are constants written in code (never user input), so the SQL is built
+// once, at module load, by string assembly.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type Executor, type Statement, prepared } from '../db/database.js';
+
+/** A queue-like table: `id uuid`, `lease_owner text`, `lease_expires_at timestamptz` and a due column. */
+export interface LeaseTable {
+  table: string;
+  /** When the row is next due; null means nothing to do. An index on it (partial) serves the claim. */
+  dueColumn: string;
+  /** A further condition every claimable row meets, over alias `q` (e.g. `q.status = 'pending'`). */
+  readyWhen?: string;
+}
+
+export interface ClaimDefinition {
+  /** Unique name (the prepared statement's). */
+  name: string;
+  /** Extra joins for the due scan, over alias `q` (e.g. only active subscriptions). */
+  join?: string;
+  /** Extra conditions for the due scan, over alias `q` (e.g. per-payout order). */
+  alsoWhen?: string;
+  /**
+   * At most `$4` live leases per value of `column` (e.g. per webhook subscription), counted in the
+   * claim statement itself. Exact across processes because such claims are serialized (see
+   * `claim`). `groups` lists the groups that may have work (e.g. active subscriptions); each one
+   * below its cap is read through an index on (column, due column) for its free slots only, so a
+   * group at its cap costs nothing and never hides the others, however long its backlog.
+   */
+  capPerGroup?: { column: string; groups: string };
+  /** The columns of the claimed rows to return, over alias `q`. */
+  returning: string;
+  /** The final select over the `claimed` rows (may join what the task needs); default all of them. */
+  select?: string;
+}
+
+export interface Claim {
+  readonly statement: Statement;
+  readonly serialized: boolean;
+  /** Advisory lock key that serializes this table's capped claims. */
+  readonly lockKey: string;
+}
+
+/** The first half of the two-part advisory lock keys of claims (a space of its own). */
+const LEASE_LOCK_CLASS = 0x4c45;
+
+const UNLEASED = '(q.lease_expires_at is null or q.lease_expires_at < now())';
+
+/** Builds a claim statement: `$1` limit, `$2` lease seconds, `$3` owner, `$4` group cap (if any). */
+export function defineClaim(table: LeaseTable, def: ClaimDefinition): Claim {
+  const ready = table.readyWhen ? ` and ${table.readyWhen}` : '';
+  const also = def.alsoWhen ? ` and ${def.alsoWhen}` : '';
+  const dueScan = `from ${table.table} q ${def.join ?? ''}
+       where q.${table.dueColumn} <= now() and ${UNLEASED}${ready}${also}`;
+  const claimed = `claimed as (
+       update ${table.table} q set lease_expires_at = now() + $2 * interval '1 second', lease_owner = $3
+       from picked where q.id = picked.id
+       returning ${def.returning}
+     )
+     ${def.select ?? 'select * from claimed'}`;
+  let text: string;
+  if (!def.capPerGroup) {
+    text = `with picked as (
+       select q.id ${dueScan}
+       order by q.${table.dueColumn} limit $1
+       for update of q skip locked
+     ), ${claimed}`;
+  } else {
+    const { column, groups } = def.capPerGroup;
+    text = `with leased as (
+       select ${column} as grp, count(*)::integer as n from ${table.table}
+       where lease_owner is not null and lease_expires_at >= now() group by ${column}
+     ), open_groups as (
+       select g.grp, $4 - coalesce(l.n, 0) as free
+       from (${groups}) as g(grp) left join leased l on l.grp = g.grp
+       where coalesce(l.n, 0) < $4
+     ), due as (
+       select c.id, c.due_at from open_groups g cross join lateral (
+         select q.id, q.${table.dueColumn} as due_at ${dueScan} and q.${column} = g.grp
+         order by q.${table.dueColumn} limit g.free
+       ) c
+       order by c.due_at limit $1
+     ), picked as (
+       select q.id from ${table.table} q join due on due.id = q.id
+       where ${UNLEASED}${ready}
+       for update of q skip locked
+     ), ${claimed}`;
+  }
+  return { statement: prepared(def.name, text), serialized: def.capPerGroup !== undefined, lockKey: `lease:${table.table}` };
+}
+
+export interface ClaimOptions {
+  limit: number;
+  leaseSeconds: number;
+  owner: string;
+  /** Required for a claim with `capPerGroup`. */
+  capPerGroup?: number;
+}
+
+/**
+ * Claims due rows. Run it in its own short transaction. A claim with a per-group cap first takes
+ * a transaction advisory lock per table, so two processes never count the same free slots: the
+ * claim statement then starts after the previous claimer committed and sees its leases.
+ */
+export async function claim<R>(tx: Executor, c: Claim, options: ClaimOptions): Promise<R[]> {
+  if (c.serialized) {
+    if (options.capPerGroup === undefined) throw new Error('This claim needs a per-group cap.');
+    // In the same round trip: JIT off for this transaction. The due scan's row estimate (its
+    // ordering and cap conditions) is far too low, so the planner costs the whole index and
+    // PostgreSQL would JIT-compile every claim: 100+ ms spent to read a few hundred rows.
+    await tx.query("select pg_advisory_xact_lock($1, hashtext($2)), set_config('jit', 'off', true)", [LEASE_LOCK_CLASS, c.lockKey]);
+    return tx.query<R>(c.statement, [options.limit, options.leaseSeconds, options.owner, options.capPerGroup]);
+  }
+  return tx.query<R>(c.statement, [options.limit, options.leaseSeconds, options.owner]);
+}
+
+export interface ReleaseDefinition {
+  /** Per-row values beyond id and delay: `[name, sql type]`, readable as `v.<name>`. */
+  values?: readonly (readonly [string, string])[];
+  /** Further assignments, over `q` and `v` (e.g. a delivery's status and attempt count). */
+  set?: string;
+}
+
+export interface Release {
+  readonly text: string;
+  readonly extraValues: number;
+}
+
+/**
+ * Builds the release statement: each row the owner still holds loses its lease and becomes due
+ * again after `delay_ms` (a delayed retry, or the next step), or never (null). Rows another
+ * worker took over after our lease ran out are left alone (`lease_owner = $3`).
+ */
+export function defineRelease(table: LeaseTable, def: ReleaseDefinition = {}): Release {
+  const values = def.values ?? [];
+  const arrays = values.map(([, type], i) => `$${i + 4}::${type}[]`);
+  const names = values.map(([name]) => name);
+  const text = `update ${table.table} q set lease_expires_at = null, lease_owner = null,
+       ${table.dueColumn} = case when v.delay_ms is null then null else now() + v.delay_ms * interval '1 millisecond' end${def.set ? `, ${def.set}` : ''}
+     from unnest($1::uuid[], $2::integer[]${arrays.map((a) => `, ${a}`).join('')}) as v(id, delay_ms${names.map((n) => `, ${n}`).join('')})
+     where q.id = v.id and q.lease_owner = $3`;
+  return { text, extraValues: values.length };
+}
+
+export interface Released {
+  id: string;
+  /** Milliseconds until due again; null: not due until something else schedules it. */
+  delayMs: number | null;
+  /** The values named in the release definition, in order. */
+  values?: readonly unknown[];
+}
+
+/** Releases rows in id order (the order every writer of these tables locks in, so no deadlock). */
+export async function release(ex: Executor, r: Release, owner: string, items: readonly Released[]): Promise<void> {
+  if (items.length === 0) return;
+  const sorted = [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const extra = Array.from({ length: r.extraValues }, (_, i) => sorted.map((item) => item.values?.[i] ?? null));
+  await ex.query(r.text, [sorted.map((i) => i.id), sorted.map((i) => i.delayMs), owner, ...extra]);
+}
+
+/** A lease owner id: host, process and a random part, so two task instances never share one. */
+export function newLeaseOwner(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}

@@ -1,0 +1,71 @@
+// Periodic work (purges today; claim expiry, settlement and scheduled bank files later) runs
+// from one list, on cron expressions (croner). Each run takes a transaction-level advisory lock
+// with a fixed key per task, so with several worker processes on PostgreSQL only one runs a task
+// at a time and the others skip that turn; on the embedded database there is one process anyway.
+import { Cron } from 'croner';
+import type { Executor } from '../db/database.js';
+import type { WorkerContext } from '../worker-task.js';
+
+export interface PeriodicTask {
+  /** Unique; also the advisory lock's key. */
+  name: string;
+  /** A cron expression (five fields, or six with seconds first), in UTC. */
+  cron: string;
+  /** Runs inside the transaction that holds the task's lock; answers how many rows it touched. */
+  run(tx: Executor, ctx: WorkerContext): Promise<number>;
+}
+
+export type RunResult = { ran: true; count: number } | { ran: false };
+
+export interface RunningSchedule {
+  /** Runs one task now under its lock (tests, operators); `ran: false` when another process holds it. */
+  runNow(name: string): Promise<RunResult>;
+  /** Stops the timers and waits for the runs under way. */
+  stop(): Promise<void>;
+}
+
+/** The first half of the two-part advisory lock keys of periodic tasks (a space of its own). */
+const SCHEDULE_LOCK_CLASS = 0x5343;
+
+export function startSchedule(ctx: WorkerContext, tasks: readonly PeriodicTask[], options: { timers?: boolean } = {}): RunningSchedule {
+  const byName = new Map(tasks.map((task) => [task.name, task]));
+  if (byName.size !== tasks.length) throw new Error('Two periodic tasks share a name.');
+  const running = new Set<Promise<unknown>>();
+
+  const runGuarded = (task: PeriodicTask): Promise<RunResult> => {
+    const run = ctx.db.transaction(async (tx): Promise<RunResult> => {
+      const [lock] = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1, hashtext($2)) as locked', [SCHEDULE_LOCK_CLASS, task.name]);
+      if (!lock?.locked) return { ran: false };
+      return { ran: true, count: await task.run(tx, ctx) };
+    });
+    running.add(run);
+    return run.finally(() => running.delete(run));
+  };
+
+  const jobs =
+    options.timers === false
+      ? []
+      : tasks.map(
+          (task) =>
+            new Cron(task.cron, { timezone: 'UTC', protect: true, unref: true }, async () => {
+              try {
+                const result = await runGuarded(task);
+                if (result.ran && result.count > 0) ctx.log.info({ task: task.name, count: result.count }, 'periodic task ran');
+              } catch (error) {
+                ctx.log.error({ err: error, task: task.name }, 'periodic task failed');
+              }
+            }),
+        );
+
+  return {
+    runNow(name) {
+      const task = byName.get(name);
+      if (!task) throw new Error(`No periodic task is named ${name}.`);
+      return runGuarded(task);
+    },
+    async stop() {
+      for (const job of jobs) job.stop();
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+  };
+}

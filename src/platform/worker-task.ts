@@ -1,0 +1,36 @@
+// The contract between the worker (which runs background work) and the modules (which define
+// it). It lives in platform/ so that modules depend only downward and never on src/worker/.
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Database } from './db/database.js';
+
+export interface WorkerContext {
+  db: Database;
+  config: Readonly<Config>;
+  log: Logger;
+}
+
+/**
+ * One kind of background work, run by the worker on a loop of its own. `runOnce` claims what is
+ * due (row locks and leases make that safe across processes), handles it or starts handling it,
+ * and says how many items it took, so its loop knows whether to go straight on or to wait.
+ */
+export interface WorkerTask {
+  name: string;
+  /** How many `runOnce` calls of this task may run at once (its own loops); 1 when unset. */
+  concurrency?: number;
+  runOnce(ctx: WorkerContext): Promise<number>;
+  /**
+   * For a task that keeps work in flight after `runOnce` returns (webhook sends): resolves when
+   * everything it started has finished and been recorded.
+   */
+  drain?(): Promise<void>;
+  /**
+   * The worker hands the task a function that ends its loop's idle wait early, for a task that
+   * knows new work became due (a slot freed, the next delivery of a payout unblocked).
+   */
+  onWake?(wake: () => void): void;
+  /** Releases what the task holds (connections) when the worker stops, after `drain`. */
+  close?(): Promise<void>;
+}
+
