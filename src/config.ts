@@ -1,6 +1,8 @@
 // The only reader of process.env. Every setting is parsed and validated once, all problems are
 // reported together, and the result is frozen so nothing can change it behind our back.
 
+import { isPlainEmailAddress } from './platform/email-address.js';
+
 export interface Config {
   port: number;
   host: string;
@@ -18,6 +20,9 @@ export interface Config {
   webhookAllowPrivate: boolean;
   webhookSecretOverlapHours: number;
   sessionTtlHours: number;
+  linkSecret: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -35,6 +40,15 @@ const integer = (min: number, max: number) => (raw: string) => {
 };
 const text = (raw: string) => (raw.trim() === '' ? undefined : raw.trim());
 const flag = (raw: string) => (['1', 'true', 'yes'].includes(raw) ? true : ['0', 'false', 'no', ''].includes(raw) ? false : undefined);
+const smtpUrl = (raw: string) => {
+  try {
+    const url = new URL(raw.trim());
+    return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '' ? raw.trim() : undefined;
+  } catch {
+    return undefined;
+  }
+};
+const mailAddress = (raw: string) => (isPlainEmailAddress(raw.trim()) ? raw.trim() : undefined);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Each setting with its default; the README's configuration table mirrors this list. */
@@ -55,6 +69,9 @@ export const SETTINGS = {
   webhookAllowPrivate: { env: 'WEBHOOK_ALLOW_PRIVATE', default: false, description: 'Allow webhook URLs on loopback/private networks (local testing)', parse: flag },
   sessionTtlHours: { env: 'SESSION_TTL_HOURS', default: 12, description: 'How long a dashboard sign-in lasts', parse: integer(1, 24 * 30) },
   webhookSecretOverlapHours: { env: 'WEBHOOK_SECRET_OVERLAP_HOURS', default: 24, description: 'How long a rotated webhook secret keeps signing beside the new one', parse: integer(0, 24 * 30) },
+  linkSecret: { env: 'LINK_SECRET', default: undefined, description: 'Secret (32+ characters) that signs payout and onboarding links; required with DATABASE_URL, generated into DATA_DIR otherwise. Changing it invalidates every link', parse: (raw: string) => (raw.trim().length >= 32 ? raw.trim() : undefined) },
+  smtpUrl: { env: 'SMTP_URL', default: undefined, description: 'smtp://user:pass@host:587 or smtps://user:pass@host:465; unset, production emails are captured instead of sent', parse: smtpUrl },
+  mailFrom: { env: 'MAIL_FROM', default: 'payouts@localhost', description: 'Sender address of emails (a plain address; the organization name is the display name)', parse: mailAddress },
 } satisfies { [K in keyof Config]: Setting<Config[K]> };
 
 export class ConfigError extends Error {}

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
 import { openDatabase } from './platform/db/open.js';
+import { withLinkSecret } from './platform/links.js';
 import { createLogger } from './platform/log.js';
 import { closeHandshakeClients } from './modules/webhooks/webhooks.service.js';
 import { workerTasks } from './worker/tasks.js';
@@ -27,7 +28,8 @@ export async function openAndMigrate(config: Readonly<Config>): Promise<Database
   }
 }
 
-export async function startServer(config: Readonly<Config>, roles: { api: boolean; worker: boolean }, logger: Logger = createLogger(config.logLevel)): Promise<Runtime> {
+export async function startServer(configured: Readonly<Config>, roles: { api: boolean; worker: boolean }, logger: Logger = createLogger(configured.logLevel)): Promise<Runtime> {
+  const config = withLinkSecret(configured);
   const db = await openAndMigrate(config);
   const app = roles.api ? await buildApp({ config, db, logger }) : undefined;
   const worker = roles.worker ? startWorker({ db, config, log: logger }, workerTasks(config)) : undefined;

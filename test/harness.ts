@@ -16,6 +16,7 @@ import type { Environment } from '../src/platform/tenant.js';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
 export const onPostgres = TEST_DATABASE_URL !== undefined;
+export const TEST_LINK_SECRET = 'test-link-secret-of-at-least-32-characters';
 
 export interface TestDatabase {
   db: Database;
@@ -76,7 +77,7 @@ export interface TestApp {
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
-  return loadConfig({}, { logLevel: 'info', sandboxDelayMs: 0, webhookAllowPrivate: true, ...overrides });
+  return loadConfig({}, { logLevel: 'info', sandboxDelayMs: 0, webhookAllowPrivate: true, linkSecret: TEST_LINK_SECRET, ...overrides });
 }
 
 export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
