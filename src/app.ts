@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import apiKeyRoutes from './modules/api-keys/api-keys.routes.js';
 import { ApiKeySchema } from './modules/api-keys/api-keys.schema.js';
+import emailRoutes from './modules/emails/emails.routes.js';
 import eventRoutes from './modules/events/events.routes.js';
 import ledgerRoutes from './modules/ledger/ledger.routes.js';
 import batchRoutes from './modules/payouts/batches.routes.js';
@@ -50,7 +51,7 @@ export interface AppDependencies {
 const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSchema, BatchSchema, SubscriptionSchema];
 
 // Every authenticated module's routes; each is a plugin with thin handlers over its service.
-const API_MODULES = [apiKeyRoutes, recipientRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes];
+const API_MODULES = [apiKeyRoutes, recipientRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes, emailRoutes];
 
 /** Trust the nearest `hops` proxies (Fastify accepts a count at run time but types only a function). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
@@ -130,6 +131,8 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Links are rendered everywhere; start-up resolves the secret (runtime.ts withLinkSecret).
+  if (!config.linkSecret) throw new Error('buildApp needs config.linkSecret (see withLinkSecret).');
   app.decorate('db', db);
   app.decorate('config', config);
   const registeredRoutes: RouteOptions[] = [];

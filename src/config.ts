@@ -1,6 +1,8 @@
 // The only reader of process.env. Every setting is parsed and validated once, all problems are
 // reported together, and the result is frozen so nothing can change it behind our back.
 
+import { isPlainEmailAddress } from './platform/email-address.js';
+
 export interface Config {
   port: number;
   host: string;
@@ -30,6 +32,9 @@ export interface Config {
   rateLimitPerKey: number;
   rateLimitSignIn: number;
   rateLimitPublic: number;
+  linkSecret: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
 }
 
 /** Fastify's trustProxy: off, every hop, a number of hops, or the proxies' addresses/CIDRs. */
@@ -58,6 +63,15 @@ const trustProxy = (raw: string): TrustProxy | undefined => {
   const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
   return entries.length > 0 && entries.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)) ? entries : undefined;
 };
+const smtpUrl = (raw: string) => {
+  try {
+    const url = new URL(raw.trim());
+    return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '' ? raw.trim() : undefined;
+  } catch {
+    return undefined;
+  }
+};
+const mailAddress = (raw: string) => (isPlainEmailAddress(raw.trim()) ? raw.trim() : undefined);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Each setting with its default; the README's configuration table mirrors this list. */
@@ -90,6 +104,9 @@ export const SETTINGS = {
   rateLimitPerKey: { env: 'RATE_LIMIT_PER_KEY', default: 60_000, description: 'Requests a minute per API key or dashboard session, per process (0: no limit)', parse: integer(0, 100_000_000) },
   rateLimitSignIn: { env: 'RATE_LIMIT_SIGN_IN', default: 10, description: 'Sign-in and setup attempts a minute per client address, per process (0: no limit)', parse: integer(0, 1_000_000) },
   rateLimitPublic: { env: 'RATE_LIMIT_PUBLIC', default: 1_200, description: 'Requests a minute per client address to other routes without a key or session (docs, dashboard files, health), per process (0: no limit)', parse: integer(0, 100_000_000) },
+  linkSecret: { env: 'LINK_SECRET', default: undefined, description: 'Secret (32+ characters) that signs payout and onboarding links; required with DATABASE_URL, generated into DATA_DIR otherwise. Changing it invalidates every link', parse: (raw: string) => (raw.trim().length >= 32 ? raw.trim() : undefined) },
+  smtpUrl: { env: 'SMTP_URL', default: undefined, description: 'smtp://user:pass@host:587 or smtps://user:pass@host:465; unset, production emails are captured instead of sent', parse: smtpUrl },
+  mailFrom: { env: 'MAIL_FROM', default: 'payouts@localhost', description: 'Sender address of emails (a plain address; the organization name is the display name)', parse: mailAddress },
 } satisfies { [K in keyof Config]: Setting<Config[K]> };
 
 export class ConfigError extends Error {}

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
 import { type OpenOptions, openDatabase } from './platform/db/open.js';
+import { withLinkSecret } from './platform/links.js';
 import { createLogger } from './platform/log.js';
 import { issueSetupToken } from './modules/users/users.service.js';
 import { closeHandshakeClients } from './modules/webhooks/webhooks.service.js';
@@ -45,8 +46,16 @@ async function announceSetupToken(db: Database, config: Readonly<Config>, logger
   );
 }
 
-export async function startServer(config: Readonly<Config>, roles: { api: boolean; worker: boolean }, logger: Logger = createLogger(config.logLevel)): Promise<Runtime> {
-  const db = await openAndMigrate(config, { share: true, warn: (message) => logger.warn(message) });
+export async function startServer(configured: Readonly<Config>, roles: { api: boolean; worker: boolean }, logger: Logger = createLogger(configured.logLevel)): Promise<Runtime> {
+  const db = await openAndMigrate(configured, { share: true, warn: (message) => logger.warn(message) });
+  // Resolved once the data folder exists with its permissions: the generated secret lives in it.
+  let config: Readonly<Config>;
+  try {
+    config = withLinkSecret(configured);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const app = roles.api ? await buildApp({ config, db, logger }) : undefined;
   const worker = roles.worker ? startWorker({ db, config, log: logger }, workerTasks(config)) : undefined;
   // Periodic tasks run where the worker runs (an API-only process has none).

@@ -24,7 +24,7 @@ describe('payouts CLI', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'payouts-cli-'));
     if (onPostgres) testDb = await openTestDatabase();
-    env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: testDb?.url ?? '' };
+    env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: testDb?.url ?? '', LINK_SECRET: testDb ? 'cli-test-link-secret-of-32-characters-or-more' : '' };
   });
   afterEach(() => {
     for (const child of children.splice(0)) child.kill('SIGKILL');

@@ -67,6 +67,7 @@ describe('recipients', () => {
       onboardingUrl: expect.any(String),
       autoAcceptPayouts: false,
       shouldCollectTaxInfo: false,
+      emailUndeliverable: false,
     });
     expect(alan).toMatchObject({ firstName: 'Alan', lastName: 'Turing', email: 'alan@example.com', nickname: 'Al', autoAcceptPayouts: true, shouldCollectTaxInfo: true });
     for (const r of [ada!, alan!]) {

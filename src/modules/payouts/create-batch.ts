@@ -5,6 +5,7 @@ import { DEFAULT_CURRENCY, isWithinWireRange, TOTAL_TOO_LARGE_MESSAGE } from '..
 import type { Tenant } from '../../platform/tenant.js';
 import { ensureAccounts, InsufficientBalanceError, type Movement, post, postAndCommit } from '../ledger/ledger.service.js';
 import { findRecipientsByIds, type Recipient, upsertRecipients } from '../recipients/recipients.service.js';
+import { queueBatchEmails } from '../emails/emails.service.js';
 import { insertBatchWithPayouts, type NewPayout } from './payouts.repository.js';
 import { sandboxBehaviourOf, type SandboxScenario } from './sandbox.js';
 
@@ -125,6 +126,8 @@ async function writeBatch(tx: Executor, tenant: Tenant, items: PayoutItemInput[]
   });
   const batch = { id: batchId, kind: 'payout' as const, currency: DEFAULT_CURRENCY, totalAmount: total };
   await insertBatchWithPayouts(tx, tenant, batch, payouts, new Date(), payouts.map(() => uuidv7()));
+  // Every payee is told, by one email each; one outbox row here whatever the batch's size.
+  await queueBatchEmails(tx, tenant, batchId);
   return {
     created: {
       batchId,

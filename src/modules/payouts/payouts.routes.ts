@@ -14,7 +14,7 @@ const idempotencyHeader = Type.Object({ 'idempotency-key': Type.Optional(Type.St
 const moneyErrors = { ...commonErrors, 409: Type.Ref('ErrorResponse'), 422: Type.Ref('ErrorResponse'), 500: Type.Ref('ErrorResponse') };
 
 export default async function payoutRoutes(app: AppInstance) {
-  const render = renderPayment(app.config.publicUrl);
+  const render = renderPayment(app.config);
   const tags = ['Payments'];
 
   app.post('/payments', {

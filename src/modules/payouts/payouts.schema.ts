@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Timestamp } from '../../platform/http/schemas.js';
+import { linkFor, type LinkConfig } from '../../platform/links.js';
 import { storedAmountToWire } from '../../platform/money.js';
 import type { BatchSummary, PayoutDetail } from './payouts.service.js';
 import { PAYOUT_STATUSES } from './state.js';
@@ -82,7 +83,7 @@ export const ListPaymentsQuery = Type.Object(
 
 export const PaymentParams = Type.Object({ paymentId: Type.String() });
 
-export const renderPayment = (publicUrl: string) => (d: PayoutDetail) => ({
+export const renderPayment = (links: LinkConfig) => (d: PayoutDetail) => ({
   id: d.payout.id,
   amount: storedAmountToWire(d.payout.amount),
   description: d.payout.description,
@@ -96,7 +97,7 @@ export const renderPayment = (publicUrl: string) => (d: PayoutDetail) => ({
     email: d.recipient.email,
     autoAcceptPayouts: d.recipient.autoAcceptPayouts,
   },
-  payoutLink: `${publicUrl}/payout/${d.payout.id}`,
+  payoutLink: linkFor(links, 'payout', d.payout.id),
   status: d.payout.status,
   batchId: d.payout.batchId,
   currency: d.payout.currency,

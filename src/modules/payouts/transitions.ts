@@ -2,6 +2,7 @@ import type { Executor } from '../../platform/db/database.js';
 import { uuidv7 } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
 import type { NewEvent } from '../events/events.repository.js';
+import { queuePayoutStatusEmails } from '../emails/emails.service.js';
 import { recordEvents } from '../events/events.service.js';
 import { type Movement, post } from '../ledger/ledger.service.js';
 import { applyStatusChanges, insertStatusUpdates, type NewStatusUpdate, type PayoutRecord } from './payouts.repository.js';
@@ -60,6 +61,7 @@ export async function applyMoves(tx: Executor, moves: Move[]): Promise<AppliedMo
   }));
   await insertStatusUpdates(tx, updates);
   await recordEvents(tx, applied.map(payoutUpdatedEvent));
+  await queuePayoutStatusEmails(tx, applied.map((m) => ({ payoutId: m.payout.id, to: m.to, reason: m.reason ?? null, sequence: m.sequence })));
 
   const movements: Movement[] = [];
   for (const m of applied) {

@@ -9,6 +9,7 @@ export interface Recipient {
   nickname: string | null;
   shouldCollectTaxInfo: boolean;
   autoAcceptPayouts: boolean;
+  emailUndeliverable: boolean;
   createdAt: Date;
 }
 
@@ -20,10 +21,11 @@ interface RecipientRow {
   nickname: string | null;
   should_collect_tax_info: boolean;
   auto_accept_payouts: boolean;
+  email_undeliverable: boolean;
   created_at: Date;
 }
 
-const COLUMNS = 'id, email, first_name, last_name, nickname, should_collect_tax_info, auto_accept_payouts, created_at';
+const COLUMNS = 'id, email, first_name, last_name, nickname, should_collect_tax_info, auto_accept_payouts, email_undeliverable, created_at';
 
 const toRecipient = (row: RecipientRow): Recipient => ({
   id: row.id,
@@ -33,10 +35,11 @@ const toRecipient = (row: RecipientRow): Recipient => ({
   nickname: row.nickname,
   shouldCollectTaxInfo: row.should_collect_tax_info,
   autoAcceptPayouts: row.auto_accept_payouts,
+  emailUndeliverable: row.email_undeliverable,
   createdAt: row.created_at,
 });
 
-export type NewRecipient = Omit<Recipient, 'createdAt'>;
+export type NewRecipient = Omit<Recipient, 'createdAt' | 'emailUndeliverable'>;
 
 /** Inserts the recipients whose email is new; existing emails are left untouched. */
 export async function insertRecipientsIfNew(ex: Executor, tenant: Tenant, recipients: NewRecipient[]): Promise<void> {

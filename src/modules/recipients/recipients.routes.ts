@@ -7,7 +7,7 @@ import { CreateRecipientsBody, ListRecipientsQuery, RecipientSchema, renderRecip
 import { addRecipients, getRecipient, listRecipients, updateRecipient } from './recipients.service.js';
 
 export default async function recipientRoutes(app: AppInstance) {
-  const render = renderRecipient(app.config.publicUrl);
+  const render = renderRecipient(app.config);
   const tags = ['Recipients'];
 
   app.post('/recipients', {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Timestamp } from '../../platform/http/schemas.js';
+import { linkFor, type LinkConfig } from '../../platform/links.js';
 import type { Recipient } from './recipients.repository.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -17,6 +18,7 @@ export const RecipientSchema = Type.Object(
     onboardingUrl: Type.String({ description: 'Where the recipient sets up how to be paid.' }),
     autoAcceptPayouts: Type.Boolean(),
     shouldCollectTaxInfo: Type.Boolean(),
+    emailUndeliverable: Type.Boolean({ description: 'Extension: true after the recipient\'s mail server permanently refused an email.' }),
   },
   { $id: 'Recipient' },
 );
@@ -57,14 +59,15 @@ export const ListRecipientsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const renderRecipient = (publicUrl: string) => (r: Recipient) => ({
+export const renderRecipient = (links: LinkConfig) => (r: Recipient) => ({
   id: r.id,
   firstName: r.firstName,
   lastName: r.lastName,
   email: r.email,
   nickname: r.nickname,
   createdAt: r.createdAt.toISOString(),
-  onboardingUrl: `${publicUrl}/onboarding/${r.id}`,
+  onboardingUrl: linkFor(links, 'recipient', r.id),
   autoAcceptPayouts: r.autoAcceptPayouts,
   shouldCollectTaxInfo: r.shouldCollectTaxInfo,
+  emailUndeliverable: r.emailUndeliverable,
 });

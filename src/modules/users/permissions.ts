@@ -47,6 +47,10 @@ export const ROUTE_PERMISSIONS: Record<string, Permission> = {
   'GET /recipients/:id': 'recipients:read',
   'POST /recipients': 'recipients:write',
   'PATCH /recipients/:id': 'recipients:write',
+  'POST /recipients/:id/invite': 'recipients:write',
+  // The captured mailbox: admin and manager (SPEC "Emails").
+  'GET /emails': 'recipients:write',
+  'GET /emails/:id': 'recipients:write',
   'GET /api-keys': 'keys:manage',
   'GET /api-keys/:id': 'keys:manage',
   'POST /api-keys': 'keys:manage',

@@ -1,0 +1,42 @@
+import { Type } from '@sinclair/typebox';
+import type { AppInstance } from '../../app.js';
+import { tenantOf } from '../../platform/http/auth.js';
+import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
+import { commonErrors, DataEnvelope, IdParams, ListEnvelope } from '../../platform/http/schemas.js';
+import portalRoutes from '../portal/portal.routes.js';
+import { EmailSchema, ListEmailsQuery, renderEmailView } from './emails.schema.js';
+import { getEmailView, inviteRecipient, listEmailViews } from './emails.service.js';
+
+export default async function emailRoutes(app: AppInstance) {
+  const tags = ['Emails'];
+  // The public pages the emails link to (capability links; no key).
+  await app.register(portalRoutes);
+
+  app.post('/recipients/:id/invite', {
+    schema: {
+      tags: ['Recipients'],
+      summary: 'Email the recipient an invitation to set up how to be paid (onboardingUrl)',
+      params: IdParams,
+      response: { 202: DataEnvelope(Type.Object({ emailId: Type.String() })), ...commonErrors },
+    },
+    handler: async (request, reply) => reply.status(202).send({ data: { emailId: await inviteRecipient(app.db, tenantOf(request), request.params.id) } }),
+  });
+
+  app.get('/emails', {
+    schema: {
+      tags,
+      summary: 'Emails sent or captured for this environment, newest first (production secrets hidden)',
+      querystring: ListEmailsQuery,
+      response: { 200: ListEnvelope(EmailSchema), ...commonErrors },
+    },
+    handler: async (request) => {
+      const page = parsePage(request.query);
+      return toListEnvelope(await listEmailViews(app.db, tenantOf(request), app.config, page, request.query.recipientId), page, renderEmailView(app.config.mailFrom, false));
+    },
+  });
+
+  app.get('/emails/:id', {
+    schema: { tags, summary: 'One email with its SMTP attempts', params: IdParams, response: { 200: DataEnvelope(EmailSchema), ...commonErrors } },
+    handler: async (request) => ({ data: renderEmailView(app.config.mailFrom, true)(await getEmailView(app.db, tenantOf(request), app.config, request.params.id)) }),
+  });
+}

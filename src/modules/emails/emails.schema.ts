@@ -1,0 +1,60 @@
+import { Type } from '@sinclair/typebox';
+import { PageQuery, Timestamp } from '../../platform/http/schemas.js';
+import type { EmailView } from './emails.service.js';
+import { TEMPLATE_NAMES } from './templates.js';
+
+const NullableText = Type.Union([Type.String(), Type.Null()]);
+const NullableTime = Type.Union([Timestamp, Type.Null()]);
+
+export const EmailAttemptSchema = Type.Object({
+  attemptedAt: Timestamp,
+  result: Type.Union([Type.Literal('sent'), Type.Literal('retry'), Type.Literal('failed')]),
+  smtpCode: Type.Union([Type.Integer(), Type.Null()]),
+  smtpResponse: NullableText,
+  durationMs: Type.Integer(),
+});
+
+export const EmailSchema = Type.Object(
+  {
+    id: Type.String(),
+    recipientId: NullableText,
+    to: Type.String(),
+    from: Type.String(),
+    template: Type.Union(TEMPLATE_NAMES.map((t) => Type.Literal(t))),
+    status: Type.Union(['queued', 'sending', 'sent', 'failed', 'captured'].map((s) => Type.Literal(s))),
+    subject: Type.String(),
+    text: Type.String(),
+    html: Type.String(),
+    messageId: NullableText,
+    secretsHidden: Type.Boolean({ description: 'True when the message carries a secret (a one-time code) that the API never shows for production.' }),
+    attemptCount: Type.Integer(),
+    lastError: NullableText,
+    createdAt: Timestamp,
+    sentAt: NullableTime,
+    attempts: Type.Optional(Type.Array(EmailAttemptSchema)),
+  },
+  { $id: 'Email' },
+);
+
+export const ListEmailsQuery = Type.Object({ recipientId: Type.Optional(Type.String({ maxLength: 64 })), ...PageQuery }, { additionalProperties: false });
+
+export const renderEmailView = (mailFrom: string, withAttempts: boolean) => (v: EmailView) => ({
+  id: v.email.id,
+  recipientId: v.email.recipientId,
+  to: v.email.toAddress,
+  from: `${v.email.organizationName} <${mailFrom}>`,
+  template: v.email.template as (typeof TEMPLATE_NAMES)[number],
+  status: v.email.status,
+  subject: v.rendered.subject,
+  text: v.rendered.text,
+  html: v.rendered.html,
+  messageId: v.email.messageId,
+  secretsHidden: v.secretsHidden,
+  attemptCount: v.email.attempts,
+  lastError: v.email.lastError,
+  createdAt: v.email.createdAt.toISOString(),
+  sentAt: v.email.sentAt?.toISOString() ?? null,
+  ...(withAttempts
+    ? { attempts: v.attempts.map((a) => ({ attemptedAt: a.attemptedAt.toISOString(), result: a.result, smtpCode: a.smtpCode, smtpResponse: a.smtpResponse, durationMs: a.durationMs })) }
+    : {}),
+});

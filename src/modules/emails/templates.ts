@@ -1,0 +1,157 @@
+// Every email the service sends, as pure functions of the data stored with it: a subject, a plain
+// text part and an HTML part. Values are escaped in the HTML; links are derived from ids at
+// rendering, so a stored email never holds a link and no email carries a secret other than the
+// link or code it exists for.
+
+import { escapeHtml } from '../../platform/html.js';
+import { type LinkConfig, linkFor } from '../../platform/links.js';
+
+export interface PayoutLine {
+  id: string;
+  amount: number;
+  description: string | null;
+}
+
+export interface TemplateData {
+  payouts_created: { organizationName: string; ready: boolean; totalAmount: number; payoutCount: number; payouts: PayoutLine[]; recipientId: string };
+  onboarding_invitation: { organizationName: string; recipientId: string; firstName: string | null };
+  payout_completed: { organizationName: string; payout: PayoutLine };
+  payout_failed: { organizationName: string; payout: PayoutLine; status: 'failed' | 'returned'; reason: string | null; recipientId: string };
+  one_time_code: { organizationName: string; code: string; validMinutes: number };
+  claim_reminder: { organizationName: string; payout: PayoutLine; expiresOn: string };
+  recipient_action_needed: { organizationName: string; recipientId: string; reason: string };
+  payout_method_changed: { organizationName: string; recipientId: string; method: string; changedBy: string; changedAt: string };
+}
+
+export type TemplateName = keyof TemplateData;
+export const TEMPLATE_NAMES = [
+  'payouts_created',
+  'onboarding_invitation',
+  'payout_completed',
+  'payout_failed',
+  'one_time_code',
+  'claim_reminder',
+  'recipient_action_needed',
+  'payout_method_changed',
+] as const satisfies readonly TemplateName[];
+
+/** Templates whose data carries a secret, and which fields: hidden from everyone but the recipient in production. */
+export const SECRET_FIELDS: Partial<Record<TemplateName, readonly string[]>> = { one_time_code: ['code'] };
+export const HIDDEN = '[hidden]';
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Dollars for people: 25000 → "$250.00". */
+export function dollars(cents: number): string {
+  const units = Math.floor(Math.abs(cents) / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${cents < 0 ? '-' : ''}$${units}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;
+}
+
+const MAX_LISTED_PAYOUTS = 20;
+
+interface Body {
+  subject: string;
+  /** Paragraphs of plain text; each is escaped for the HTML part. */
+  paragraphs: string[];
+  lines?: string[];
+  link?: { label: string; url: string };
+}
+
+function compose(organizationName: string, body: Body): RenderedEmail {
+  const text = [
+    ...body.paragraphs,
+    ...(body.lines && body.lines.length > 0 ? [body.lines.map((l) => `- ${l}`).join('\n')] : []),
+    ...(body.link ? [`${body.link.label}: ${body.link.url}`] : []),
+    `Sent on behalf of ${organizationName}.`,
+  ].join('\n\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1f2933;line-height:1.5">',
+    ...body.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
+    ...(body.lines && body.lines.length > 0 ? [`<ul>${body.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`] : []),
+    ...(body.link ? [`<p><a href="${escapeHtml(body.link.url)}">${escapeHtml(body.link.label)}</a></p>`] : []),
+    `<p style="color:#52606d;font-size:.9em">Sent on behalf of ${escapeHtml(organizationName)}.</p>`,
+    '</body></html>',
+  ].join('\n');
+  // Subjects are headers: nodemailer encodes them, and no line break may reach them.
+  return { subject: body.subject.replace(/[\r\n]+/g, ' '), text, html };
+}
+
+const describe = (p: PayoutLine) => `${dollars(p.amount)}${p.description ? ` — ${p.description}` : ''}`;
+
+const RENDERERS: { [T in TemplateName]: (data: TemplateData[T], links: LinkConfig) => RenderedEmail } = {
+  payouts_created: (d, links) => {
+    const listed = d.payouts.slice(0, MAX_LISTED_PAYOUTS).map(describe);
+    if (d.payoutCount > listed.length) listed.push(`and ${d.payoutCount - listed.length} more`);
+    const first = d.payouts[0]!;
+    return compose(d.organizationName, {
+      subject: `${d.organizationName} sent you ${dollars(d.totalAmount)}`,
+      paragraphs: [
+        `${d.organizationName} sent you ${dollars(d.totalAmount)}${d.payoutCount > 1 ? ` in ${d.payoutCount} payouts` : ''}.`,
+        d.ready
+          ? 'It is on its way to you: there is nothing you need to do.'
+          : 'To receive it, open the link below and tell us how you want to be paid. It only takes a minute.',
+      ],
+      lines: listed,
+      link: d.ready ? { label: 'View your payout', url: linkFor(links, 'payout', first.id) } : { label: 'Claim your payout', url: linkFor(links, 'payout', first.id) },
+    });
+  },
+  onboarding_invitation: (d, links) =>
+    compose(d.organizationName, {
+      subject: `${d.organizationName} invites you to get paid`,
+      paragraphs: [`Hello${d.firstName ? ` ${d.firstName}` : ''},`, `${d.organizationName} wants to pay you. Open the link below to say how you would like to be paid.`],
+      link: { label: 'Set up your payouts', url: linkFor(links, 'recipient', d.recipientId) },
+    }),
+  payout_completed: (d, links) =>
+    compose(d.organizationName, {
+      subject: `Your payout of ${dollars(d.payout.amount)} from ${d.organizationName} is complete`,
+      paragraphs: [`Your payout of ${dollars(d.payout.amount)} from ${d.organizationName} has been paid.`],
+      lines: [describe(d.payout)],
+      link: { label: 'View your payout', url: linkFor(links, 'payout', d.payout.id) },
+    }),
+  payout_failed: (d, links) =>
+    compose(d.organizationName, {
+      subject: `Your payout of ${dollars(d.payout.amount)} from ${d.organizationName} ${d.status === 'returned' ? 'was returned' : 'failed'}`,
+      paragraphs: [
+        `Your payout of ${dollars(d.payout.amount)} from ${d.organizationName} ${d.status === 'returned' ? 'was returned' : 'could not be paid'}.`,
+        `Reason: ${d.reason ?? 'not given'}.`,
+        'Please check your payout method; the link below shows the payout.',
+      ],
+      link: { label: 'Check your payout', url: linkFor(links, 'payout', d.payout.id) },
+    }),
+  one_time_code: (d) =>
+    compose(d.organizationName, {
+      subject: `Your code: ${d.code}`,
+      paragraphs: [`Your code is ${d.code}.`, `It is valid for ${d.validMinutes} minutes and can be used once. If you did not ask for it, ignore this email.`],
+    }),
+  claim_reminder: (d, links) =>
+    compose(d.organizationName, {
+      subject: `Reminder: ${d.organizationName} sent you ${dollars(d.payout.amount)}`,
+      paragraphs: [`Your payout of ${dollars(d.payout.amount)} from ${d.organizationName} is still waiting for you.`, `Claim it before ${d.expiresOn}, or it will be canceled.`],
+      link: { label: 'Claim your payout', url: linkFor(links, 'payout', d.payout.id) },
+    }),
+  recipient_action_needed: (d, links) =>
+    compose(d.organizationName, {
+      subject: `Action needed to keep receiving payouts from ${d.organizationName}`,
+      paragraphs: [`Your payouts from ${d.organizationName} are on hold: ${d.reason}.`, 'Open the link below to fix it.'],
+      link: { label: 'Update your details', url: linkFor(links, 'recipient', d.recipientId) },
+    }),
+  payout_method_changed: (d, links) =>
+    compose(d.organizationName, {
+      subject: `Your payout method for ${d.organizationName} was changed`,
+      paragraphs: [`Your payout method is now ${d.method}. The change was made by ${d.changedBy} on ${d.changedAt}.`, 'If this was not you, open the link below right away.'],
+      link: { label: 'Review your payout method', url: linkFor(links, 'recipient', d.recipientId) },
+    }),
+};
+
+/** Renders a stored email; with `hideSecrets`, every secret field shows as [hidden]. */
+export function renderEmail(template: string, data: unknown, links: LinkConfig, options: { hideSecrets?: boolean } = {}): RenderedEmail {
+  const renderer = RENDERERS[template as TemplateName] as ((d: unknown, l: LinkConfig) => RenderedEmail) | undefined;
+  if (!renderer) throw new Error(`Unknown email template ${template}.`);
+  const secrets = SECRET_FIELDS[template as TemplateName];
+  const shown = options.hideSecrets && secrets ? { ...(data as object), ...Object.fromEntries(secrets.map((f) => [f, HIDDEN])) } : data;
+  return renderer(shown, links);
+}
