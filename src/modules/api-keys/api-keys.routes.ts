@@ -9,6 +9,7 @@ import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from './api-keys.s
 // dashboard users (Settings → API keys) and by operators with the CLI, never by another key.
 export default async function apiKeyRoutes(app: AppInstance) {
   app.get('/api-keys', {
+    config: { permission: 'keys:manage' },
     schema: {
       tags: ['API keys'],
       summary: "List the organization's API keys for the calling key's environment",
@@ -22,6 +23,7 @@ export default async function apiKeyRoutes(app: AppInstance) {
   });
 
   app.get('/api-keys/:id', {
+    config: { permission: 'keys:manage' },
     schema: {
       tags: ['API keys'],
       summary: 'One API key (never its secret)',
@@ -32,6 +34,7 @@ export default async function apiKeyRoutes(app: AppInstance) {
   });
 
   app.post('/api-keys', {
+    config: { permission: 'keys:manage', dashboardOnly: true },
     schema: {
       tags: ['API keys'],
       summary: 'Dashboard: create a key; the full key is in this answer only',
@@ -45,6 +48,7 @@ export default async function apiKeyRoutes(app: AppInstance) {
   });
 
   app.delete('/api-keys/:id', {
+    config: { permission: 'keys:manage', dashboardOnly: true },
     schema: { tags: ['API keys'], summary: 'Dashboard: revoke a key; it is refused from the next request on', params: IdParams, response: { 200: DataEnvelope(Type.Ref(ApiKeySchema)), ...commonErrors } },
     handler: async (request) => ({ data: renderApiKey(await revokeApiKey(app.db, tenantOf(request).organizationId, request.params.id)) }),
   });

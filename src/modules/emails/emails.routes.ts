@@ -13,6 +13,7 @@ export default async function emailRoutes(app: AppInstance) {
   await app.register(portalRoutes);
 
   app.post('/recipients/:id/invite', {
+    config: { permission: 'recipients:write' },
     schema: {
       tags: ['Recipients'],
       summary: 'Email the recipient an invitation to set up how to be paid (onboardingUrl)',
@@ -23,6 +24,7 @@ export default async function emailRoutes(app: AppInstance) {
   });
 
   app.get('/emails', {
+    config: { permission: 'recipients:write' },
     schema: {
       tags,
       summary: 'Emails sent or captured for this environment, newest first (production secrets hidden)',
@@ -36,6 +38,7 @@ export default async function emailRoutes(app: AppInstance) {
   });
 
   app.get('/emails/:id', {
+    config: { permission: 'recipients:write' },
     schema: { tags, summary: 'One email with its SMTP attempts', params: IdParams, response: { 200: DataEnvelope(EmailSchema), ...commonErrors } },
     handler: async (request) => ({ data: renderEmailView(app.config.mailFrom, true)(await getEmailView(app.db, tenantOf(request), app.config, request.params.id)) }),
   });

@@ -14,6 +14,7 @@ const EventSchema = Type.Object({
 
 export default async function eventRoutes(app: AppInstance) {
   app.get('/events/log', {
+    config: { permission: 'payouts:read' },
     schema: {
       tags: ['Events'],
       summary: 'Events recorded for this environment, newest first (what webhooks deliver)',

@@ -26,11 +26,13 @@ const EntrySchema = Type.Object({
 export default async function ledgerRoutes(app: AppInstance) {
   const tags = ['Balance'];
   app.get('/balance', {
+    config: { permission: 'payouts:read' },
     schema: { tags, summary: 'Available, held and paid-out balances', response: { 200: DataEnvelope(BalanceSchema), ...commonErrors } },
     handler: async (request) => ({ data: renderBalance(await getBalance(app.db, tenantOf(request))) }),
   });
 
   app.get('/balance/transactions', {
+    config: { permission: 'payouts:read' },
     schema: {
       tags,
       summary: 'Ledger entries on the balance accounts, newest first',
@@ -56,6 +58,7 @@ export default async function ledgerRoutes(app: AppInstance) {
   });
 
   app.post('/balance/fundings', {
+    config: { permission: 'payouts:write' },
     schema: {
       tags,
       summary: 'Sandbox: top up the available balance',

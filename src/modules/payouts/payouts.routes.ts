@@ -18,6 +18,7 @@ export default async function payoutRoutes(app: AppInstance) {
   const tags = ['Payments'];
 
   app.post('/payments', {
+    config: { permission: 'payouts:write' },
     schema: {
       tags,
       summary: 'Create a batch of payouts (all or nothing)',
@@ -35,6 +36,7 @@ export default async function payoutRoutes(app: AppInstance) {
   });
 
   app.get('/payments', {
+    config: { permission: 'payouts:read' },
     schema: { tags, summary: 'List payouts, newest first', querystring: ListPaymentsQuery, response: { 200: ListEnvelope(Type.Ref(PaymentSchema)), ...commonErrors } },
     handler: async (request) => {
       const { status, batchId, recipientId, referenceId, createdFrom, createdTo } = request.query;
@@ -53,11 +55,13 @@ export default async function payoutRoutes(app: AppInstance) {
   });
 
   app.get('/payments/:paymentId', {
+    config: { permission: 'payouts:read' },
     schema: { tags, summary: 'One payout with its status history', params: PaymentParams, response: { 200: DataEnvelope(Type.Ref(PaymentSchema)), ...commonErrors } },
     handler: async (request) => ({ data: render(await getPayout(app.db, tenantOf(request), request.params.paymentId)) }),
   });
 
   app.post('/payments/:paymentId/cancel', {
+    config: { permission: 'payouts:write' },
     schema: {
       tags,
       summary: 'Cancel a payout that has not reached processing',
@@ -68,6 +72,7 @@ export default async function payoutRoutes(app: AppInstance) {
   });
 
   app.post('/payments/:paymentId/accept', {
+    config: { permission: 'payouts:write' },
     schema: {
       tags,
       summary: 'Sandbox: accept a payout awaiting acceptance, as its recipient would',
@@ -78,6 +83,7 @@ export default async function payoutRoutes(app: AppInstance) {
   });
 
   app.post('/external-payments', {
+    config: { permission: 'payouts:write' },
     schema: {
       tags,
       summary: 'Record payments made outside the platform (no money moves)',

@@ -11,6 +11,7 @@ export default async function recipientRoutes(app: AppInstance) {
   const tags = ['Recipients'];
 
   app.post('/recipients', {
+    config: { permission: 'recipients:write' },
     schema: {
       tags,
       summary: 'Add recipients in bulk (an existing email answers its recipient)',
@@ -24,6 +25,7 @@ export default async function recipientRoutes(app: AppInstance) {
   });
 
   app.get('/recipients', {
+    config: { permission: 'recipients:read' },
     schema: { tags, summary: 'List recipients, newest first', querystring: ListRecipientsQuery, response: { 200: ListEnvelope(Type.Ref(RecipientSchema)), ...commonErrors } },
     handler: async (request) => {
       const page = parsePage(request.query);
@@ -32,11 +34,13 @@ export default async function recipientRoutes(app: AppInstance) {
   });
 
   app.get('/recipients/:id', {
+    config: { permission: 'recipients:read' },
     schema: { tags, summary: 'One recipient', params: IdParams, response: { 200: DataEnvelope(Type.Ref(RecipientSchema)), ...commonErrors } },
     handler: async (request) => ({ data: render(await getRecipient(app.db, tenantOf(request), request.params.id)) }),
   });
 
   app.patch('/recipients/:id', {
+    config: { permission: 'recipients:write' },
     schema: {
       tags,
       summary: 'Update a recipient (turning on autoAcceptPayouts accepts its waiting payouts)',

@@ -3,7 +3,7 @@ import type { Database } from '../../platform/db/database.js';
 import type { AuthStrategies, Caller } from '../../platform/http/auth.js';
 import { AppError } from '../../platform/http/errors.js';
 import { authenticate } from '../api-keys/api-keys.service.js';
-import { can, ROUTE_PERMISSIONS, SESSION_ONLY_ROUTES, type Role } from './permissions.js';
+import { can, type Role } from './permissions.js';
 import { resolveSession } from './users.service.js';
 
 /** How the API recognizes callers: API keys for integrators, sessions with roles for the dashboard. */
@@ -20,12 +20,11 @@ export function authStrategies(db: Database, _config: Readonly<Config>): AuthStr
       const caller: Caller = { kind: 'session', organizationId: user.organizationId, environment, user: { id: user.id, email: user.email, role: user.role } };
       return { caller, csrfToken: session.csrfToken };
     },
-    authorize(caller, route) {
+    authorize(caller, { permission, dashboardOnly }) {
       if (caller.kind === 'api_key') {
-        if (SESSION_ONLY_ROUTES.has(route)) throw new AppError('forbidden', 'This endpoint is for signed-in dashboard users, not API keys.');
+        if (dashboardOnly) throw new AppError('forbidden', 'This endpoint is for signed-in dashboard users, not API keys.');
         return;
       }
-      const permission = ROUTE_PERMISSIONS[route];
       if (!permission || !can(caller.user!.role as Role, permission)) {
         throw new AppError('forbidden', 'Your role does not allow this. Ask an admin of your organization.');
       }

@@ -64,6 +64,7 @@ export default async function userRoutes(app: AppInstance) {
   });
 
   app.get('/auth/session', {
+    config: { permission: 'signed_in', dashboardOnly: true },
     schema: { tags, summary: 'The signed-in user, their permissions and the CSRF token', response: { 200: DataEnvelope(SessionSchema), ...commonErrors } },
     handler: async (request) => {
       const session = await resolveSession(app.db, readCookie(request.headers.cookie, SESSION_COOKIE) ?? '');
@@ -73,6 +74,7 @@ export default async function userRoutes(app: AppInstance) {
   });
 
   app.post('/auth/logout', {
+    config: { permission: 'signed_in', dashboardOnly: true },
     schema: { tags, summary: 'Sign out: the session ends on the server too', response: { 200: DataEnvelope(Type.Object({ signedOut: Type.Boolean() })), ...commonErrors } },
     handler: async (request, reply) => {
       await logout(app.db, readCookie(request.headers.cookie, SESSION_COOKIE) ?? '');
@@ -82,6 +84,7 @@ export default async function userRoutes(app: AppInstance) {
   });
 
   app.post('/auth/password', {
+    config: { permission: 'signed_in', dashboardOnly: true },
     schema: {
       tags,
       summary: 'Change my password (the current one is required); my other sessions end',
@@ -100,11 +103,13 @@ export default async function userRoutes(app: AppInstance) {
   });
 
   app.get('/users', {
+    config: { permission: 'users:manage', dashboardOnly: true },
     schema: { tags, summary: 'Users of the organization', response: { 200: ListEnvelope(UserSchema), ...commonErrors } },
     handler: async (request) => ({ data: (await listUsers(app.db, tenantOf(request).organizationId)).map(renderUser), hasMore: false, nextCursor: null }),
   });
 
   app.post('/users', {
+    config: { permission: 'users:manage', dashboardOnly: true },
     schema: {
       tags,
       summary: 'Invite a user: an account with a role and a first password to hand over',
@@ -118,6 +123,7 @@ export default async function userRoutes(app: AppInstance) {
   });
 
   app.delete('/users/:id', {
+    config: { permission: 'users:manage', dashboardOnly: true },
     schema: { tags, summary: 'Remove a user (their sessions end with them)', params: IdParams, response: { 200: DataEnvelope(Type.Object({ removed: Type.Boolean() })), ...commonErrors } },
     handler: async (request) => {
       await removeUser(app.db, tenantOf(request).organizationId, request.params.id, userOf(request).id);

@@ -30,11 +30,13 @@ export default async function webhookRoutes(app: AppInstance) {
   const errors = { ...commonErrors, 409: Type.Ref('ErrorResponse'), 422: Type.Ref('ErrorResponse') };
 
   app.get('/events', {
+    config: { permission: 'signed_in' },
     schema: { tags, summary: 'The event types one can subscribe to', response: { 200: DataEnvelope(Type.Array(Type.Object({ eventName: Type.String(), description: Type.String() }))), ...commonErrors } },
     handler: async () => ({ data: EVENT_TYPES.map((t) => ({ ...t })) }),
   });
 
   app.post('/events/subscription', {
+    config: { permission: 'webhooks:write' },
     schema: {
       tags,
       summary: 'Subscribe a URL to an event (verified by a challenge handshake); the secret is shown only here',
@@ -52,26 +54,31 @@ export default async function webhookRoutes(app: AppInstance) {
   });
 
   app.get('/events/subscriptions', {
+    config: { permission: 'webhooks:read' },
     schema: { tags, summary: 'List subscriptions (never their secrets)', response: { 200: ListEnvelope(Type.Ref(SubscriptionSchema)), ...commonErrors } },
     handler: async (request) => ({ data: (await service.listSubscriptions(app.db, tenantOf(request))).map(renderSubscription), hasMore: false, nextCursor: null }),
   });
 
   app.get('/events/subscription/:id', {
+    config: { permission: 'webhooks:read' },
     schema: { tags, summary: 'One subscription', params: IdParams, response: { 200: DataEnvelope(Type.Ref(SubscriptionSchema)), ...commonErrors } },
     handler: async (request) => ({ data: renderSubscription(await service.getSubscription(app.db, tenantOf(request), request.params.id)) }),
   });
 
   app.delete('/events/subscription/:id', {
+    config: { permission: 'webhooks:write' },
     schema: { tags, summary: 'Delete a subscription; nothing more is delivered to it', params: IdParams, response: { 200: DataEnvelope(Type.Ref(SubscriptionSchema)), ...commonErrors } },
     handler: async (request) => ({ data: renderSubscription(await service.deleteSubscription(app.db, tenantOf(request), request.params.id)) }),
   });
 
   app.post('/events/subscription/:id/enable', {
+    config: { permission: 'webhooks:write' },
     schema: { tags, summary: 'Re-enable a disabled subscription', params: IdParams, response: { 200: DataEnvelope(Type.Ref(SubscriptionSchema)), ...commonErrors } },
     handler: async (request) => ({ data: renderSubscription(await service.enableSubscription(app.db, tenantOf(request), request.params.id)) }),
   });
 
   app.post('/events/subscription/:id/rotate-secret', {
+    config: { permission: 'webhooks:write' },
     schema: {
       tags,
       summary: 'Issue a new signing secret; the old one keeps signing beside it during the overlap',
@@ -87,6 +94,7 @@ export default async function webhookRoutes(app: AppInstance) {
   });
 
   app.get('/events/subscription/:id/deliveries', {
+    config: { permission: 'webhooks:read' },
     schema: { tags, summary: 'Deliveries of a subscription with every attempt, newest first', params: IdParams, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: ListEnvelope(DeliverySchema), ...commonErrors } },
     handler: async (request) => {
       const page = parsePage(request.query);
@@ -107,6 +115,7 @@ export default async function webhookRoutes(app: AppInstance) {
   });
 
   app.get('/events/deliveries', {
+    config: { permission: 'payouts:read' },
     schema: {
       tags,
       summary: 'The webhook deliveries of one payout’s events, across subscriptions',
@@ -127,6 +136,7 @@ export default async function webhookRoutes(app: AppInstance) {
   });
 
   app.post('/events/subscription/:id/deliveries/:deliveryId/redeliver', {
+    config: { permission: 'webhooks:write' },
     schema: { tags, summary: 'Send one delivery again (same webhook id)', params: Type.Object({ id: Type.String(), deliveryId: Type.String() }), response: { 202: DataEnvelope(Type.Object({ queued: Type.Integer() })), ...commonErrors } },
     handler: async (request, reply) => {
       await service.redeliver(app.db, tenantOf(request), request.params.id, request.params.deliveryId);
@@ -135,6 +145,7 @@ export default async function webhookRoutes(app: AppInstance) {
   });
 
   app.post('/events/subscription/:id/replay', {
+    config: { permission: 'webhooks:write' },
     schema: {
       tags,
       summary: 'Send every event of the subscription’s type since a time (also events older than the subscription)',

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { constantTimeEqual } from '../secure-compare.js';
 import { ENVIRONMENTS, type Environment, type Tenant } from '../tenant.js';
 import { AppError } from './errors.js';
+import type { RouteAccess } from './route-access.js';
 
 /** Who is calling: an API key (the integrators' way) or a dashboard user's session. */
 export interface Caller extends Tenant {
@@ -15,17 +16,13 @@ export interface AuthStrategies {
   apiKey(authorization: string | undefined): Promise<Caller>;
   /** Resolves a session cookie for the environment the dashboard has switched to. */
   session(token: string, environment: Environment): Promise<{ caller: Caller; csrfToken: string } | undefined>;
-  /** Throws 403 when the caller may not use the route ("METHOD /path"). */
-  authorize(caller: Caller, route: string): void;
+  /** Throws 403 when the caller may not use a route declaring this access. */
+  authorize(caller: Caller, access: RouteAccess): void;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     auth: Caller | null;
-  }
-  interface FastifyContextConfig {
-    /** Routes that answer without an API key (health, docs, sign-in). Everything else requires one. */
-    public?: boolean;
   }
 }
 
@@ -58,7 +55,6 @@ export function installAuth(app: FastifyInstance, strategies: AuthStrategies): v
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config?.public || request.is404) return;
-    const route = `${request.method} ${request.routeOptions.url}`;
     const token = readCookie(request.headers.cookie, SESSION_COOKIE);
     if (request.headers.authorization !== undefined || token === undefined) {
       request.auth = await strategies.apiKey(request.headers.authorization);
@@ -77,7 +73,7 @@ export function installAuth(app: FastifyInstance, strategies: AuthStrategies): v
       }
       request.auth = session.caller;
     }
-    strategies.authorize(request.auth, route);
+    strategies.authorize(request.auth, request.routeOptions.config);
   });
 }
 
