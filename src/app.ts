@@ -1,8 +1,7 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyReply, LogController, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import apiKeyRoutes from './modules/api-keys/api-keys.routes.js';
@@ -18,6 +17,7 @@ import { RecipientSchema } from './modules/recipients/recipients.schema.js';
 import webhookRoutes from './modules/webhooks/webhooks.routes.js';
 import { SubscriptionSchema } from './modules/webhooks/webhooks.schema.js';
 import type { Database } from './platform/db/database.js';
+import type { AppInstance } from './platform/http/app-instance.js';
 import { installAuth } from './platform/http/auth.js';
 import { authStrategies } from './modules/users/access.js';
 import userRoutes from './modules/users/users.routes.js';
@@ -30,16 +30,7 @@ import { uuidv7 } from './platform/ids.js';
 import { healthRoutes } from './platform/http/health.js';
 import dashboardRoutes from './modules/dashboard/dashboard.routes.js';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    db: Database;
-    config: Readonly<Config>;
-    /** Every route as registered, for the route-walking security and input suites. */
-    registeredRoutes: RouteOptions[];
-  }
-}
-
-export type AppInstance = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type { AppInstance };
 
 export interface AppDependencies {
   config: Readonly<Config>;

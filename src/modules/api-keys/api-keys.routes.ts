@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { AppInstance } from '../../app.js';
+import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf, userOf } from '../../platform/http/auth.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope } from '../../platform/http/schemas.js';
 import { ApiKeySchema, renderApiKey } from './api-keys.schema.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { AppInstance } from '../../app.js';
+import type { AppInstance } from '../../platform/http/app-instance.js';
 
 const DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/', import.meta.url));
 

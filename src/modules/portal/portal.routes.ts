@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { AppInstance } from '../../app.js';
+import type { AppInstance } from '../../platform/http/app-instance.js';
 import { escapeHtml, htmlPage } from '../../platform/html.js';
 import { type LinkKind, verifyLinkSegment } from '../../platform/links.js';
 import { dollars } from '../emails/templates.js';

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { AppInstance } from '../../app.js';
+import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope } from '../../platform/http/schemas.js';

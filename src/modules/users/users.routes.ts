@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppInstance } from '../../app.js';
+import type { AppInstance } from '../../platform/http/app-instance.js';
 import { readCookie, SESSION_COOKIE, tenantOf, userOf } from '../../platform/http/auth.js';
 import { AppError } from '../../platform/http/errors.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope, Timestamp } from '../../platform/http/schemas.js';

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { AppInstance } from '../../app.js';
+import type { AppInstance } from './app-instance.js';
 import { AppError } from './errors.js';
 
 export async function healthRoutes(app: AppInstance) {
