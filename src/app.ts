@@ -11,7 +11,9 @@ import eventRoutes from './modules/events/events.routes.js';
 import ledgerRoutes from './modules/ledger/ledger.routes.js';
 import batchRoutes from './modules/payouts/batches.routes.js';
 import { BatchSchema, PaymentSchema } from './modules/payouts/payouts.schema.js';
+import { wakeAwaitingPayoutsOf } from './modules/payouts/index.js';
 import payoutRoutes from './modules/payouts/payouts.routes.js';
+import portalRoutes from './modules/portal/portal.routes.js';
 import recipientRoutes from './modules/recipients/recipients.routes.js';
 import { RecipientSchema } from './modules/recipients/recipients.schema.js';
 import webhookRoutes from './modules/webhooks/webhooks.routes.js';
@@ -42,7 +44,7 @@ export interface AppDependencies {
 const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSchema, BatchSchema, SubscriptionSchema];
 
 // Every authenticated module's routes; each is a plugin with thin handlers over its service.
-const API_MODULES = [apiKeyRoutes, recipientRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes, emailRoutes];
+const API_MODULES = [apiKeyRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes, emailRoutes];
 
 /** Trust the nearest `hops` proxies (Fastify accepts a count at run time but types only a function). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
@@ -172,10 +174,14 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes);
   await app.register(dashboardRoutes);
+  // The recipient's hosted pages behind payoutLink and onboardingUrl: public, capability links.
+  await app.register(portalRoutes);
 
   await app.register(async (api) => {
     installAuth(api, authStrategies(db, config));
     for (const routes of API_MODULES) await api.register(routes);
+    // Modules that react to another's changes are wired here, so neither imports the other.
+    await api.register(recipientRoutes, { hooks: { acceptanceChanged: wakeAwaitingPayoutsOf } });
   });
   return app;
 }

@@ -121,7 +121,11 @@ describe('payouts CLI', () => {
     try {
       const organization = await resolveOrganization(db);
       const tenant = { organizationId: organization.id, environment: 'production' as const };
-      const batch = await db.transaction((tx) => createBatch(tx, tenant, [{ payeeEmail: 'manual@example.com', amount: 1500 }], 0));
+      const batch = await db.transaction(async (tx) => {
+        const { created, holdFunds } = await createBatch(tx, tenant, [{ payeeEmail: 'manual@example.com', amount: 1500 }], 0);
+        await holdFunds(tx);
+        return created;
+      });
       payoutId = batch.payouts[0]!.id;
     } finally {
       await db.close();

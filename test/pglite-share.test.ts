@@ -124,9 +124,10 @@ describe.skipIf(onPostgres)('the embedded database shared with the CLI over a so
     for (let i = 0; i < 20; i++) {
       work.push(
         server.transaction(async (tx) => {
-          const batch = await createBatch(tx, tenant, [{ payeeEmail: `p${i}@example.com`, amount: 1_000 }], 0);
+          const { created, holdFunds } = await createBatch(tx, tenant, [{ payeeEmail: `p${i}@example.com`, amount: 1_000 }], 0);
           await nextTurnOfTheEventLoop();
-          return batch;
+          await holdFunds(tx);
+          return created;
         }),
       );
       work.push(server.transaction((tx) => fund(tx, tenant, 100n)));

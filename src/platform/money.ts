@@ -32,3 +32,9 @@ export function formatMoney(amount: bigint, currency: string = DEFAULT_CURRENCY)
   const cents = (abs % 100n).toString().padStart(2, '0');
   return `${negative ? '-' : ''}${units}.${cents} ${currency}`;
 }
+
+/** "$1,234.56": an amount in cents as people read it in emails and pages. */
+export function dollars(cents: number): string {
+  const units = Math.floor(Math.abs(cents) / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${cents < 0 ? '-' : ''}$${units}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;
+}

@@ -3,14 +3,12 @@ import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope } from '../../platform/http/schemas.js';
-import portalRoutes from '../portal/portal.routes.js';
 import { EmailSchema, ListEmailsQuery, renderEmailView } from './emails.schema.js';
 import { getEmailView, inviteRecipient, listEmailViews } from './emails.service.js';
 
 export default async function emailRoutes(app: AppInstance) {
   const tags = ['Emails'];
   // The public pages the emails link to (capability links; no key).
-  await app.register(portalRoutes);
 
   app.post('/recipients/:id/invite', {
     config: { permission: 'recipients:write' },

@@ -4,8 +4,8 @@ import type { Page } from '../../platform/http/pagination.js';
 import { isUuid, uuidv7 } from '../../platform/ids.js';
 import type { LinkConfig } from '../../platform/links.js';
 import type { Tenant } from '../../platform/tenant.js';
-import { findOrganizationById } from '../organizations/organizations.repository.js';
-import { getRecipient } from '../recipients/recipients.service.js';
+import { findOrganization } from '../organizations/index.js';
+import { getRecipient } from '../recipients/index.js';
 import * as repo from './emails.repository.js';
 import { type RenderedEmail, renderEmail, SECRET_FIELDS, type TemplateData, type TemplateName } from './templates.js';
 
@@ -55,7 +55,7 @@ export async function queueEmail<T extends TemplateName>(tx: Executor, tenant: T
 export async function inviteRecipient(db: Database, tenant: Tenant, recipientId: string): Promise<string> {
   return db.transaction(async (tx) => {
     const recipient = await getRecipient(tx, tenant, recipientId);
-    const organization = await findOrganizationById(tx, tenant.organizationId);
+    const organization = await findOrganization(tx, tenant.organizationId);
     return queueEmail(tx, tenant, {
       recipientId: recipient.id,
       to: recipient.email,

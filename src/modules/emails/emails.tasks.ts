@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Transporter } from 'nodemailer';
 import { uuidv7 } from '../../platform/ids.js';
-import type { WorkerTask } from '../../worker/worker.js';
+import type { WorkerTask } from '../../platform/worker-task.js';
 import { claimDueEmails, type EmailAttempt, type EmailOutcome, type EmailRecord, failExpiredEmails, finishEmails, insertEmailAttempts, markRecipientsUndeliverable } from './emails.repository.js';
 import { expandNextBatchSlice } from './emails.service.js';
 import { buildMessage, createMailTransport, messageIdHost, UnsafeAddressError } from './mailer.js';

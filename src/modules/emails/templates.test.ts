@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { linkFor } from '../../platform/links.js';
-import { dollars, HIDDEN, renderEmail, TEMPLATE_NAMES, type TemplateData } from './templates.js';
+import { dollars } from '../../platform/money.js';
+import { HIDDEN, renderEmail, TEMPLATE_NAMES, type TemplateData } from './templates.js';
 
 const links = { publicUrl: 'https://pay.example.com', linkSecret: 'unit-test-link-secret-of-32-characters!' };
 const org = 'Acme <b>&</b> "Co"';

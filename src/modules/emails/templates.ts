@@ -5,6 +5,7 @@
 
 import { escapeHtml } from '../../platform/html.js';
 import { type LinkConfig, linkFor } from '../../platform/links.js';
+import { dollars } from '../../platform/money.js';
 
 export interface PayoutLine {
   id: string;
@@ -46,11 +47,6 @@ export interface RenderedEmail {
 }
 
 /** Dollars for people: 25000 → "$250.00". */
-export function dollars(cents: number): string {
-  const units = Math.floor(Math.abs(cents) / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${cents < 0 ? '-' : ''}$${units}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;
-}
-
 const MAX_LISTED_PAYOUTS = 20;
 
 interface Body {

@@ -112,14 +112,13 @@ const postingParams = (entries: NewLedgerEntry[], deltas: BalanceDelta[]) => [
   deltas.map((d) => d.delta),
 ];
 
-/** Runs the posting statement; answers how many balances it changed. */
-export async function insertEntriesAndMoveBalances(ex: Executor, entries: NewLedgerEntry[], deltas: BalanceDelta[]): Promise<number> {
-  return (await ex.query(POST_ENTRIES, postingParams(entries, deltas))).length;
-}
-
-/** The same, as the transaction's last statement, committed with it (see Transaction.queryAndCommit). */
-export async function insertEntriesMoveBalancesAndCommit(tx: Transaction, entries: NewLedgerEntry[], deltas: BalanceDelta[]): Promise<number> {
-  return (await tx.queryAndCommit(POST_ENTRIES, postingParams(entries, deltas))).length;
+/**
+ * Runs the posting statement; answers how many balances it changed. With `commit`, it is the
+ * transaction's last statement and commits with it (see Transaction.queryAndCommit).
+ */
+export async function insertEntriesAndMoveBalances(ex: Executor | Transaction, entries: NewLedgerEntry[], deltas: BalanceDelta[], commit = false): Promise<number> {
+  const params = postingParams(entries, deltas);
+  return (await (commit ? (ex as Transaction).queryAndCommit(POST_ENTRIES, params) : ex.query(POST_ENTRIES, params))).length;
 }
 
 export async function selectBalances(ex: Executor, tenant: Tenant, currency: string): Promise<Map<string, bigint>> {

@@ -72,7 +72,7 @@ export default async function ledgerRoutes(app: AppInstance) {
       }
       return sendIdempotent(request, reply, async (tx) => {
         const balance = await fund(tx, tenant, BigInt(request.body.amount));
-        return { data: { amount: request.body.amount, balance: renderBalance(balance) } };
+        return { body: { data: { amount: request.body.amount, balance: renderBalance(balance) } } };
       });
     },
   });

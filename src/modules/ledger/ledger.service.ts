@@ -72,22 +72,18 @@ export async function ensureAccounts(tx: Executor, tenant: Tenant, currency: str
  * deadlock). A balance that would go negative aborts with InsufficientBalanceError.
  *
  * The balance rows of an organization are its hottest rows: every batch and every settled payout
- * changes them, and their locks are held until the transaction ends. Callers post last, or use
- * postAndCommit, so that the rest of their work is done before they queue for them.
+ * changes them, and their locks are held until the transaction ends. Callers post last, so that
+ * the rest of their work is done before they queue for them; with `{ commit: true }` the posting
+ * is the transaction's last statement and commits with it, in one round trip on PostgreSQL, so the
+ * balance locks are held only while the posting and the COMMIT run (Transaction.queryAndCommit).
  */
-export async function post(tx: Executor, movements: Movement[]): Promise<void> {
+export async function post(tx: Executor, movements: Movement[]): Promise<void>;
+export async function post(tx: Transaction, movements: Movement[], options: { commit: true }): Promise<void>;
+export async function post(tx: Executor | Transaction, movements: Movement[], options: { commit?: boolean } = {}): Promise<void> {
+  const last = options.commit ? (tx as Transaction) : undefined;
   const posting = await preparePosting(tx, movements);
-  if (posting) await applyPosting(posting, (entries, deltas) => repo.insertEntriesAndMoveBalances(tx, entries, deltas));
-}
-
-/**
- * post() as the transaction's last statement, committed with it in one round trip on PostgreSQL:
- * the balance locks are held only while the posting and the commit run (see queryAndCommit).
- */
-export async function postAndCommit(tx: Transaction, movements: Movement[]): Promise<void> {
-  const posting = await preparePosting(tx, movements);
-  if (posting) await applyPosting(posting, (entries, deltas) => repo.insertEntriesMoveBalancesAndCommit(tx, entries, deltas));
-  else await tx.queryAndCommit('select 1');
+  if (posting) await applyPosting(posting, (entries, deltas) => repo.insertEntriesAndMoveBalances(last ?? tx, entries, deltas, last !== undefined));
+  else if (last) await last.queryAndCommit('select 1');
 }
 
 interface Posting {

@@ -1,4 +1,4 @@
-import type { Database } from '../../platform/db/database.js';
+import type { Database, Executor } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
 import { isUuid, uuidv7 } from '../../platform/ids.js';
 import * as repo from './organizations.repository.js';
@@ -13,6 +13,9 @@ export async function createOrganization(db: Database, name: string): Promise<Or
 }
 
 export const listOrganizations = (db: Database) => repo.listOrganizations(db);
+
+/** One organization by id, inside the caller's transaction. */
+export const findOrganization = (ex: Executor, id: string): Promise<Organization | undefined> => repo.findOrganizationById(ex, id);
 
 /** The organization an id names, or the default one when no id is given. */
 export async function resolveOrganization(db: Database, id?: string): Promise<Organization> {

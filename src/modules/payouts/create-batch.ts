@@ -3,9 +3,9 @@ import { AppError } from '../../platform/http/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { DEFAULT_CURRENCY, isWithinWireRange, TOTAL_TOO_LARGE_MESSAGE } from '../../platform/money.js';
 import type { Tenant } from '../../platform/tenant.js';
-import { ensureAccounts, InsufficientBalanceError, type Movement, post, postAndCommit } from '../ledger/ledger.service.js';
-import { findRecipientsByIds, type Recipient, upsertRecipients } from '../recipients/recipients.service.js';
-import { queueBatchEmails } from '../emails/emails.service.js';
+import { ensureAccounts, InsufficientBalanceError, type Movement, post } from '../ledger/index.js';
+import { findRecipientsByIds, type Recipient, upsertRecipients } from '../recipients/index.js';
+import { queueBatchEmails } from '../emails/index.js';
 import { insertBatchWithPayouts, type NewPayout } from './payouts.repository.js';
 import { sandboxBehaviourOf, type SandboxScenario } from './sandbox.js';
 
@@ -67,28 +67,19 @@ export async function resolveRecipients(tx: Executor, tenant: Tenant, items: Pay
 /**
  * Creates a batch of payouts, all or nothing, inside the caller's transaction: recipients first
  * (in email order, so concurrent batches cannot deadlock), then the batch, its payouts and their
- * first status updates in one statement, and last the hold on the balance.
- */
-export async function createBatch(tx: Executor, tenant: Tenant, items: PayoutItemInput[], sandboxDelayMs: number): Promise<CreatedBatch> {
-  const { created, hold } = await writeBatch(tx, tenant, items, sandboxDelayMs);
-  await holdingFunds(() => post(tx, [hold]));
-  return created;
-}
-
-/**
- * createBatch for a caller that ends the transaction with the hold: `holdFunds` posts it and
- * commits (Transaction.queryAndCommit), so it must be the transaction's last step. The hold locks
- * the organization's balance rows, which serializes concurrent batches so only affordable ones
+ * first status updates in one statement. The hold on the balance is `holdFunds`, which the caller
+ * MUST run as the transaction's last step: it posts the hold and commits. The hold locks the
+ * organization's balance rows, which serializes concurrent batches so only affordable ones
  * succeed; committing with it keeps each batch's turn in that queue as short as one round trip.
  */
-export async function createBatchHoldingLast(
+export async function createBatch(
   tx: Executor,
   tenant: Tenant,
   items: PayoutItemInput[],
   sandboxDelayMs: number,
-): Promise<{ created: CreatedBatch; holdFunds: (tx: Transaction) => Promise<void> }> {
+): Promise<{ created: CreatedBatch; holdFunds: (last: Transaction) => Promise<void> }> {
   const { created, hold } = await writeBatch(tx, tenant, items, sandboxDelayMs);
-  return { created, holdFunds: (last) => holdingFunds(() => postAndCommit(last, [hold])) };
+  return { created, holdFunds: (last) => holdingFunds(() => post(last, [hold], { commit: true })) };
 }
 
 async function holdingFunds(hold: () => Promise<void>): Promise<void> {

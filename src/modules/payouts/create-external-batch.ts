@@ -3,7 +3,7 @@ import { AppError } from '../../platform/http/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { DEFAULT_CURRENCY, storedAmountToWire } from '../../platform/money.js';
 import type { Tenant } from '../../platform/tenant.js';
-import { findRecipientsByIds } from '../recipients/recipients.service.js';
+import { findRecipientsByIds } from '../recipients/index.js';
 import { insertBatch } from './batches.repository.js';
 import { checkTotal, INVALID_AMOUNT_MESSAGE, type PayoutItemInput, resolveRecipients } from './create-batch.js';
 import { findExternalPayoutsByKeys, insertPayouts, insertStatusUpdates, lockExternalIdempotencyKeys, type NewPayout } from './payouts.repository.js';

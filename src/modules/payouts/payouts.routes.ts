@@ -4,8 +4,7 @@ import { tenantOf } from '../../platform/http/auth.js';
 import { sendIdempotent } from '../../platform/http/idempotent-route.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, ListEnvelope } from '../../platform/http/schemas.js';
-import { AnswerThenCommit } from '../../platform/idempotency/idempotency.js';
-import { createBatchHoldingLast } from './create-batch.js';
+import { createBatch } from './create-batch.js';
 import { createExternalBatch } from './create-external-batch.js';
 import { CreatedBatchSchema, CreateExternalPaymentsBody, CreatePaymentsBody, ListPaymentsQuery, PaymentParams, PaymentSchema, RecordedExternalSchema, renderPayment } from './payouts.schema.js';
 import { acceptPayout, cancelPayout, getPayout, listPayouts } from './payouts.service.js';
@@ -30,8 +29,8 @@ export default async function payoutRoutes(app: AppInstance) {
     // The hold on the balance commits the transaction, after the idempotent answer is stored.
     handler: (request, reply) =>
       sendIdempotent(request, reply, async (tx) => {
-        const { created, holdFunds } = await createBatchHoldingLast(tx, tenantOf(request), request.body.payouts, app.config.sandboxDelayMs);
-        return new AnswerThenCommit({ data: created }, holdFunds);
+        const { created, holdFunds } = await createBatch(tx, tenantOf(request), request.body.payouts, app.config.sandboxDelayMs);
+        return { body: { data: created }, lastStep: holdFunds };
       }),
   });
 
@@ -91,6 +90,6 @@ export default async function payoutRoutes(app: AppInstance) {
       body: CreateExternalPaymentsBody,
       response: { 201: RecordedExternalSchema, ...moneyErrors },
     },
-    handler: (request, reply) => sendIdempotent(request, reply, async (tx) => ({ data: await createExternalBatch(tx, tenantOf(request), request.body.payouts) })),
+    handler: (request, reply) => sendIdempotent(request, reply, async (tx) => ({ body: { data: await createExternalBatch(tx, tenantOf(request), request.body.payouts) } })),
   });
 }

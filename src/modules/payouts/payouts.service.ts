@@ -2,7 +2,7 @@ import type { Database, Executor } from '../../platform/db/database.js';
 import { AppError, notFound } from '../../platform/http/errors.js';
 import { isUuid } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
-import { findRecipientsByIds, type Recipient } from '../recipients/recipients.service.js';
+import { findRecipientsByIds, type Recipient } from '../recipients/index.js';
 import * as batchesRepo from './batches.repository.js';
 import * as repo from './payouts.repository.js';
 import type { PayoutFilter, PayoutRecord, StatusUpdateRecord } from './payouts.repository.js';
@@ -112,3 +112,6 @@ export async function getBatch(db: Database, tenant: Tenant, id: string): Promis
 export async function listBatches(db: Database, tenant: Tenant, page: { limit: number; before: string | null }): Promise<BatchSummary[]> {
   return summarize(db, tenant, await batchesRepo.listBatches(db, tenant, page));
 }
+
+/** A recipient now auto-accepts: its payouts waiting for acceptance are due for the worker at once. */
+export const wakeAwaitingPayoutsOf = (tx: Executor, tenant: Tenant, recipientId: string): Promise<void> => repo.wakeAwaitingPayoutsOfRecipient(tx, tenant, recipientId);

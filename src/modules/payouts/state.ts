@@ -1,7 +1,7 @@
 // The payout lifecycle as data: statuses, the legal moves between them, and what each move does
 // to the ledger. Everything that changes a payout's status goes through `transition()`.
 import { AppError } from '../../platform/http/errors.js';
-import type { Account } from '../ledger/ledger.service.js';
+import type { Account } from '../ledger/index.js';
 
 export const PAYOUT_STATUSES = ['created', 'pending', 'awaiting_acceptance', 'processing', 'completed', 'failed', 'returned', 'canceled'] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];

@@ -1,10 +1,10 @@
 import type { Executor } from '../../platform/db/database.js';
 import { uuidv7 } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
-import type { NewEvent } from '../events/events.repository.js';
-import { queuePayoutStatusEmails } from '../emails/emails.service.js';
-import { recordEvents } from '../events/events.service.js';
-import { type Movement, post } from '../ledger/ledger.service.js';
+import type { NewEvent } from '../events/index.js';
+import { queuePayoutStatusEmails } from '../emails/index.js';
+import { publishEvents } from '../webhooks/index.js';
+import { type Movement, post } from '../ledger/index.js';
 import { applyStatusChanges, insertStatusUpdates, type NewStatusUpdate, type PayoutRecord } from './payouts.repository.js';
 import { LEDGER_MOVES, NEEDS_REASON, type PayoutStatus, transition } from './state.js';
 
@@ -60,7 +60,7 @@ export async function applyMoves(tx: Executor, moves: Move[]): Promise<AppliedMo
     createdAt: at,
   }));
   await insertStatusUpdates(tx, updates);
-  await recordEvents(tx, applied.map(payoutUpdatedEvent));
+  await publishEvents(tx, applied.map(payoutUpdatedEvent));
   await queuePayoutStatusEmails(tx, applied.map((m) => ({ payoutId: m.payout.id, to: m.to, reason: m.reason ?? null, sequence: m.sequence })));
 
   const movements: Movement[] = [];

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { escapeHtml, htmlPage } from '../../platform/html.js';
 import { type LinkKind, verifyLinkSegment } from '../../platform/links.js';
-import { dollars } from '../emails/templates.js';
+import { dollars } from '../../platform/money.js';
 import { findPayoutPageById, findRecipientPageById } from './portal.repository.js';
 
 // The pages behind payoutLink and onboardingUrl. Until the recipient portal lands they show a

@@ -4,9 +4,9 @@ import { tenantOf } from '../../platform/http/auth.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope } from '../../platform/http/schemas.js';
 import { CreateRecipientsBody, ListRecipientsQuery, RecipientSchema, renderRecipient, UpdateRecipientBody } from './recipients.schema.js';
-import { addRecipients, getRecipient, listRecipients, updateRecipient } from './recipients.service.js';
+import { addRecipients, getRecipient, listRecipients, type RecipientHooks, updateRecipient } from './recipients.service.js';
 
-export default async function recipientRoutes(app: AppInstance) {
+export default async function recipientRoutes(app: AppInstance, { hooks }: { hooks: RecipientHooks }) {
   const render = renderRecipient(app.config);
   const tags = ['Recipients'];
 
@@ -48,6 +48,6 @@ export default async function recipientRoutes(app: AppInstance) {
       body: UpdateRecipientBody,
       response: { 200: DataEnvelope(Type.Ref(RecipientSchema)), ...commonErrors },
     },
-    handler: async (request) => ({ data: render(await updateRecipient(app.db, tenantOf(request), request.params.id, request.body)) }),
+    handler: async (request) => ({ data: render(await updateRecipient(app.db, tenantOf(request), request.params.id, request.body, hooks)) }),
   });
 }

@@ -3,7 +3,6 @@ import { notFound } from '../../platform/http/errors.js';
 import type { Page } from '../../platform/http/pagination.js';
 import { isUuid, uuidv7 } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
-import { wakeAwaitingPayoutsOfRecipient } from '../payouts/payouts.repository.js';
 import * as repo from './recipients.repository.js';
 import type { Recipient, RecipientChanges } from './recipients.repository.js';
 
@@ -70,12 +69,21 @@ export const listRecipients = (db: Database, tenant: Tenant, page: Page, email?:
  * Updates a recipient. Turning on autoAcceptPayouts also accepts the payouts already waiting for
  * this recipient: the worker moves them on.
  */
-export async function updateRecipient(db: Database, tenant: Tenant, id: string, changes: RecipientChanges): Promise<Recipient> {
+/**
+ * What other modules do when a recipient changes, inside the same transaction. The app wires them
+ * (payouts reacts to acceptance), so recipients depends on no module that depends on it.
+ */
+export interface RecipientHooks {
+  /** The recipient now accepts payouts automatically: its waiting payouts may move on. */
+  acceptanceChanged(tx: Executor, tenant: Tenant, recipientId: string): Promise<void>;
+}
+
+export async function updateRecipient(db: Database, tenant: Tenant, id: string, changes: RecipientChanges, hooks: RecipientHooks): Promise<Recipient> {
   if (!isUuid(id)) throw notFound('recipient', 'id');
   return db.transaction(async (tx) => {
     const recipient = await repo.updateRecipientById(tx, tenant, id, changes);
     if (!recipient) throw notFound('recipient', 'id');
-    if (changes.autoAcceptPayouts === true) await wakeAwaitingPayoutsOfRecipient(tx, tenant, id);
+    if (changes.autoAcceptPayouts === true) await hooks.acceptanceChanged(tx, tenant, id);
     return recipient;
   });
 }

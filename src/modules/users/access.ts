@@ -2,7 +2,7 @@ import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/database.js';
 import type { AuthStrategies, Caller } from '../../platform/http/auth.js';
 import { AppError } from '../../platform/http/errors.js';
-import { authenticate } from '../api-keys/api-keys.service.js';
+import { authenticate } from '../api-keys/index.js';
 import { can, type Role } from './permissions.js';
 import { resolveSession } from './users.service.js';
 
@@ -19,6 +19,9 @@ export function authStrategies(db: Database, _config: Readonly<Config>): AuthStr
       const { user } = session;
       const caller: Caller = { kind: 'session', organizationId: user.organizationId, environment, user: { id: user.id, email: user.email, role: user.role } };
       return { caller, csrfToken: session.csrfToken };
+    },
+    allows(caller, permission) {
+      return caller.kind === 'api_key' || can(caller.user!.role as Role, permission);
     },
     authorize(caller, { permission, dashboardOnly }) {
       if (caller.kind === 'api_key') {

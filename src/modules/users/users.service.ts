@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/database.js';
 import { AppError, notFound } from '../../platform/http/errors.js';
 import { isUuid, uuidv7 } from '../../platform/ids.js';
-import { resolveOrganization } from '../organizations/organizations.service.js';
+import { resolveOrganization } from '../organizations/index.js';
 import { assertStrongPassword } from './password-strength.js';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { ROLES, type Role } from './permissions.js';

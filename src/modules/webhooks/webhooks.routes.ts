@@ -5,8 +5,7 @@ import { AppError } from '../../platform/http/errors.js';
 import { sendIdempotent } from '../../platform/http/idempotent-route.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope, PageQuery, Timestamp } from '../../platform/http/schemas.js';
-import { EVENT_TYPES } from '../events/events.service.js';
-import { can, type Role } from '../users/permissions.js';
+import { EVENT_TYPES } from '../events/index.js';
 import { renderSubscription, SubscriptionSchema } from './webhooks.schema.js';
 import * as service from './webhooks.service.js';
 
@@ -48,7 +47,7 @@ export default async function webhookRoutes(app: AppInstance) {
       const verified = await service.verifySubscription(app.config, { eventName: request.body.event_name, callbackUrl: request.body.callback_url });
       return sendIdempotent(request, reply, async (tx) => {
         const created = await service.saveSubscription(tx, tenantOf(request), verified);
-        return { data: { subscription: renderSubscription(created.subscription), secret: created.secret } };
+        return { body: { data: { subscription: renderSubscription(created.subscription), secret: created.secret } } };
       });
     },
   });
@@ -126,7 +125,7 @@ export default async function webhookRoutes(app: AppInstance) {
       const caller = tenantOf(request);
       const rows = await service.listPayoutDeliveries(app.db, caller, request.query.payoutId);
       // Payout readers (accountants) see deliveries; the callback URLs are for webhook readers only.
-      const showUrls = caller.kind === 'api_key' || can(caller.user!.role as Role, 'webhooks:read');
+      const showUrls = request.may('webhooks:read');
       return {
         data: rows.map((d) => ({ id: d.id, subscriptionId: d.subscriptionId, callbackUrl: showUrls ? d.callbackUrl : null, event: d.eventType, status: d.status, attemptCount: d.attemptCount, lastStatusCode: d.lastStatusCode, createdAt: d.createdAt.toISOString(), deliveredAt: d.deliveredAt?.toISOString() ?? null })),
         hasMore: false,

@@ -5,7 +5,7 @@ import { AppError, notFound } from '../../platform/http/errors.js';
 import type { Page } from '../../platform/http/pagination.js';
 import { isUuid, uuidv7 } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
-import { EVENT_TYPES } from '../events/events.service.js';
+import { EVENT_TYPES } from '../events/index.js';
 import * as deliveries from './deliveries.repository.js';
 import { WebhookHttpClient } from './http-client.js';
 import { generateWebhookSecret, signedHeaders } from './signing.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { constantTimeEqual } from '../secure-compare.js';
 import { ENVIRONMENTS, type Environment, type Tenant } from '../tenant.js';
 import { AppError } from './errors.js';
-import type { RouteAccess } from './route-access.js';
+import type { Permission, RouteAccess } from './route-access.js';
 
 /** Who is calling: an API key (the integrators' way) or a dashboard user's session. */
 export interface Caller extends Tenant {
@@ -18,11 +18,15 @@ export interface AuthStrategies {
   session(token: string, environment: Environment): Promise<{ caller: Caller; csrfToken: string } | undefined>;
   /** Throws 403 when the caller may not use a route declaring this access. */
   authorize(caller: Caller, access: RouteAccess): void;
+  /** Whether the caller holds a permission (API keys hold them all), for answers that show more to some roles. */
+  allows(caller: Caller, permission: Permission): boolean;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     auth: Caller | null;
+    /** Whether the authenticated caller holds a permission; false on public routes. */
+    may(permission: Permission): boolean;
   }
 }
 
@@ -53,6 +57,9 @@ export function readCookie(header: string | undefined, name: string): string | u
  */
 export function installAuth(app: FastifyInstance, strategies: AuthStrategies): void {
   app.decorateRequest('auth', null);
+  app.decorateRequest('may', function (this: FastifyRequest, permission: Permission) {
+    return this.auth !== null && strategies.allows(this.auth, permission);
+  });
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config?.public || request.is404) return;
     const token = readCookie(request.headers.cookie, SESSION_COOKIE);

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Executor } from '../db/database.js';
-import { hashRequest, runIdempotent } from '../idempotency/idempotency.js';
+import { hashRequest, type OperationResult, runIdempotent } from '../idempotency/idempotency.js';
 import { tenantOf } from './auth.js';
 import { AppError } from './errors.js';
 
@@ -23,18 +23,21 @@ function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   return key;
 }
 
-/** Runs a creating operation under the request's idempotency key and sends its (possibly replayed) answer. */
+/**
+ * Runs a creating operation under the request's idempotency key and sends its (possibly replayed)
+ * answer: the operation answers the body, and optionally the transaction's last step.
+ */
 export async function sendIdempotent(
   request: FastifyRequest,
   reply: FastifyReply,
-  operation: (tx: Executor) => Promise<unknown>,
+  operation: (tx: Executor) => Promise<Omit<OperationResult, 'status'>>,
   status = 201,
 ): Promise<FastifyReply> {
   const { db, config } = request.server;
   const key = idempotencyKeyOf(request);
   const { idempotencyKey: _ignored, ...body } = (request.body ?? {}) as Record<string, unknown>;
   const requestHash = hashRequest(request.method, request.routeOptions.url ?? request.url, body);
-  const answer = await runIdempotent(db, tenantOf(request), key, requestHash, config.idempotencyTtlHours, async (tx) => ({ status, body: await operation(tx) }));
+  const answer = await runIdempotent(db, tenantOf(request), key, requestHash, config.idempotencyTtlHours, async (tx) => ({ status, ...(await operation(tx)) }));
   reply.status(answer.status).type('application/json; charset=utf-8');
   if (answer.replayed) reply.header('Idempotent-Replayed', 'true');
   return reply.send(answer.body);

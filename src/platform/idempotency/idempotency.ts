@@ -34,19 +34,16 @@ export function hashRequest(method: string, path: string, body: unknown): string
 }
 
 /**
- * An operation's answer, with the last step of its transaction: a step that commits it (through
- * Transaction.queryAndCommit), run after the answer is stored. For an operation whose last step
- * takes a contended lock (the hold on a balance), so that nothing runs between that lock and the
- * commit.
+ * What a creating operation answers. `lastStep`, when given, is the transaction's last statement
+ * and commits it (through Transaction.queryAndCommit); it runs after the answer is stored, for an
+ * operation whose last step takes a contended lock (the hold on a balance), so that nothing runs
+ * between that lock and the commit.
  */
-export class AnswerThenCommit {
-  constructor(
-    readonly body: unknown,
-    readonly commitStep: (tx: Transaction) => Promise<void>,
-  ) {}
+export interface OperationResult {
+  status: number;
+  body: unknown;
+  lastStep?: (tx: Transaction) => Promise<void>;
 }
-
-const split = (body: unknown) => (body instanceof AnswerThenCommit ? body : { body, commitStep: undefined });
 
 /**
  * Runs a creating operation at most once per key. The first request claims the key (committed at
@@ -60,14 +57,14 @@ export async function runIdempotent(
   key: string | undefined,
   requestHash: string,
   ttlHours: number,
-  operation: (tx: Executor) => Promise<{ status: number; body: unknown }>,
+  operation: (tx: Executor) => Promise<OperationResult>,
 ): Promise<IdempotentAnswer> {
   if (key === undefined) {
     return db.transaction(async (tx) => {
       const result = await operation(tx);
-      const { body, commitStep } = split(result.body);
-      await commitStep?.(tx);
-      return { status: result.status, body: JSON.stringify(body), replayed: false };
+      const body = JSON.stringify(result.body);
+      await result.lastStep?.(tx);
+      return { status: result.status, body, replayed: false };
     });
   }
   const token = uuidv7();
@@ -85,12 +82,11 @@ export async function runIdempotent(
   try {
     return await db.transaction(async (tx) => {
       const result = await operation(tx);
-      const { body: answer, commitStep } = split(result.body);
-      const body = JSON.stringify(answer);
+      const body = JSON.stringify(result.body);
       if (!(await repo.storeIdempotentResponse(tx, tenant, key, token, result.status, body))) {
         throw new AppError('idempotency_key_in_use', 'A request with this idempotency key is still being processed. Retry shortly.', 'idempotencyKey');
       }
-      await commitStep?.(tx);
+      await result.lastStep?.(tx);
       return { status: result.status, body, replayed: false };
     });
   } catch (error) {

@@ -1,0 +1,2 @@
+// What other modules may use of the ledger: posting movements inside their transactions.
+export { type Account, ensureAccounts, InsufficientBalanceError, type Movement, post } from './ledger.service.js';
