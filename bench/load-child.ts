@@ -21,4 +21,4 @@ const result = await autocannon({
     },
   ],
 });
-process.stdout.write(JSON.stringify(result) + '\n');
+process.stdout.write(`${JSON.stringify(result)}\n`);

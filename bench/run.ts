@@ -51,7 +51,15 @@ async function runBackend(backend: ScenarioContext['backend'], label: string, ta
   const apiKey = await runCli(target, ['keys', 'create', '--env', 'sandbox', '--name', 'bench']);
   // Enough for every scenario whatever its size (the sandbox opens with 1,000,000.00).
   await runCli(target, ['balance', 'fund', '--env', 'sandbox', '--amount', String((settings.batchItems + settings.lifecyclePayouts + 1_000_000) * 1000)]);
-  const ctx: ScenarioContext = { backend, target, apiKey, port: 3400, ceilingPort: 3401, ...settings, ...(target.kind === 'postgres' ? { postgresDataDir: PG_DIR } : {}) };
+  const ctx: ScenarioContext = {
+    backend,
+    target,
+    apiKey,
+    port: 3400,
+    ceilingPort: 3401,
+    ...settings,
+    ...(target.kind === 'postgres' ? { postgresDataDir: PG_DIR } : {}),
+  };
   const steps: Record<Scenario, () => Promise<unknown>> = {
     throughput: async () => (results.throughput = await createThroughput(ctx)),
     batch: async () => (results.batch = await batchIngest(ctx)),
@@ -113,7 +121,7 @@ async function main() {
     targets: judgeTargets(backends.postgres),
   };
   const written = writeResults(results);
-  console.log('\n' + toMarkdown(results));
+  console.log(`\n${toMarkdown(results)}`);
   console.log(`Written: ${written.json}, ${written.md} (and latest.json, latest.md); server logs in ${LOG_DIR}`);
 }
 

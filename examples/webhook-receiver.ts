@@ -21,7 +21,11 @@ createServer((req, res) => {
       return;
     }
     try {
-      const event = verifyWebhook(secret, req.headers, rawBody) as { id: string; event: string; data: { payout_intent_id: string; status: string; sequence: number } };
+      const event = verifyWebhook(secret, req.headers, rawBody) as {
+        id: string;
+        event: string;
+        data: { payout_intent_id: string; status: string; sequence: number };
+      };
       console.log(`${event.event} ${event.data.payout_intent_id} → ${event.data.status} (#${event.data.sequence}, webhook ${event.id})`);
       res.writeHead(200).end();
     } catch (error) {

@@ -62,13 +62,20 @@ const IDEMPOTENT_ERRORS = [409, 422];
  * security requirement on public routes (the document's default is an API key or a session).
  */
 function documentRoute(route: RouteOptions): void {
-  const schema = (route.schema ??= {}) as { hide?: boolean; response?: Record<string, unknown>; security?: unknown[] };
+  route.schema ??= {};
+  const schema = route.schema as { hide?: boolean; response?: Record<string, unknown>; security?: unknown[] };
   if (schema.hide) return;
   const isPublic = route.config?.public === true || route.url.startsWith('/docs');
   if (isPublic) schema.security = [];
   const methods = [route.method].flat();
-  const statuses = [...ANY_ROUTE_ERRORS, ...(isPublic ? [] : AUTHENTICATED_ERRORS), ...(route.url.includes(':') ? [404] : []), ...(methods.includes('POST') && !isPublic ? IDEMPOTENT_ERRORS : [])];
-  const response = (schema.response ??= {});
+  const statuses = [
+    ...ANY_ROUTE_ERRORS,
+    ...(isPublic ? [] : AUTHENTICATED_ERRORS),
+    ...(route.url.includes(':') ? [404] : []),
+    ...(methods.includes('POST') && !isPublic ? IDEMPOTENT_ERRORS : []),
+  ];
+  schema.response ??= {};
+  const response = schema.response;
   if (Object.keys(response).length === 0) return; // an undocumented route stays undocumented
   for (const status of statuses) response[status] ??= ERROR_REF;
 }
@@ -102,7 +109,13 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
       return reply
         .status(status)
         .type('application/json; charset=utf-8')
-        .send({ error: { code: status === 414 ? 'uri_too_long' : 'invalid_request', message: status === 414 ? 'A path parameter is too long.' : 'The request URL is malformed.', requestId: String(request.id) } });
+        .send({
+          error: {
+            code: status === 414 ? 'uri_too_long' : 'invalid_request',
+            message: status === 414 ? 'A path parameter is too long.' : 'The request URL is malformed.',
+            requestId: String(request.id),
+          },
+        });
     },
     // Requests Node itself refuses (headers or URL over its size limit) never reach Fastify's
     // handlers: answer them in the envelope too.
@@ -117,7 +130,9 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
             : [400, 'Bad Request', 'invalid_request', 'The request is malformed.'];
       const requestId = `req_${uuidv7().replaceAll('-', '')}`;
       const body = JSON.stringify({ error: { code: errorCode, message, requestId } });
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRequest-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRequest-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+      );
     },
     requestIdHeader: false,
     // One line per request is noise at info level and costs throughput; debug turns it on.
@@ -157,8 +172,18 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: `sk_test_…` (sandbox) or `sk_live_…` (production).' },
-          cookieAuth: { type: 'apiKey', in: 'cookie', name: 'payouts_session', description: 'A dashboard session (from `POST /auth/login`); the environment is chosen with the `X-Payouts-Environment` header.' },
-          csrfToken: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'With a session, state-changing requests also send the session’s CSRF token (from `GET /auth/session` or the sign-in answer).' },
+          cookieAuth: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'payouts_session',
+            description: 'A dashboard session (from `POST /auth/login`); the environment is chosen with the `X-Payouts-Environment` header.',
+          },
+          csrfToken: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-CSRF-Token',
+            description: 'With a session, state-changing requests also send the session’s CSRF token (from `GET /auth/session` or the sign-in answer).',
+          },
         },
       },
       // An API key, or a dashboard session with its CSRF token: every authenticated route takes either.
@@ -166,7 +191,9 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, index) => (json.$id as string) ?? `def-${index}` },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' },
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list' },
     staticCSP: true,
     // The docs are never framed either.
     transformStaticCSP: (header) => header.replace("frame-ancestors 'self'", "frame-ancestors 'none'"),

@@ -60,7 +60,10 @@ const trustProxy = (raw: string): TrustProxy | undefined => {
   const asFlag = flag(value);
   if (asFlag !== undefined) return asFlag;
   if (/^\d+$/.test(value)) return integer(1, 100)(value);
-  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   return entries.length > 0 && entries.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)) ? entries : undefined;
 };
 const smtpUrl = (raw: string) => {
@@ -78,35 +81,147 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export const SETTINGS = {
   port: { env: 'PORT', default: 3000, description: 'HTTP port', parse: integer(0, 65535) },
   host: { env: 'HOST', default: '127.0.0.1', description: 'Interface to listen on (HOST=0.0.0.0 for all interfaces)', parse: text },
-  publicUrl: { env: 'PUBLIC_URL', default: '', description: 'Base URL used in links (onboarding, payout links); defaults to http://localhost:PORT', parse: text },
+  publicUrl: {
+    env: 'PUBLIC_URL',
+    default: '',
+    description: 'Base URL used in links (onboarding, payout links); defaults to http://localhost:PORT',
+    parse: text,
+  },
   dataDir: { env: 'DATA_DIR', default: './data', description: 'Embedded database folder (used when DATABASE_URL is unset)', parse: text },
-  databaseUrl: { env: 'DATABASE_URL', default: undefined, description: 'postgres:// URL; when set, PostgreSQL is used instead of the embedded database', parse: text },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    default: undefined,
+    description: 'postgres:// URL; when set, PostgreSQL is used instead of the embedded database',
+    parse: text,
+  },
   databasePoolSize: { env: 'DATABASE_POOL_SIZE', default: 20, description: 'PostgreSQL connections per process', parse: integer(1, 1000) },
-  logLevel: { env: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent', parse: (raw: string) => (LOG_LEVELS.includes(raw) ? raw : undefined) },
-  bodyLimitBytes: { env: 'BODY_LIMIT_BYTES', default: 16 * 1024 * 1024, description: 'Largest accepted request body (a 50,000-payout batch is about 5 MB)', parse: integer(1024, 1024 * 1024 * 1024) },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    default: 'info',
+    description: 'fatal, error, warn, info, debug, trace or silent',
+    parse: (raw: string) => (LOG_LEVELS.includes(raw) ? raw : undefined),
+  },
+  bodyLimitBytes: {
+    env: 'BODY_LIMIT_BYTES',
+    default: 16 * 1024 * 1024,
+    description: 'Largest accepted request body (a 50,000-payout batch is about 5 MB)',
+    parse: integer(1024, 1024 * 1024 * 1024),
+  },
   idempotencyTtlHours: { env: 'IDEMPOTENCY_TTL_HOURS', default: 24, description: 'How long idempotency keys are remembered', parse: integer(1, 24 * 365) },
   sandboxDelayMs: { env: 'SANDBOX_DELAY_MS', default: 1000, description: 'Simulated delay between sandbox payout steps', parse: integer(0, 3_600_000) },
   workerPollMs: { env: 'WORKER_POLL_MS', default: 200, description: 'How often an idle worker looks for work', parse: integer(1, 60_000) },
   workerBatchSize: { env: 'WORKER_BATCH_SIZE', default: 200, description: 'Rows a worker claims at once', parse: integer(1, 10_000) },
-  leaseSeconds: { env: 'LEASE_SECONDS', default: 60, description: 'How long a claimed row stays with a worker before another may take it', parse: integer(1, 86_400) },
-  webhookAllowPrivate: { env: 'WEBHOOK_ALLOW_PRIVATE', default: false, description: 'Allow webhook URLs on loopback/private networks (local testing)', parse: flag },
-  webhookTimeoutMs: { env: 'WEBHOOK_TIMEOUT_MS', default: 15_000, description: 'How long a webhook request may take before it counts as failed', parse: integer(100, 120_000) },
-  webhookMaxInFlight: { env: 'WEBHOOK_MAX_IN_FLIGHT', default: 400, description: 'Webhook requests a worker process keeps in flight at most', parse: integer(1, 10_000) },
-  webhookMaxInFlightPerEndpoint: { env: 'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT', default: 10, description: 'Webhook requests in flight at most per subscription, across all worker processes', parse: integer(1, 1000) },
+  leaseSeconds: {
+    env: 'LEASE_SECONDS',
+    default: 60,
+    description: 'How long a claimed row stays with a worker before another may take it',
+    parse: integer(1, 86_400),
+  },
+  webhookAllowPrivate: {
+    env: 'WEBHOOK_ALLOW_PRIVATE',
+    default: false,
+    description: 'Allow webhook URLs on loopback/private networks (local testing)',
+    parse: flag,
+  },
+  webhookTimeoutMs: {
+    env: 'WEBHOOK_TIMEOUT_MS',
+    default: 15_000,
+    description: 'How long a webhook request may take before it counts as failed',
+    parse: integer(100, 120_000),
+  },
+  webhookMaxInFlight: {
+    env: 'WEBHOOK_MAX_IN_FLIGHT',
+    default: 400,
+    description: 'Webhook requests a worker process keeps in flight at most',
+    parse: integer(1, 10_000),
+  },
+  webhookMaxInFlightPerEndpoint: {
+    env: 'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT',
+    default: 10,
+    description: 'Webhook requests in flight at most per subscription, across all worker processes',
+    parse: integer(1, 1000),
+  },
   sessionTtlHours: { env: 'SESSION_TTL_HOURS', default: 12, description: 'How long a dashboard sign-in lasts', parse: integer(1, 24 * 30) },
-  passwordHashCost: { env: 'PASSWORD_HASH_COST', default: 17, description: 'scrypt cost of dashboard passwords as log2(N); older hashes are upgraded at sign-in', parse: integer(14, 20) },
-  webhookSecretOverlapHours: { env: 'WEBHOOK_SECRET_OVERLAP_HOURS', default: 24, description: 'How long a rotated webhook secret keeps signing beside the new one', parse: integer(0, 24 * 30) },
-  requestTimeoutMs: { env: 'REQUEST_TIMEOUT_MS', default: 30_000, description: 'Longest time a client may take to send a whole request (headers and body); a stalled upload is answered 408 and closed', parse: integer(1, 3_600_000) },
-  headersTimeoutMs: { env: 'HEADERS_TIMEOUT_MS', default: 10_000, description: 'Longest time a client may take to send the request headers (at most REQUEST_TIMEOUT_MS)', parse: integer(1, 3_600_000) },
-  connectionTimeoutMs: { env: 'CONNECTION_TIMEOUT_MS', default: 120_000, description: 'A connection with no traffic either way for this long is closed (0: never)', parse: integer(0, 3_600_000) },
-  keepAliveTimeoutMs: { env: 'KEEP_ALIVE_TIMEOUT_MS', default: 72_000, description: 'How long an idle keep-alive connection stays open (longer than a load balancer’s idle timeout, usually 60 s)', parse: integer(1, 3_600_000) },
-  trustProxy: { env: 'TRUST_PROXY', default: false, description: 'Trust X-Forwarded-For/-Proto from a reverse proxy: false, true (every hop), a number of hops, or a comma-separated list of proxy addresses/CIDRs', parse: trustProxy },
-  rateLimitPerKey: { env: 'RATE_LIMIT_PER_KEY', default: 60_000, description: 'Requests a minute per API key or dashboard session, per process (0: no limit)', parse: integer(0, 100_000_000) },
-  rateLimitSignIn: { env: 'RATE_LIMIT_SIGN_IN', default: 10, description: 'Sign-in and setup attempts a minute per client address, per process (0: no limit)', parse: integer(0, 1_000_000) },
-  rateLimitPublic: { env: 'RATE_LIMIT_PUBLIC', default: 1_200, description: 'Requests a minute per client address to other routes without a key or session (docs, dashboard files, health), per process (0: no limit)', parse: integer(0, 100_000_000) },
-  linkSecret: { env: 'LINK_SECRET', default: undefined, description: 'Secret (32+ characters) that signs payout and onboarding links; required with DATABASE_URL, generated into DATA_DIR otherwise. Changing it invalidates every link', parse: (raw: string) => (raw.trim().length >= 32 ? raw.trim() : undefined) },
-  smtpUrl: { env: 'SMTP_URL', default: undefined, description: 'smtp://user:pass@host:587 or smtps://user:pass@host:465; unset, production emails are captured instead of sent', parse: smtpUrl },
-  mailFrom: { env: 'MAIL_FROM', default: 'payouts@localhost', description: 'Sender address of emails (a plain address; the organization name is the display name)', parse: mailAddress },
+  passwordHashCost: {
+    env: 'PASSWORD_HASH_COST',
+    default: 17,
+    description: 'scrypt cost of dashboard passwords as log2(N); older hashes are upgraded at sign-in',
+    parse: integer(14, 20),
+  },
+  webhookSecretOverlapHours: {
+    env: 'WEBHOOK_SECRET_OVERLAP_HOURS',
+    default: 24,
+    description: 'How long a rotated webhook secret keeps signing beside the new one',
+    parse: integer(0, 24 * 30),
+  },
+  requestTimeoutMs: {
+    env: 'REQUEST_TIMEOUT_MS',
+    default: 30_000,
+    description: 'Longest time a client may take to send a whole request (headers and body); a stalled upload is answered 408 and closed',
+    parse: integer(1, 3_600_000),
+  },
+  headersTimeoutMs: {
+    env: 'HEADERS_TIMEOUT_MS',
+    default: 10_000,
+    description: 'Longest time a client may take to send the request headers (at most REQUEST_TIMEOUT_MS)',
+    parse: integer(1, 3_600_000),
+  },
+  connectionTimeoutMs: {
+    env: 'CONNECTION_TIMEOUT_MS',
+    default: 120_000,
+    description: 'A connection with no traffic either way for this long is closed (0: never)',
+    parse: integer(0, 3_600_000),
+  },
+  keepAliveTimeoutMs: {
+    env: 'KEEP_ALIVE_TIMEOUT_MS',
+    default: 72_000,
+    description: 'How long an idle keep-alive connection stays open (longer than a load balancer’s idle timeout, usually 60 s)',
+    parse: integer(1, 3_600_000),
+  },
+  trustProxy: {
+    env: 'TRUST_PROXY',
+    default: false,
+    description:
+      'Trust X-Forwarded-For/-Proto from a reverse proxy: false, true (every hop), a number of hops, or a comma-separated list of proxy addresses/CIDRs',
+    parse: trustProxy,
+  },
+  rateLimitPerKey: {
+    env: 'RATE_LIMIT_PER_KEY',
+    default: 60_000,
+    description: 'Requests a minute per API key or dashboard session, per process (0: no limit)',
+    parse: integer(0, 100_000_000),
+  },
+  rateLimitSignIn: {
+    env: 'RATE_LIMIT_SIGN_IN',
+    default: 10,
+    description: 'Sign-in and setup attempts a minute per client address, per process (0: no limit)',
+    parse: integer(0, 1_000_000),
+  },
+  rateLimitPublic: {
+    env: 'RATE_LIMIT_PUBLIC',
+    default: 1_200,
+    description: 'Requests a minute per client address to other routes without a key or session (docs, dashboard files, health), per process (0: no limit)',
+    parse: integer(0, 100_000_000),
+  },
+  linkSecret: {
+    env: 'LINK_SECRET',
+    default: undefined,
+    description:
+      'Secret (32+ characters) that signs payout and onboarding links; required with DATABASE_URL, generated into DATA_DIR otherwise. Changing it invalidates every link',
+    parse: (raw: string) => (raw.trim().length >= 32 ? raw.trim() : undefined),
+  },
+  smtpUrl: {
+    env: 'SMTP_URL',
+    default: undefined,
+    description: 'smtp://user:pass@host:587 or smtps://user:pass@host:465; unset, production emails are captured instead of sent',
+    parse: smtpUrl,
+  },
+  mailFrom: {
+    env: 'MAIL_FROM',
+    default: 'payouts@localhost',
+    description: 'Sender address of emails (a plain address; the organization name is the display name)',
+    parse: mailAddress,
+  },
 } satisfies { [K in keyof Config]: Setting<Config[K]> };
 
 export class ConfigError extends Error {}

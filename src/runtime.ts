@@ -46,7 +46,11 @@ async function announceSetupToken(db: Database, config: Readonly<Config>, logger
   );
 }
 
-export async function startServer(configured: Readonly<Config>, roles: { api: boolean; worker: boolean }, logger: Logger = createLogger(configured.logLevel)): Promise<Runtime> {
+export async function startServer(
+  configured: Readonly<Config>,
+  roles: { api: boolean; worker: boolean },
+  logger: Logger = createLogger(configured.logLevel),
+): Promise<Runtime> {
   const db = await openAndMigrate(configured, { share: true, warn: (message) => logger.warn(message) });
   // Resolved once the data folder exists with its permissions: the generated secret lives in it.
   let config: Readonly<Config>;

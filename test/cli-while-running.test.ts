@@ -45,7 +45,8 @@ describe.skipIf(onPostgres)('the CLI while the server runs on the embedded datab
       child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
     });
   }
-  const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
+  const exited = (child: ChildProcess) =>
+    new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
 
   it('creates a key, funds and settles a payout while `payouts serve` runs', async () => {
     const server = await serve();
@@ -59,7 +60,10 @@ describe.skipIf(onPostgres)('the CLI while the server runs on the embedded datab
     const liveKey = await cli('keys', 'create', '--env', 'production');
     expect(await cli('balance', 'fund', '--amount', '500000')).toContain('available balance is now 5,000.00 USD');
 
-    const created = await api('/payments', liveKey, { method: 'POST', body: JSON.stringify({ payouts: [{ payeeEmail: 'manual@example.com', amount: 1500 }] }) });
+    const created = await api('/payments', liveKey, {
+      method: 'POST',
+      body: JSON.stringify({ payouts: [{ payeeEmail: 'manual@example.com', amount: 1500 }] }),
+    });
     expect(created.status).toBe(201);
     const payoutId = ((await created.json()) as { data: { payouts: { id: string }[] } }).data.payouts[0]!.id;
     expect(await cli('payouts', 'settle', payoutId, '--status', 'completed')).toBe(`Payout ${payoutId} is now completed.`);

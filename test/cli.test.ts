@@ -24,7 +24,13 @@ describe('payouts CLI', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'payouts-cli-'));
     if (onPostgres) testDb = await openTestDatabase();
-    env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: testDb?.url ?? '', LINK_SECRET: testDb ? 'cli-test-link-secret-of-32-characters-or-more' : '' };
+    env = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: testDb?.url ?? '',
+      LINK_SECRET: testDb ? 'cli-test-link-secret-of-32-characters-or-more' : '',
+    };
   });
   afterEach(() => {
     for (const child of children.splice(0)) child.kill('SIGKILL');
@@ -95,17 +101,21 @@ describe('payouts CLI', () => {
     expect(unknown.stderr).toContain('Unknown command');
   });
 
-  it.skipIf(onPostgres)('refuses a second server on the same DATA_DIR, clearly', async () => {
-    const server = await serve();
-    const failure = await cli(['serve'], { PORT: '0', HOST: '127.0.0.1' }).catch((error) => error);
-    expect(failure.code).toBe(1);
-    expect(failure.stderr).toMatch(/in use by another process \(pid \d+\)/);
-    // The first server is unharmed, and the CLI still works beside it.
-    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    expect((await cli(['keys', 'list'])).stdout).toContain('sk_test_');
-    server.child.kill('SIGTERM');
-    await new Promise((resolve) => server.child.once('exit', resolve));
-  }, 120_000);
+  it.skipIf(onPostgres)(
+    'refuses a second server on the same DATA_DIR, clearly',
+    async () => {
+      const server = await serve();
+      const failure = await cli(['serve'], { PORT: '0', HOST: '127.0.0.1' }).catch((error) => error);
+      expect(failure.code).toBe(1);
+      expect(failure.stderr).toMatch(/in use by another process \(pid \d+\)/);
+      // The first server is unharmed, and the CLI still works beside it.
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      expect((await cli(['keys', 'list'])).stdout).toContain('sk_test_');
+      server.child.kill('SIGTERM');
+      await new Promise((resolve) => server.child.once('exit', resolve));
+    },
+    120_000,
+  );
 
   it('funds a production balance and settles a payout by hand', async () => {
     const { stdout: funded } = await cli(['balance', 'fund', '--amount', '500000']);

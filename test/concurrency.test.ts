@@ -20,7 +20,12 @@ describe('concurrency', () => {
     const affordable = Math.floor(available / each);
     expect(affordable).toBeLessThan(20);
     const responses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => createBatch(t, key, [{ payeeEmail: `worker${i}@example.com`, amount: each / 2 }, { payeeEmail: `shared@example.com`, amount: each / 2 }])),
+      Array.from({ length: 20 }, (_, i) =>
+        createBatch(t, key, [
+          { payeeEmail: `worker${i}@example.com`, amount: each / 2 },
+          { payeeEmail: `shared@example.com`, amount: each / 2 },
+        ]),
+      ),
     );
     const statuses = responses.map((r) => r.statusCode);
     expect(statuses.filter((s) => s === 201)).toHaveLength(affordable);
@@ -66,7 +71,15 @@ describe('concurrency', () => {
 
   it('lets a cancel and the worker race without moving a payout twice', async () => {
     const key = await t.createKey('sandbox');
-    const ids: string[] = (await createBatch(t, key, Array.from({ length: 20 }, (_, i) => ({ payeeEmail: `c${i}@example.com`, amount: 5 })))).json().data.payouts.map((p: { id: string }) => p.id);
+    const ids: string[] = (
+      await createBatch(
+        t,
+        key,
+        Array.from({ length: 20 }, (_, i) => ({ payeeEmail: `c${i}@example.com`, amount: 5 })),
+      )
+    )
+      .json()
+      .data.payouts.map((p: { id: string }) => p.id);
     const worker = testWorker(t);
     const cancels = ids.map((id) => t.app.inject({ method: 'POST', url: `/payments/${id}/cancel`, headers: bearer(key) }));
     const [responses] = await Promise.all([Promise.all(cancels), drain(worker)]);

@@ -17,18 +17,30 @@ describe('dashboard authentication', () => {
     expect(response.statusCode, response.body).toBe(200);
     return { cookie: cookieOf(response), csrf: response.json().data.csrfToken as string, headers: response.headers };
   }
-  const as = (s: { cookie: string; csrf: string }, environment = 'sandbox') => ({ cookie: s.cookie, 'x-csrf-token': s.csrf, 'x-payouts-environment': environment });
+  const as = (s: { cookie: string; csrf: string }, environment = 'sandbox') => ({
+    cookie: s.cookie,
+    'x-csrf-token': s.csrf,
+    'x-payouts-environment': environment,
+  });
 
   it('creates the first admin once, then refuses a second setup', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/auth/setup' })).json().data.needsSetup).toBe(true);
     const setupToken = await issueSetupToken(t.db);
     const short = await t.app.inject({ method: 'POST', url: '/auth/setup', payload: { email: 'admin@example.com', password: 'short', setupToken } });
     expect(short.statusCode).toBe(400);
-    const setup = await t.app.inject({ method: 'POST', url: '/auth/setup', payload: { email: 'Admin@Example.com', password: 'correct horse battery', setupToken } });
+    const setup = await t.app.inject({
+      method: 'POST',
+      url: '/auth/setup',
+      payload: { email: 'Admin@Example.com', password: 'correct horse battery', setupToken },
+    });
     expect(setup.statusCode).toBe(201);
     expect(setup.json().data.user).toMatchObject({ email: 'admin@example.com', role: 'admin' });
     expect(String(setup.headers['set-cookie'])).toMatch(/payouts_session=[^;]+; Path=\/; HttpOnly; SameSite=Strict/);
-    const again = await t.app.inject({ method: 'POST', url: '/auth/setup', payload: { email: 'evil@example.com', password: 'correct horse battery', setupToken } });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/auth/setup',
+      payload: { email: 'evil@example.com', password: 'correct horse battery', setupToken },
+    });
     expect(again.statusCode).toBe(409);
     expect(await issueSetupToken(t.db)).toBeUndefined();
     expect((await t.app.inject({ method: 'GET', url: '/auth/setup' })).json().data.needsSetup).toBe(false);
@@ -36,7 +48,12 @@ describe('dashboard authentication', () => {
 
   it('issues a new session on every sign-in and ignores a planted cookie', async () => {
     const planted = 'payouts_session=attacker-chosen-value';
-    const response = await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'admin@example.com', password: 'correct horse battery' }, headers: { cookie: planted } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: 'admin@example.com', password: 'correct horse battery' },
+      headers: { cookie: planted },
+    });
     const issued = cookieOf(response);
     expect(issued).not.toBe(planted);
     const second = await signIn('admin@example.com', 'correct horse battery');
@@ -60,12 +77,15 @@ describe('dashboard authentication', () => {
 
   it('creates a key that works at once and stops working when revoked from the dashboard', async () => {
     const admin = await signIn('admin@example.com', 'correct horse battery');
-    const created = (await t.app.inject({ method: 'POST', url: '/api-keys', headers: as(admin), payload: { name: 'prod', environment: 'production' } })).json().data;
+    const created = (await t.app.inject({ method: 'POST', url: '/api-keys', headers: as(admin), payload: { name: 'prod', environment: 'production' } })).json()
+      .data;
     expect(created.key).toMatch(/^sk_live_/);
     expect(created.apiKey).toMatchObject({ name: 'prod', environment: 'production', createdBy: 'admin@example.com', last4: created.key.slice(-4) });
     expect((await t.app.inject({ method: 'GET', url: '/balance', headers: bearer(created.key) })).statusCode).toBe(200);
     // An API key cannot mint or revoke keys.
-    expect((await t.app.inject({ method: 'POST', url: '/api-keys', headers: bearer(created.key), payload: { name: 'x', environment: 'production' } })).statusCode).toBe(403);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api-keys', headers: bearer(created.key), payload: { name: 'x', environment: 'production' } })).statusCode,
+    ).toBe(403);
     const revoked = await t.app.inject({ method: 'DELETE', url: `/api-keys/${created.apiKey.id}`, headers: as(admin, 'production') });
     expect(revoked.statusCode).toBe(200);
     expect((await t.app.inject({ method: 'GET', url: '/balance', headers: bearer(created.key) })).statusCode).toBe(401);
@@ -74,7 +94,12 @@ describe('dashboard authentication', () => {
   it('enforces the role matrix on the server', async () => {
     const admin = await signIn('admin@example.com', 'correct horse battery');
     for (const role of ['manager', 'accountant', 'employee']) {
-      const invited = await t.app.inject({ method: 'POST', url: '/users', headers: as(admin), payload: { email: `${role}@example.com`, role, password: 'first password 1' } });
+      const invited = await t.app.inject({
+        method: 'POST',
+        url: '/users',
+        headers: as(admin),
+        payload: { email: `${role}@example.com`, role, password: 'first password 1' },
+      });
       expect(invited.statusCode).toBe(201);
     }
     const expectations: [string, string, string, object | undefined, Record<string, number>][] = [
@@ -110,8 +135,12 @@ describe('dashboard authentication', () => {
     expect(locked.statusCode).toBe(429);
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(60);
     // Other accounts are not affected; unknown emails answer like wrong passwords.
-    expect((await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'admin@example.com', password: 'correct horse battery' } })).statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'nobody@example.com', password: 'x' } })).json().error.message).toBe('Wrong email or password.');
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'admin@example.com', password: 'correct horse battery' } })).statusCode,
+    ).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'nobody@example.com', password: 'x' } })).json().error.message).toBe(
+      'Wrong email or password.',
+    );
   });
 
   it('has a permission declared in the definition of every authenticated route', async () => {
@@ -122,7 +151,16 @@ describe('dashboard authentication', () => {
     // The dashboard-only routes are the ones that mint keys, manage users and hold the session.
     const dashboardOnly = authenticated.filter((r) => r.config?.dashboardOnly && r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`);
     expect(dashboardOnly.sort()).toEqual(
-      ['DELETE /api-keys/:id', 'DELETE /users/:id', 'GET /auth/session', 'GET /users', 'POST /api-keys', 'POST /auth/logout', 'POST /auth/password', 'POST /users'].sort(),
+      [
+        'DELETE /api-keys/:id',
+        'DELETE /users/:id',
+        'GET /auth/session',
+        'GET /users',
+        'POST /api-keys',
+        'POST /auth/logout',
+        'POST /auth/password',
+        'POST /users',
+      ].sort(),
     );
   });
 });

@@ -64,7 +64,7 @@ describe.skipIf(onPostgres)('DATA_DIR permissions', () => {
     }
   });
 
-  it.runIf(process.getuid?.() === 0)("refuses a folder that belongs to another user", () => {
+  it.runIf(process.getuid?.() === 0)('refuses a folder that belongs to another user', () => {
     const dataDir = join(root, 'theirs');
     mkdirSync(dataDir, { mode: 0o700 });
     chownSync(dataDir, 4242, 4242);

@@ -112,7 +112,14 @@ describe('emails over SMTP (production)', () => {
   });
 
   it('sends again with the same Message-ID when a worker dies between claim and send', async () => {
-    const recipient = (await t.app.inject({ method: 'POST', url: '/recipients', headers: bearer(key), payload: { recipients: [{ firstName: 'Dee', lastName: 'Lee', email: 'dee@example.com' }] } })).json().data.recipients[0];
+    const recipient = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/recipients',
+        headers: bearer(key),
+        payload: { recipients: [{ firstName: 'Dee', lastName: 'Lee', email: 'dee@example.com' }] },
+      })
+    ).json().data.recipients[0];
     const invited = await t.app.inject({ method: 'POST', url: `/recipients/${recipient.id}/invite`, headers: bearer(key) });
     expect(invited.statusCode).toBe(202);
     const emailId = invited.json().data.emailId;
@@ -136,7 +143,14 @@ describe('emails over SMTP (production)', () => {
 
   it('keeps an email queued while the SMTP server is down and delivers it once it is back', async () => {
     await smtp.stop();
-    const recipient = (await t.app.inject({ method: 'POST', url: '/recipients', headers: bearer(key), payload: { recipients: [{ firstName: 'Eli', lastName: 'Ng', email: 'eli@example.com' }] } })).json().data.recipients[0];
+    const recipient = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/recipients',
+        headers: bearer(key),
+        payload: { recipients: [{ firstName: 'Eli', lastName: 'Ng', email: 'eli@example.com' }] },
+      })
+    ).json().data.recipients[0];
     const emailId = (await t.app.inject({ method: 'POST', url: `/recipients/${recipient.id}/invite`, headers: bearer(key) })).json().data.emailId;
     await drain(worker);
     let [row] = await emailRows(t, 'id = $1', [emailId]);
@@ -230,7 +244,9 @@ describe('captured mode', () => {
     expect(page.body).toContain('Sandbox');
     const firstPage = (await t.app.inject({ method: 'GET', url: `/emails?recipientId=${batchEmail.recipientId}&limit=1`, headers: bearer(key) })).json();
     expect(firstPage).toMatchObject({ hasMore: true, data: [{ template: 'payout_completed', recipientId: batchEmail.recipientId }] });
-    const nextPage = (await t.app.inject({ method: 'GET', url: `/emails?recipientId=${batchEmail.recipientId}&cursor=${firstPage.nextCursor}`, headers: bearer(key) })).json();
+    const nextPage = (
+      await t.app.inject({ method: 'GET', url: `/emails?recipientId=${batchEmail.recipientId}&cursor=${firstPage.nextCursor}`, headers: bearer(key) })
+    ).json();
     expect(nextPage.data.map((e: { id: string }) => e.id)).toEqual([batchEmail.id]);
     // Production keys see nothing of the sandbox's mail.
     const production = await t.app.inject({ method: 'GET', url: '/emails', headers: bearer(await t.createKey('production')) });
@@ -247,7 +263,14 @@ describe('production without SMTP_URL', () => {
 
   it('captures production emails instead of sending them', async () => {
     const key = await t.createKey('production');
-    const recipient = (await t.app.inject({ method: 'POST', url: '/recipients', headers: bearer(key), payload: { recipients: [{ firstName: 'Gil', lastName: 'Ro', email: 'gil@example.com' }] } })).json().data.recipients[0];
+    const recipient = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/recipients',
+        headers: bearer(key),
+        payload: { recipients: [{ firstName: 'Gil', lastName: 'Ro', email: 'gil@example.com' }] },
+      })
+    ).json().data.recipients[0];
     const emailId = (await t.app.inject({ method: 'POST', url: `/recipients/${recipient.id}/invite`, headers: bearer(key) })).json().data.emailId;
     const worker = testWorker(t);
     await drain(worker);
@@ -261,14 +284,18 @@ describe('production without SMTP_URL', () => {
     const orgId = t.defaultOrganizationId;
     const code = async (environment: 'sandbox' | 'production', value: string) =>
       t.db.transaction((tx) =>
-        queueEmail(tx, { organizationId: orgId, environment }, {
-          recipientId: null,
-          to: `code-${environment}@example.com`,
-          template: 'one_time_code',
-          data: { organizationName: 'Acme', code: value, validMinutes: 10 },
-          priority: 0,
-          expiresAt: new Date(Date.now() + 600_000),
-        }),
+        queueEmail(
+          tx,
+          { organizationId: orgId, environment },
+          {
+            recipientId: null,
+            to: `code-${environment}@example.com`,
+            template: 'one_time_code',
+            data: { organizationName: 'Acme', code: value, validMinutes: 10 },
+            priority: 0,
+            expiresAt: new Date(Date.now() + 600_000),
+          },
+        ),
       );
     const sandboxId = await code('sandbox', '111222');
     const productionId = await code('production', '333444');

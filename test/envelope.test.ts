@@ -14,7 +14,11 @@ describe('HTTP envelope and validation', () => {
       config: { public: true },
       schema: {
         body: Type.Object(
-          { name: Type.String({ minLength: 1 }), amount: Type.Integer(), items: Type.Optional(Type.Array(Type.Object({ email: Type.String({ format: 'email' }) }, { additionalProperties: false }))) },
+          {
+            name: Type.String({ minLength: 1 }),
+            amount: Type.Integer(),
+            items: Type.Optional(Type.Array(Type.Object({ email: Type.String({ format: 'email' }) }, { additionalProperties: false }))),
+          },
           { additionalProperties: false },
         ),
       },

@@ -34,7 +34,12 @@ describe('external payments', () => {
   it('records payouts by email and by recipient id, in request order', async () => {
     const key = await freshKey();
     const recipient = (
-      await t.app.inject({ method: 'POST', url: '/recipients', headers: bearer(key), payload: { recipients: [{ firstName: 'Rita', lastName: 'Levi', email: 'rita@example.com' }] } })
+      await t.app.inject({
+        method: 'POST',
+        url: '/recipients',
+        headers: bearer(key),
+        payload: { recipients: [{ firstName: 'Rita', lastName: 'Levi', email: 'rita@example.com' }] },
+      })
     ).json().data.recipients[0];
     const data = await recorded(key, {
       payouts: [
@@ -44,7 +49,14 @@ describe('external payments', () => {
     });
     expect(data.batchId).toMatch(/^[0-9a-f-]{36}$/);
     expect(data.payouts).toEqual([
-      { id: expect.any(String), payeeEmail: 'paid.elsewhere@example.com', amount: 1500, description: 'March invoice', referenceId: 'inv-3', idempotencyKey: 'ext-1' },
+      {
+        id: expect.any(String),
+        payeeEmail: 'paid.elsewhere@example.com',
+        amount: 1500,
+        description: 'March invoice',
+        referenceId: 'inv-3',
+        idempotencyKey: 'ext-1',
+      },
       { id: expect.any(String), payeeEmail: 'rita@example.com', amount: 250, description: null, referenceId: null, idempotencyKey: null },
     ]);
     expect(data.payouts[0]!.id).not.toBe(data.payouts[1]!.id);
@@ -73,7 +85,12 @@ describe('external payments', () => {
     const key = await freshKey();
     const before = (await get(key, '/balance')).json().data;
     expect(before.available).toBe(100_000_000);
-    const { batchId } = await recorded(key, { payouts: [{ payeeEmail: 'a@example.com', amount: 5_000 }, { payeeEmail: 'b@example.com', amount: 7 }] });
+    const { batchId } = await recorded(key, {
+      payouts: [
+        { payeeEmail: 'a@example.com', amount: 5_000 },
+        { payeeEmail: 'b@example.com', amount: 7 },
+      ],
+    });
     await drain();
     expect((await get(key, '/balance')).json().data).toEqual(before);
     expect((await get(key, `/balance/transactions?batchId=${batchId}`)).json().data).toEqual([]);
@@ -114,7 +131,12 @@ describe('external payments', () => {
 
   it('rejects the same item idempotencyKey twice in one request', async () => {
     const key = await freshKey();
-    const response = await record(key, { payouts: [{ payeeEmail: 'x@example.com', amount: 1, idempotencyKey: 'dup' }, { payeeEmail: 'y@example.com', amount: 2, idempotencyKey: 'dup' }] });
+    const response = await record(key, {
+      payouts: [
+        { payeeEmail: 'x@example.com', amount: 1, idempotencyKey: 'dup' },
+        { payeeEmail: 'y@example.com', amount: 2, idempotencyKey: 'dup' },
+      ],
+    });
     expectError(response, 400, 'invalid_request', 'payouts');
     expect(await payoutIds(key)).toEqual([]);
   });
@@ -145,7 +167,12 @@ describe('external payments', () => {
     ['negative', -5],
   ])('rejects a %s amount with 400 invalid_amount and records nothing', async (_label, amount) => {
     const key = await freshKey();
-    const response = await record(key, { payouts: [{ payeeEmail: 'ok@example.com', amount: 10 }, { payeeEmail: 'bad@example.com', amount }] });
+    const response = await record(key, {
+      payouts: [
+        { payeeEmail: 'ok@example.com', amount: 10 },
+        { payeeEmail: 'bad@example.com', amount },
+      ],
+    });
     expectError(response, 400, 'invalid_amount', 'payouts[1].amount');
     expect(response.json().error.message).toBe('All payout amounts must be greater than zero.');
     expect(await payoutIds(key)).toEqual([]);
@@ -155,7 +182,14 @@ describe('external payments', () => {
   it.each([
     ['neither payeeEmail nor recipientId', [{ amount: 10 }], 'payouts[0]'],
     ['both payeeEmail and recipientId', [{ payeeEmail: 'a@example.com', recipientId: '0190a4b2-0000-7000-8000-000000000000', amount: 10 }], 'payouts[0]'],
-    ['an unknown recipientId', [{ payeeEmail: 'a@example.com', amount: 1 }, { recipientId: '0190a4b2-0000-7000-8000-000000000000', amount: 10 }], 'payouts[1].recipientId'],
+    [
+      'an unknown recipientId',
+      [
+        { payeeEmail: 'a@example.com', amount: 1 },
+        { recipientId: '0190a4b2-0000-7000-8000-000000000000', amount: 10 },
+      ],
+      'payouts[1].recipientId',
+    ],
     ['an unknown field', [{ payeeEmail: 'a@example.com', amount: 10, currency: 'EUR' }], 'payouts[0].currency'],
     ['a fractional amount', [{ payeeEmail: 'a@example.com', amount: 10.5 }], 'payouts[0].amount'],
   ])('rejects %s with 400 and records nothing', async (_label, payouts, param) => {
@@ -182,5 +216,4 @@ describe('external payments', () => {
     expect(new Set(responses.map((r) => r.json().data.payouts[0].id)).size).toBe(1);
     expect(await payoutIds(key)).toHaveLength(1);
   });
-
 });

@@ -81,7 +81,10 @@ export interface TestApp {
 export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
   // Suites sign in far more often than a person would, all from 127.0.0.1: the per-address sign-in
   // limit is off unless a test sets it (test/security-http.test.ts does).
-  return loadConfig({}, { logLevel: 'info', sandboxDelayMs: 0, webhookAllowPrivate: true, passwordHashCost: 14, rateLimitSignIn: 0, linkSecret: TEST_LINK_SECRET, ...overrides });
+  return loadConfig(
+    {},
+    { logLevel: 'info', sandboxDelayMs: 0, webhookAllowPrivate: true, passwordHashCost: 14, rateLimitSignIn: 0, linkSecret: TEST_LINK_SECRET, ...overrides },
+  );
 }
 
 export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {

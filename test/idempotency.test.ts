@@ -13,7 +13,8 @@ describe('idempotency', () => {
   });
   afterAll(() => t.close());
 
-  const pay = (body: object, headers: Record<string, string> = {}) => t.app.inject({ method: 'POST', url: '/payments', headers: { ...bearer(key), ...headers }, payload: body });
+  const pay = (body: object, headers: Record<string, string> = {}) =>
+    t.app.inject({ method: 'POST', url: '/payments', headers: { ...bearer(key), ...headers }, payload: body });
   const batch = (email: string, amount = 100) => ({ payouts: [{ payeeEmail: email, amount }] });
 
   it('replays the original status and body for the same key and request', async () => {
@@ -47,7 +48,14 @@ describe('idempotency', () => {
   it('answers 409 while the first request still holds the key', async () => {
     const body = batch('c@example.com');
     const hash = hashRequest('POST', '/payments', body);
-    await claimIdempotencyKey(t.db, { organizationId: t.defaultOrganizationId, environment: 'sandbox' }, 'in-flight', hash, '01a20cc7-930f-713c-942f-93b959e2b413', 24);
+    await claimIdempotencyKey(
+      t.db,
+      { organizationId: t.defaultOrganizationId, environment: 'sandbox' },
+      'in-flight',
+      hash,
+      '01a20cc7-930f-713c-942f-93b959e2b413',
+      24,
+    );
     const response = await pay({ ...body, idempotencyKey: 'in-flight' });
     expect(response.statusCode).toBe(409);
     expect(response.json().error.code).toBe('idempotency_key_in_use');
@@ -78,7 +86,12 @@ describe('idempotency', () => {
   it('scopes keys to the organization and environment', async () => {
     const otherKey = await t.createKey('sandbox', await t.createOrganization());
     const mine = await pay({ ...batch('f@example.com'), idempotencyKey: 'shared-key' });
-    const theirs = await t.app.inject({ method: 'POST', url: '/payments', headers: bearer(otherKey), payload: { ...batch('f@example.com'), idempotencyKey: 'shared-key' } });
+    const theirs = await t.app.inject({
+      method: 'POST',
+      url: '/payments',
+      headers: bearer(otherKey),
+      payload: { ...batch('f@example.com'), idempotencyKey: 'shared-key' },
+    });
     expect(theirs.statusCode).toBe(201);
     expect(theirs.headers['idempotent-replayed']).toBeUndefined();
     expect(theirs.json().data.batchId).not.toBe(mine.json().data.batchId);

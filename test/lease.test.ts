@@ -7,7 +7,11 @@ import { openTestDatabase, type TestDatabase } from './harness.js';
 
 const QUEUE: LeaseTable = { table: 'lease_test_jobs', dueColumn: 'due_at', readyWhen: "q.status = 'ready'" };
 const CLAIM = defineClaim(QUEUE, { name: 'leaseTestClaim', returning: 'q.id, q.grp' });
-const CLAIM_CAPPED = defineClaim(QUEUE, { name: 'leaseTestClaimCapped', capPerGroup: { column: 'grp', groups: 'select distinct grp from lease_test_jobs' }, returning: 'q.id, q.grp' });
+const CLAIM_CAPPED = defineClaim(QUEUE, {
+  name: 'leaseTestClaimCapped',
+  capPerGroup: { column: 'grp', groups: 'select distinct grp from lease_test_jobs' },
+  returning: 'q.id, q.grp',
+});
 const RELEASE = defineRelease(QUEUE);
 
 describe('lease primitive', () => {
@@ -26,7 +30,8 @@ describe('lease primitive', () => {
     await t.db.query(`insert into lease_test_jobs (id, grp, status, due_at) select id, $2, $3, now() from unnest($1::uuid[]) as id`, [ids, grp, status]);
     return ids;
   };
-  const take = (owner: string, limit = 100, leaseSeconds = 60) => t.db.transaction((tx) => claim<{ id: string; grp: string }>(tx, CLAIM, { limit, leaseSeconds, owner }));
+  const take = (owner: string, limit = 100, leaseSeconds = 60) =>
+    t.db.transaction((tx) => claim<{ id: string; grp: string }>(tx, CLAIM, { limit, leaseSeconds, owner }));
   const takeCapped = (owner: string, cap: number, limit = 100) =>
     t.db.transaction((tx) => claim<{ id: string; grp: string }>(tx, CLAIM_CAPPED, { limit, leaseSeconds: 60, owner, capPerGroup: cap }));
 
@@ -49,8 +54,13 @@ describe('lease primitive', () => {
     const [row] = await t.db.query<{ lease_owner: string }>('select lease_owner from lease_test_jobs where id = $1', [first]);
     expect(row!.lease_owner).toBe('b');
     // The first owner comes back late: its release no longer touches the row it lost.
-    await release(t.db, RELEASE, 'a', [{ id: first!, delayMs: null }, { id: second!, delayMs: null }]);
-    const rows = await t.db.query<{ id: string; lease_owner: string | null; due_at: Date | null }>('select id, lease_owner, due_at from lease_test_jobs order by id');
+    await release(t.db, RELEASE, 'a', [
+      { id: first!, delayMs: null },
+      { id: second!, delayMs: null },
+    ]);
+    const rows = await t.db.query<{ id: string; lease_owner: string | null; due_at: Date | null }>(
+      'select id, lease_owner, due_at from lease_test_jobs order by id',
+    );
     expect(rows.find((r) => r.id === first)).toMatchObject({ lease_owner: 'b' });
     expect(rows.find((r) => r.id === second)).toMatchObject({ lease_owner: null, due_at: null });
   });

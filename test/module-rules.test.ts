@@ -14,8 +14,12 @@ describe('module dependency rules', () => {
       (error: { code: number; stdout: string }) => error,
     );
     expect(failure?.code).toBeGreaterThan(0);
-    expect(failure?.stdout).toContain('module-through-its-index: test/fixtures/module-rules/src/modules/billing/billing.service.ts → test/fixtures/module-rules/src/modules/invoices/invoices.repository.ts');
-    expect(failure?.stdout).toContain('platform-is-domain-free: test/fixtures/module-rules/src/platform/clock.ts → test/fixtures/module-rules/src/modules/billing/billing.service.ts');
+    expect(failure?.stdout).toContain(
+      'module-through-its-index: test/fixtures/module-rules/src/modules/billing/billing.service.ts → test/fixtures/module-rules/src/modules/invoices/invoices.repository.ts',
+    );
+    expect(failure?.stdout).toContain(
+      'platform-is-domain-free: test/fixtures/module-rules/src/platform/clock.ts → test/fixtures/module-rules/src/modules/billing/billing.service.ts',
+    );
     // Going through the other module's index.ts is allowed.
     expect(failure?.stdout).not.toContain('billing.service.ts → test/fixtures/module-rules/src/modules/invoices/index.ts');
   });

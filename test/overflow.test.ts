@@ -17,11 +17,17 @@ describe('amounts past 2^53−1', () => {
   let organizations = 0;
   /** A key on an organization of its own, so that each test sees only its own batches. */
   const freshKey = async () => t.createKey('sandbox', await t.createOrganization(`Overflow ${++organizations}`));
-  const call = (key: string, method: 'GET' | 'POST', url: string, payload?: object) => t.app.inject({ method, url, headers: bearer(key), ...(payload ? { payload } : {}) });
+  const call = (key: string, method: 'GET' | 'POST', url: string, payload?: object) =>
+    t.app.inject({ method, url, headers: bearer(key), ...(payload ? { payload } : {}) });
 
   it('refuses two external payments of 2^53−1 in one request (the audit repro), and GET /batches keeps working', async () => {
     const key = await freshKey();
-    const response = await call(key, 'POST', '/external-payments', { payouts: [{ payeeEmail: 'a@example.com', amount: MAX }, { payeeEmail: 'b@example.com', amount: MAX }] });
+    const response = await call(key, 'POST', '/external-payments', {
+      payouts: [
+        { payeeEmail: 'a@example.com', amount: MAX },
+        { payeeEmail: 'b@example.com', amount: MAX },
+      ],
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toMatchObject({ code: 'invalid_amount', param: 'payouts' });
     expect(response.json().error.message).toMatch(/9007199254740991/);
@@ -32,7 +38,8 @@ describe('amounts past 2^53−1', () => {
 
   it('records external payments of 2^53−1 in separate requests and reads them back exactly', async () => {
     const key = await freshKey();
-    for (const email of ['c@example.com', 'd@example.com']) expect((await call(key, 'POST', '/external-payments', { payouts: [{ payeeEmail: email, amount: MAX }] })).statusCode).toBe(201);
+    for (const email of ['c@example.com', 'd@example.com'])
+      expect((await call(key, 'POST', '/external-payments', { payouts: [{ payeeEmail: email, amount: MAX }] })).statusCode).toBe(201);
     const list = await call(key, 'GET', '/batches');
     expect(list.statusCode).toBe(200);
     expect(list.json().data.map((b: { totalAmount: number }) => b.totalAmount)).toEqual([MAX, MAX]);
@@ -43,7 +50,12 @@ describe('amounts past 2^53−1', () => {
 
   it('refuses a payout batch whose total passes 2^53−1 with a 400, not an insufficient-funds 500', async () => {
     const key = await freshKey();
-    const response = await call(key, 'POST', '/payments', { payouts: [{ payeeEmail: 'e@example.com', amount: MAX }, { payeeEmail: 'f@example.com', amount: 1 }] });
+    const response = await call(key, 'POST', '/payments', {
+      payouts: [
+        { payeeEmail: 'e@example.com', amount: MAX },
+        { payeeEmail: 'f@example.com', amount: 1 },
+      ],
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toMatchObject({ code: 'invalid_amount', param: 'payouts' });
     expect((await call(key, 'GET', '/batches')).json().data).toEqual([]);

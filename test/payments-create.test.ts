@@ -12,7 +12,14 @@ describe('POST /payments', () => {
   afterAll(() => t.close());
 
   it('answers the Karat shape in request order, creating unknown payees as recipients', async () => {
-    const recipient = (await t.app.inject({ method: 'POST', url: '/recipients', headers: bearer(key), payload: { recipients: [{ firstName: 'Casey', lastName: 'Doe', email: 'casey@example.com' }] } })).json().data.recipients[0];
+    const recipient = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/recipients',
+        headers: bearer(key),
+        payload: { recipients: [{ firstName: 'Casey', lastName: 'Doe', email: 'casey@example.com' }] },
+      })
+    ).json().data.recipients[0];
     const response = await createBatch(t, key, [
       { payeeEmail: 'Jordan@Example.COM', amount: 25000, description: 'October design work', referenceId: 'inv_1042' },
       { recipientId: recipient.id, amount: 18000, description: 'Editing', referenceId: 'inv_1043' },
@@ -51,11 +58,36 @@ describe('POST /payments', () => {
     ['an empty batch', { payouts: [] }, 'invalid_request', 'payouts'],
     ['a missing amount', { payouts: [{ payeeEmail: 'a@example.com' }] }, 'invalid_request', 'payouts[0].amount'],
     ['no payee', { payouts: [{ amount: 5 }] }, 'invalid_request', 'payouts[0]'],
-    ['two payees', { payouts: [{ amount: 5, payeeEmail: 'a@example.com', recipientId: '01a20cc7-930f-713c-942f-93b959e2b413' }] }, 'invalid_request', 'payouts[0]'],
-    ['a bad email', { payouts: [{ payeeEmail: 'a@example.com', amount: 1 }, { payeeEmail: 'not-an-email', amount: 5 }] }, 'invalid_request', 'payouts[1].payeeEmail'],
+    [
+      'two payees',
+      { payouts: [{ amount: 5, payeeEmail: 'a@example.com', recipientId: '01a20cc7-930f-713c-942f-93b959e2b413' }] },
+      'invalid_request',
+      'payouts[0]',
+    ],
+    [
+      'a bad email',
+      {
+        payouts: [
+          { payeeEmail: 'a@example.com', amount: 1 },
+          { payeeEmail: 'not-an-email', amount: 5 },
+        ],
+      },
+      'invalid_request',
+      'payouts[1].payeeEmail',
+    ],
     ['a non-integer amount', { payouts: [{ payeeEmail: 'a@example.com', amount: 10.5 }] }, 'invalid_request', 'payouts[0].amount'],
     ['a string amount', { payouts: [{ payeeEmail: 'a@example.com', amount: '100' }] }, 'invalid_request', 'payouts[0].amount'],
-    ['a negative amount', { payouts: [{ payeeEmail: 'a@example.com', amount: 5 }, { payeeEmail: 'b@example.com', amount: -5 }] }, 'invalid_amount', 'payouts[1].amount'],
+    [
+      'a negative amount',
+      {
+        payouts: [
+          { payeeEmail: 'a@example.com', amount: 5 },
+          { payeeEmail: 'b@example.com', amount: -5 },
+        ],
+      },
+      'invalid_amount',
+      'payouts[1].amount',
+    ],
     ['a zero amount', { payouts: [{ payeeEmail: 'a@example.com', amount: 0 }] }, 'invalid_amount', 'payouts[0].amount'],
     ['an unknown recipientId', { payouts: [{ recipientId: '01a20cc7-930f-713c-942f-93b959e2b413', amount: 5 }] }, 'invalid_request', 'payouts[0].recipientId'],
     ['an unknown field', { payouts: [{ payeeEmail: 'a@example.com', amount: 5, currency: 'EUR' }] }, 'invalid_request', 'payouts[0].currency'],
@@ -73,7 +105,10 @@ describe('POST /payments', () => {
   });
 
   it('does not create the recipients of a rejected batch', async () => {
-    const response = await createBatch(t, key, [{ payeeEmail: 'ghost@example.com', amount: 10 }, { recipientId: '01a20cc7-930f-713c-942f-93b959e2b413', amount: 5 }]);
+    const response = await createBatch(t, key, [
+      { payeeEmail: 'ghost@example.com', amount: 10 },
+      { recipientId: '01a20cc7-930f-713c-942f-93b959e2b413', amount: 5 },
+    ]);
     expect(response.statusCode).toBe(400);
     const found = (await t.app.inject({ method: 'GET', url: '/recipients?email=ghost@example.com', headers: bearer(key) })).json().data;
     expect(found).toEqual([]);
@@ -81,7 +116,10 @@ describe('POST /payments', () => {
 
   it('refuses a batch larger than the available balance with Karat’s 500', async () => {
     const { available } = await getBalance(t, key);
-    const response = await createBatch(t, key, [{ payeeEmail: 'a@example.com', amount: available }, { payeeEmail: 'b@example.com', amount: 1 }]);
+    const response = await createBatch(t, key, [
+      { payeeEmail: 'a@example.com', amount: available },
+      { payeeEmail: 'b@example.com', amount: 1 },
+    ]);
     expect(response.statusCode).toBe(500);
     expect(response.json().error).toMatchObject({ code: 'insufficient_funds', message: 'Insufficient funds to cover the payout batch' });
     expect((await getBalance(t, key)).available).toBe(available);

@@ -38,7 +38,12 @@ describe('payment and batch listings', () => {
       ],
     });
     alice = (await get(`/payments/${a.payouts[2]!.id}`)).json<{ data: Payment }>().data.recipient.id;
-    b = await create({ payouts: [{ recipientId: alice, amount: 40, referenceId: 'shared-ref' }, { payeeEmail: 'ALICE@x.com', amount: 60 }] });
+    b = await create({
+      payouts: [
+        { recipientId: alice, amount: 40, referenceId: 'shared-ref' },
+        { payeeEmail: 'ALICE@x.com', amount: 60 },
+      ],
+    });
   });
   afterAll(() => t.close());
 

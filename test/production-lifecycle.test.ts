@@ -41,7 +41,12 @@ describe('production lifecycle', () => {
     expect(statusesOf(payment)).toEqual(['created', 'awaiting_acceptance']);
     expect((await post(`/payments/${id}/accept`)).statusCode).toBe(400);
 
-    const patched = await t.app.inject({ method: 'PATCH', url: `/recipients/${payment.recipient.id}`, headers: bearer(key), payload: { autoAcceptPayouts: true } });
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `/recipients/${payment.recipient.id}`,
+      headers: bearer(key),
+      payload: { autoAcceptPayouts: true },
+    });
     expect(patched.statusCode).toBe(200);
     await drain(worker);
     payment = await getPayment(t, key, id);
@@ -63,7 +68,9 @@ describe('production lifecycle', () => {
   });
 
   it('pays a recipient who auto-accepts without waiting, and fails with a reason', async () => {
-    const recipient = (await post('/recipients', { recipients: [{ firstName: 'Bo', lastName: 'Li', email: 'bo@example.com', autoAcceptPayouts: true }] })).json().data.recipients[0];
+    const recipient = (
+      await post('/recipients', { recipients: [{ firstName: 'Bo', lastName: 'Li', email: 'bo@example.com', autoAcceptPayouts: true }] })
+    ).json().data.recipients[0];
     const id = (await createBatch(t, key, [{ recipientId: recipient.id, amount: 700 }])).json().data.payouts[0].id;
     await drain(worker);
     expect((await getPayment(t, key, id)).status).toBe('pending');
@@ -75,7 +82,12 @@ describe('production lifecycle', () => {
 
   it('cancels until processing and refuses after, releasing the held money', async () => {
     const before = await getBalance(t, key);
-    const [waiting, processing] = (await createBatch(t, key, [{ payeeEmail: 'cy@example.com', amount: 300 }, { payeeEmail: 'bo@example.com', amount: 400 }])).json().data.payouts;
+    const [waiting, processing] = (
+      await createBatch(t, key, [
+        { payeeEmail: 'cy@example.com', amount: 300 },
+        { payeeEmail: 'bo@example.com', amount: 400 },
+      ])
+    ).json().data.payouts;
     await drain(worker);
     const canceled = await post(`/payments/${waiting.id}/cancel`);
     expect(canceled.statusCode).toBe(200);

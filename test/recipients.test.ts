@@ -34,7 +34,12 @@ describe('recipients', () => {
   const list = (key: string, query = '') => t.app.inject({ method: 'GET', url: `/recipients${query}`, headers: bearer(key) });
   const getOne = (key: string, id: string) => t.app.inject({ method: 'GET', url: `/recipients/${id}`, headers: bearer(key) });
   const patch = (key: string, id: string, payload: unknown) =>
-    t.app.inject({ method: 'PATCH', url: `/recipients/${id}`, headers: { ...bearer(key), 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+    t.app.inject({
+      method: 'PATCH',
+      url: `/recipients/${id}`,
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      payload: JSON.stringify(payload),
+    });
   const expectError = (response: LightMyRequestResponse, status: number, code: string, param?: string) => {
     expect(response.statusCode).toBe(status);
     const { error } = response.json();
@@ -69,7 +74,14 @@ describe('recipients', () => {
       shouldCollectTaxInfo: false,
       emailUndeliverable: false,
     });
-    expect(alan).toMatchObject({ firstName: 'Alan', lastName: 'Turing', email: 'alan@example.com', nickname: 'Al', autoAcceptPayouts: true, shouldCollectTaxInfo: true });
+    expect(alan).toMatchObject({
+      firstName: 'Alan',
+      lastName: 'Turing',
+      email: 'alan@example.com',
+      nickname: 'Al',
+      autoAcceptPayouts: true,
+      shouldCollectTaxInfo: true,
+    });
     for (const r of [ada!, alan!]) {
       expect(r.onboardingUrl.startsWith(t.config.publicUrl)).toBe(true);
       expect(r.onboardingUrl).toContain(r.id);
@@ -196,7 +208,14 @@ describe('recipients', () => {
   });
 
   it.each([
-    ['a missing firstName', [{ firstName: 'Ok', lastName: 'Fine', email: 'ok@example.com' }, { lastName: 'X', email: 'x@example.com' }], 'recipients[1].firstName'],
+    [
+      'a missing firstName',
+      [
+        { firstName: 'Ok', lastName: 'Fine', email: 'ok@example.com' },
+        { lastName: 'X', email: 'x@example.com' },
+      ],
+      'recipients[1].firstName',
+    ],
     ['a bad email', [{ firstName: 'Bad', lastName: 'Email', email: 'not-an-email' }], 'recipients[0].email'],
     ['an empty recipients array', [], 'recipients'],
     ['an unknown field', [{ firstName: 'A', lastName: 'B', email: 'ab@example.com', phone: '555' }], 'recipients[0].phone'],
@@ -211,7 +230,11 @@ describe('recipients', () => {
     const key = await freshKey();
     const missing = await t.app.inject({ method: 'POST', url: '/recipients', headers: bearer(key), payload: {} });
     expectError(missing, 400, 'invalid_request', 'recipients');
-    const anonymous = await t.app.inject({ method: 'POST', url: '/recipients', payload: { recipients: [{ firstName: 'A', lastName: 'B', email: 'anon@example.com' }] } });
+    const anonymous = await t.app.inject({
+      method: 'POST',
+      url: '/recipients',
+      payload: { recipients: [{ firstName: 'A', lastName: 'B', email: 'anon@example.com' }] },
+    });
     expectError(anonymous, 401, 'unauthorized');
     expect((await list(key)).json().data).toEqual([]);
   });

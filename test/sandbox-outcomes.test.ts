@@ -45,7 +45,13 @@ describe('sandbox outcomes', () => {
     expect(log.map((e: { data: { status: string } }) => e.data.status)).toEqual(expected.slice(1));
     log.forEach((event: { event: string; data: Record<string, unknown> }, i: number) => {
       expect(event.event).toBe('payout.updated');
-      expect(event.data).toMatchObject({ payout_intent_id: id, reference_id: `ref-${localPart}`, previous_status: expected[i], sequence: i + 2, id: payment.statusUpdates[i + 1].id });
+      expect(event.data).toMatchObject({
+        payout_intent_id: id,
+        reference_id: `ref-${localPart}`,
+        previous_status: expected[i],
+        sequence: i + 2,
+        id: payment.statusUpdates[i + 1].id,
+      });
     });
 
     const after = await getBalance(t, key);
@@ -73,7 +79,10 @@ describe('sandbox outcomes', () => {
   it('rejects a whole batch for the magic error addresses, writing nothing', async () => {
     const before = await getBalance(t, key);
     const payoutsBefore = await countPayouts(t);
-    const funds = await createBatch(t, key, [{ payeeEmail: 'ok@example.com', amount: 1 }, { payeeEmail: 'sandbox+error_insufficient_funds@trykarat.com', amount: 1 }]);
+    const funds = await createBatch(t, key, [
+      { payeeEmail: 'ok@example.com', amount: 1 },
+      { payeeEmail: 'sandbox+error_insufficient_funds@trykarat.com', amount: 1 },
+    ]);
     expect(funds.statusCode).toBe(500);
     expect(funds.json().error).toMatchObject({ code: 'insufficient_funds', message: 'Insufficient funds to cover the payout batch' });
     const amount = await createBatch(t, key, [{ payeeEmail: 'sandbox+error_invalid_amount@trykarat.com', amount: 100 }]);

@@ -55,10 +55,17 @@ describe('periodic schedule', () => {
 
   it('purges expired sessions, stale login failures and expired idempotency keys, and nothing else', async () => {
     const userId = uuidv7();
-    await t.db.query(`insert into users (id, organization_id, email, password_hash, role) values ($1, $2, $3, 'x', 'admin')`, [userId, t.defaultOrganizationId, `purge-${randomBytes(4).toString('hex')}@example.com`]);
+    await t.db.query(`insert into users (id, organization_id, email, password_hash, role) values ($1, $2, $3, 'x', 'admin')`, [
+      userId,
+      t.defaultOrganizationId,
+      `purge-${randomBytes(4).toString('hex')}@example.com`,
+    ]);
     const token = () => randomBytes(32);
     const [expired, live] = [token(), token()];
-    await t.db.query(`insert into sessions (token_hash, user_id, csrf_token, expires_at) values ($1, $3, 'c', now() - interval '1 minute'), ($2, $3, 'c', now() + interval '1 hour')`, [expired, live, userId]);
+    await t.db.query(
+      `insert into sessions (token_hash, user_id, csrf_token, expires_at) values ($1, $3, 'c', now() - interval '1 minute'), ($2, $3, 'c', now() + interval '1 hour')`,
+      [expired, live, userId],
+    );
     await t.db.query(
       `insert into login_failures (email, failures, first_failure_at, locked_until) values
          ('stale@example.com', 3, now() - interval '3 days', null),

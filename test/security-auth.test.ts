@@ -32,7 +32,8 @@ describe('authentication hardening', () => {
     return { cookie: cookieOf(response), csrf: response.json().data.csrfToken as string };
   }
   const as = (s: { cookie: string; csrf: string }) => ({ cookie: s.cookie, 'x-csrf-token': s.csrf });
-  const setup = (payload: object) => t.app.inject({ method: 'POST', url: '/auth/setup', payload: { email: 'admin@example.com', password: 'correct horse battery', ...payload } });
+  const setup = (payload: object) =>
+    t.app.inject({ method: 'POST', url: '/auth/setup', payload: { email: 'admin@example.com', password: 'correct horse battery', ...payload } });
   const needsSetup = async () => (await t.app.inject({ method: 'GET', url: '/auth/setup' })).json().data.needsSetup as boolean;
   const lowCost = { passwordHashCost: 14, sessionTtlHours: 1 };
   const addUser = (email: string, role: 'admin' | 'manager' | 'accountant' | 'employee', organizationId = t.defaultOrganizationId) =>
@@ -46,7 +47,11 @@ describe('authentication hardening', () => {
     expect(stored).toHaveLength(2);
     expect(stored.map((r) => Buffer.from(r.token_hash).toString('base64url'))).not.toContain(first);
 
-    for (const refused of [await setup({}), await setup({ setupToken: 'guessed' }), await setup({ setupToken: first.slice(0, -1) + (first.endsWith('A') ? 'B' : 'A') })]) {
+    for (const refused of [
+      await setup({}),
+      await setup({ setupToken: 'guessed' }),
+      await setup({ setupToken: first.slice(0, -1) + (first.endsWith('A') ? 'B' : 'A') }),
+    ]) {
       expect(refused.statusCode).toBe(403);
       expect(refused.json().error).toMatchObject({ code: 'forbidden', param: 'setupToken' });
       expect(refused.headers['set-cookie']).toBeUndefined();
@@ -70,7 +75,10 @@ describe('authentication hardening', () => {
       expect(response.json().error.message).toMatch(/^Missing API key/);
       expect((await t.app.inject({ method: 'GET', url: '/auth/session', headers: { cookie } })).statusCode).toBe(401);
     }
-    const errors = t.logs.lines.slice(before).map((line) => JSON.parse(line)).filter((entry) => entry.level >= 50);
+    const errors = t.logs.lines
+      .slice(before)
+      .map((line) => JSON.parse(line))
+      .filter((entry) => entry.level >= 50);
     expect(errors).toEqual([]);
   });
 
@@ -78,7 +86,12 @@ describe('authentication hardening', () => {
     const admin = await signIn('admin@example.com', 'correct horse battery');
     const sameLength = `${admin.csrf.slice(0, -1)}é`;
     expect(sameLength.length).toBe(admin.csrf.length);
-    const response = await t.app.inject({ method: 'POST', url: '/api-keys', headers: { cookie: admin.cookie, 'x-csrf-token': sameLength }, payload: { name: 'x', environment: 'sandbox' } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api-keys',
+      headers: { cookie: admin.cookie, 'x-csrf-token': sameLength },
+      payload: { name: 'x', environment: 'sandbox' },
+    });
     expect(response.statusCode).toBe(403);
     expect(response.json().error.code).toBe('forbidden');
   });
@@ -99,7 +112,12 @@ describe('authentication hardening', () => {
   it('refuses weak passwords with a 400 on password and advice', async () => {
     const admin = await signIn('admin@example.com', 'correct horse battery');
     for (const password of ['aaaaaaaaaa', 'password12', 'weakling@example.com', 'short']) {
-      const response = await t.app.inject({ method: 'POST', url: '/users', headers: as(admin), payload: { email: 'weakling@example.com', role: 'employee', password } });
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/users',
+        headers: as(admin),
+        payload: { email: 'weakling@example.com', role: 'employee', password },
+      });
       expect(response.statusCode, password).toBe(400);
       expect(response.json().error.param).toBe('password');
       expect(response.json().error.message).toMatch(password === 'short' ? /at least 10 characters/ : /too easy to guess: .*passphrase/);
@@ -109,7 +127,8 @@ describe('authentication hardening', () => {
 
   it('re-hashes a password made with weaker parameters at the next sign-in', async () => {
     await addUser('old-hash@example.com', 'employee');
-    const hashOf = async () => (await t.db.query<{ password_hash: string }>(`select password_hash from users where email = 'old-hash@example.com'`))[0]!.password_hash;
+    const hashOf = async () =>
+      (await t.db.query<{ password_hash: string }>(`select password_hash from users where email = 'old-hash@example.com'`))[0]!.password_hash;
     expect(await hashOf()).toMatch(/^scrypt\$16384\$8\$1\$/);
     expect((await login('old-hash@example.com', 'not the password')).statusCode).toBe(401);
     expect(await hashOf()).toMatch(/^scrypt\$16384\$/);
@@ -148,7 +167,8 @@ describe('authentication hardening', () => {
     await addUser('someone@other.example', 'admin', otherOrganization);
     await addUser('colleague@example.com', 'employee');
     const admin = await signIn('admin@example.com', 'correct horse battery');
-    const invite = (email: string) => t.app.inject({ method: 'POST', url: '/users', headers: as(admin), payload: { email, role: 'manager', password: 'another strong passphrase 7' } });
+    const invite = (email: string) =>
+      t.app.inject({ method: 'POST', url: '/users', headers: as(admin), payload: { email, role: 'manager', password: 'another strong passphrase 7' } });
     const elsewhere = await invite('someone@other.example');
     const here = await invite('colleague@example.com');
     expect(elsewhere.statusCode).toBe(409);
@@ -157,7 +177,9 @@ describe('authentication hardening', () => {
     expect(elsewhereError).toEqual(hereError);
     expect(elsewhereError.message).not.toMatch(/exist|organization/i);
     expect(Object.keys(elsewhere.headers).sort()).toEqual(Object.keys(here.headers).sort());
-    const [owner] = await t.db.query<{ organization_id: string; role: string }>(`select organization_id, role from users where email = 'someone@other.example'`);
+    const [owner] = await t.db.query<{ organization_id: string; role: string }>(
+      `select organization_id, role from users where email = 'someone@other.example'`,
+    );
     expect(owner).toEqual({ organization_id: otherOrganization, role: 'admin' });
   });
 
@@ -166,7 +188,12 @@ describe('authentication hardening', () => {
     const worker = testWorker(t);
     try {
       const key = await t.createKey('sandbox');
-      const subscribed = await t.app.inject({ method: 'POST', url: '/events/subscription', headers: bearer(key), payload: { event_name: 'payout.updated', callback_url: `${receiver.url}/hook` } });
+      const subscribed = await t.app.inject({
+        method: 'POST',
+        url: '/events/subscription',
+        headers: bearer(key),
+        payload: { event_name: 'payout.updated', callback_url: `${receiver.url}/hook` },
+      });
       expect(subscribed.statusCode, subscribed.body).toBe(201);
       const payoutId = (await createBatch(t, key, [{ payeeEmail: 'sandbox+completed@trykarat.com', amount: 100 }])).json().data.payouts[0].id as string;
       await drain(worker);
@@ -198,14 +225,21 @@ describe('the server at first start', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'payouts-setup-'));
     const testDb = onPostgres ? await openTestDatabase() : undefined;
     const logs = new LogCapture();
-    const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir, databaseUrl: testDb?.url, logLevel: 'warn', passwordHashCost: 14, publicUrl: 'http://payouts.test' });
+    const config = loadConfig(
+      {},
+      { port: 0, host: '127.0.0.1', dataDir, databaseUrl: testDb?.url, logLevel: 'warn', passwordHashCost: 14, publicUrl: 'http://payouts.test' },
+    );
     const runtime = await startServer(config, { api: true, worker: false }, createLogger('warn', logs));
     try {
       const line = logs.lines.map((l) => JSON.parse(l).msg as string).find((msg) => msg.startsWith('First run: open '));
       const token = /^First run: open http:\/\/payouts\.test\/\?setup=([\w-]{43}) /.exec(line ?? '')?.[1];
       expect(token, logs.text).toBeDefined();
       const post = (setupToken?: string) =>
-        fetch(`${runtime.url}/auth/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'owner@example.com', password: 'correct horse battery', setupToken }) });
+        fetch(`${runtime.url}/auth/setup`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'owner@example.com', password: 'correct horse battery', setupToken }),
+        });
       expect((await post()).status).toBe(403);
       expect((await post(token)).status).toBe(201);
     } finally {

@@ -29,7 +29,10 @@ describe('slow clients', () => {
 
   it('answers 408 and closes a connection whose body stalls after the headers', async () => {
     const key = await t.createKey();
-    const answer = await stall(port, `POST /payments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"payouts": [`);
+    const answer = await stall(
+      port,
+      `POST /payments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"payouts": [`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     expect(answer).toContain('"code":"request_timeout"');
   });
@@ -80,7 +83,13 @@ describe('rate limits', () => {
 
   it('ignores X-Forwarded-For unless TRUST_PROXY is set', async () => {
     const attempt = (forwardedFor: string) =>
-      t.app.inject({ method: 'POST', url: '/auth/login', remoteAddress: '198.51.100.1', headers: { 'x-forwarded-for': forwardedFor }, payload: { email: 'nobody@example.com', password: 'not-the-password' } });
+      t.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        remoteAddress: '198.51.100.1',
+        headers: { 'x-forwarded-for': forwardedFor },
+        payload: { email: 'nobody@example.com', password: 'not-the-password' },
+      });
     await attempt('192.0.2.1');
     await attempt('192.0.2.2');
     expect((await attempt('192.0.2.3')).statusCode).toBe(429);
@@ -96,7 +105,13 @@ describe('rate limits behind a trusted proxy', () => {
 
   it('counts per forwarded client address', async () => {
     const attempt = (forwardedFor: string) =>
-      t.app.inject({ method: 'POST', url: '/auth/login', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': forwardedFor }, payload: { email: 'nobody@example.com', password: 'not-the-password' } });
+      t.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        remoteAddress: '127.0.0.1',
+        headers: { 'x-forwarded-for': forwardedFor },
+        payload: { email: 'nobody@example.com', password: 'not-the-password' },
+      });
     expect((await attempt('192.0.2.1')).statusCode).not.toBe(429);
     expect((await attempt('192.0.2.1')).statusCode).toBe(429);
     expect((await attempt('192.0.2.2')).statusCode).not.toBe(429);
@@ -151,7 +166,9 @@ describe('security headers', () => {
 
   it('marks answers carrying a key or a secret no-store', async () => {
     const receiver = await startReceiver();
-    const subscription = await t.app.inject({ method: 'POST', url: '/events/subscription', headers: bearer(key), payload: { event_name: 'payout.updated', callback_url: receiver.url } }).finally(() => receiver.close());
+    const subscription = await t.app
+      .inject({ method: 'POST', url: '/events/subscription', headers: bearer(key), payload: { event_name: 'payout.updated', callback_url: receiver.url } })
+      .finally(() => receiver.close());
     expect(subscription.statusCode).toBe(201);
     expect(subscription.body).toContain('whsec_');
     expect(subscription.headers['cache-control']).toBe('no-store');
@@ -159,7 +176,11 @@ describe('security headers', () => {
     const rotated = await t.app.inject({ method: 'POST', url: `/events/subscription/${id}/rotate-secret`, headers: bearer(key), payload: {} });
     expect(rotated.statusCode).toBeLessThan(300);
     expect(rotated.headers['cache-control']).toBe('no-store');
-    expect((await t.app.inject({ method: 'POST', url: '/api-keys', headers: bearer(key), payload: { name: 'ci', environment: 'sandbox' } })).headers['cache-control']).toBe('no-store');
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api-keys', headers: bearer(key), payload: { name: 'ci', environment: 'sandbox' } })).headers[
+        'cache-control'
+      ],
+    ).toBe('no-store');
     expect((await t.app.inject({ method: 'GET', url: '/auth/session' })).headers['cache-control']).toBe('no-store');
     // Static files keep their own caching.
     expect((await t.app.inject({ method: 'GET', url: '/assets/app.js' })).headers['cache-control']).toBe('no-cache');

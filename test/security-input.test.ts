@@ -31,12 +31,22 @@ describe('text PostgreSQL refuses', () => {
   };
 
   it('refuses NUL in a body string with the field as param', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/payments', headers: bearer(key), payload: { payouts: [{ payeeEmail: 'a@example.com', amount: 100, description: 'before\u0000after' }] } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/payments',
+      headers: bearer(key),
+      payload: { payouts: [{ payeeEmail: 'a@example.com', amount: 100, description: 'before\u0000after' }] },
+    });
     expectRefused(response, 'payouts[0].description');
   });
 
   it('refuses NUL in a recipient name', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/recipients', headers: bearer(key), payload: { recipients: [{ firstName: 'Ada\u0000', lastName: 'L', email: 'ada@example.com' }] } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/recipients',
+      headers: bearer(key),
+      payload: { recipients: [{ firstName: 'Ada\u0000', lastName: 'L', email: 'ada@example.com' }] },
+    });
     expectRefused(response, 'recipients[0].firstName');
   });
 
@@ -51,7 +61,12 @@ describe('text PostgreSQL refuses', () => {
   });
 
   it('accepts a well-formed surrogate pair', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/payments', headers: bearer(key), payload: { payouts: [{ payeeEmail: 'emoji@example.com', amount: 100, description: 'thanks 🎉' }] } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/payments',
+      headers: bearer(key),
+      payload: { payouts: [{ payeeEmail: 'emoji@example.com', amount: 100, description: 'thanks 🎉' }] },
+    });
     expect(response.statusCode).toBe(201);
   });
 
@@ -85,7 +100,13 @@ describe('text PostgreSQL refuses', () => {
   });
 
   it('keeps only safe fields of an error and its cause', () => {
-    const dbError = Object.assign(new Error('duplicate key'), { code: '23505', severity: 'ERROR', detail: 'Key (email)=(x@example.com) exists.', params: ['x@example.com'], query: 'insert …' });
+    const dbError = Object.assign(new Error('duplicate key'), {
+      code: '23505',
+      severity: 'ERROR',
+      detail: 'Key (email)=(x@example.com) exists.',
+      params: ['x@example.com'],
+      query: 'insert …',
+    });
     const wrapped = new Error('could not save', { cause: dbError });
     const text = JSON.stringify(serializeError(wrapped));
     expect(text).toContain('23505');

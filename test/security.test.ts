@@ -21,7 +21,14 @@ describe('every route requires an API key', () => {
   const isPublic = (route: RouteOptions) => route.config?.public === true || route.url.startsWith('/docs');
   const concretePath = (url: string) => url.replace(/:(\w+)/g, '01a20cc7-930f-713c-942f-93b959e2b413').replace('*', 'x');
   const protectedRoutes = () =>
-    t.app.registeredRoutes.filter((r) => !isPublic(r)).flatMap((r) => [r.method].flat().filter((m) => m !== 'HEAD').map((method) => ({ method, url: r.url })));
+    t.app.registeredRoutes
+      .filter((r) => !isPublic(r))
+      .flatMap((r) =>
+        [r.method]
+          .flat()
+          .filter((m) => m !== 'HEAD')
+          .map((method) => ({ method, url: r.url })),
+      );
 
   it('finds the routes to check', () => {
     expect(protectedRoutes().length).toBeGreaterThan(0);
@@ -30,7 +37,12 @@ describe('every route requires an API key', () => {
   it('answers 401 without a key and with a revoked key on every non-public route', async () => {
     for (const { method, url } of protectedRoutes()) {
       for (const headers of [{}, bearer(revokedKey)]) {
-        const response = await t.app.inject({ method: method as 'GET', url: concretePath(url), headers, ...(method === 'GET' || method === 'DELETE' ? {} : { payload: {} }) });
+        const response = await t.app.inject({
+          method: method as 'GET',
+          url: concretePath(url),
+          headers,
+          ...(method === 'GET' || method === 'DELETE' ? {} : { payload: {} }),
+        });
         expect(response.statusCode, `${method} ${url}`).toBe(401);
         expect(response.json().error.code).toBe('unauthorized');
       }

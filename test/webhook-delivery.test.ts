@@ -21,7 +21,14 @@ describe('webhook delivery', () => {
     key = await t.createKey('sandbox');
     receiver = await startReceiver();
     worker = testWorker(t);
-    const created = (await t.app.inject({ method: 'POST', url: '/events/subscription', headers: bearer(key), payload: { event_name: 'payout.updated', callback_url: receiver.url } })).json().data;
+    const created = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/events/subscription',
+        headers: bearer(key),
+        payload: { event_name: 'payout.updated', callback_url: receiver.url },
+      })
+    ).json().data;
     subscriptionId = created.subscription.id;
     secret = created.secret;
   });
@@ -33,13 +40,27 @@ describe('webhook delivery', () => {
   });
 
   const forPayout = (id: string) => receiver.deliveries().filter((r) => r.body.data?.payout_intent_id === id);
-  const deliveriesLog = async () => (await t.app.inject({ method: 'GET', url: `/events/subscription/${subscriptionId}/deliveries?limit=100`, headers: bearer(key) })).json().data;
+  const deliveriesLog = async () =>
+    (await t.app.inject({ method: 'GET', url: `/events/subscription/${subscriptionId}/deliveries?limit=100`, headers: bearer(key) })).json().data;
   /** Retries wait seconds to hours; tests move the clock by making every pending retry due now. */
   const makeRetriesDue = () => t.db.query(`update webhook_deliveries set next_attempt_at = now() where status = 'pending'`);
 
   it('delivers every sandbox outcome in order per payout, signed so standardwebhooks verifies it', async () => {
-    const scenarios = { completed: ['pending', 'processing', 'completed'], failed: ['pending', 'processing', 'failed'], returned: ['pending', 'processing', 'completed', 'returned'], canceled: ['canceled'], pending: ['pending'], awaiting_acceptance: ['awaiting_acceptance'] };
-    const payouts = (await createBatch(t, key, Object.keys(scenarios).map((s) => ({ payeeEmail: `sandbox+${s}@trykarat.com`, amount: 100, referenceId: s })))).json().data.payouts;
+    const scenarios = {
+      completed: ['pending', 'processing', 'completed'],
+      failed: ['pending', 'processing', 'failed'],
+      returned: ['pending', 'processing', 'completed', 'returned'],
+      canceled: ['canceled'],
+      pending: ['pending'],
+      awaiting_acceptance: ['awaiting_acceptance'],
+    };
+    const payouts = (
+      await createBatch(
+        t,
+        key,
+        Object.keys(scenarios).map((s) => ({ payeeEmail: `sandbox+${s}@trykarat.com`, amount: 100, referenceId: s })),
+      )
+    ).json().data.payouts;
     await drain(worker);
     const verifier = new Webhook(secret);
     for (const payout of payouts) {
@@ -48,9 +69,23 @@ describe('webhook delivery', () => {
       expect(received.map((r) => r.body.data!.sequence)).toEqual(received.map((_, i) => i + 2));
       for (const request of received) {
         const envelope = verifier.verify(request.rawBody, request.headers as Record<string, string>) as Record<string, unknown>;
-        expect(envelope).toMatchObject({ id: request.headers['x-karat-webhook-id'], event: 'payout.updated', subscription_id: subscriptionId, created_at: expect.any(String) });
+        expect(envelope).toMatchObject({
+          id: request.headers['x-karat-webhook-id'],
+          event: 'payout.updated',
+          subscription_id: subscriptionId,
+          created_at: expect.any(String),
+        });
         expect(Object.keys(envelope).sort()).toEqual(['created_at', 'data', 'event', 'id', 'subscription_id']);
-        expect(Object.keys(request.body.data!).sort()).toEqual(['date', 'id', 'payout_intent_id', 'previous_status', 'reason', 'reference_id', 'sequence', 'status']);
+        expect(Object.keys(request.body.data!).sort()).toEqual([
+          'date',
+          'id',
+          'payout_intent_id',
+          'previous_status',
+          'reason',
+          'reference_id',
+          'sequence',
+          'status',
+        ]);
         expect(request.headers['x-karat-signature']).toMatch(/^v1=[A-Za-z0-9+/]+=*$/);
         expect(request.headers['x-karat-subscription-id']).toBe(subscriptionId);
         expect(request.headers['webhook-id']).toBe(request.headers['x-karat-webhook-id']);
@@ -96,7 +131,11 @@ describe('webhook delivery', () => {
   it('redelivers one delivery with the same webhook id, and replays history to a new subscription', async () => {
     const before = receiver.deliveries().length;
     const [delivery] = await deliveriesLog();
-    const response = await t.app.inject({ method: 'POST', url: `/events/subscription/${subscriptionId}/deliveries/${delivery.id}/redeliver`, headers: bearer(key) });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: `/events/subscription/${subscriptionId}/deliveries/${delivery.id}/redeliver`,
+      headers: bearer(key),
+    });
     expect(response.statusCode).toBe(202);
     await drain(worker);
     expect(receiver.deliveries().length).toBe(before + 1);
@@ -104,9 +143,21 @@ describe('webhook delivery', () => {
 
     const late = await startReceiver();
     try {
-      const created = (await t.app.inject({ method: 'POST', url: '/events/subscription', headers: bearer(key), payload: { event_name: 'payout.updated', callback_url: late.url } })).json().data;
+      const created = (
+        await t.app.inject({
+          method: 'POST',
+          url: '/events/subscription',
+          headers: bearer(key),
+          payload: { event_name: 'payout.updated', callback_url: late.url },
+        })
+      ).json().data;
       const [{ n: eventCount }] = (await t.db.query<{ n: bigint }>(`select count(*)::bigint as n from events`)) as [{ n: bigint }];
-      const replay = await t.app.inject({ method: 'POST', url: `/events/subscription/${created.subscription.id}/replay`, headers: bearer(key), payload: { since: '2000-01-01T00:00:00Z' } });
+      const replay = await t.app.inject({
+        method: 'POST',
+        url: `/events/subscription/${created.subscription.id}/replay`,
+        headers: bearer(key),
+        payload: { since: '2000-01-01T00:00:00Z' },
+      });
       expect(replay.json().data.queued).toBe(Number(eventCount));
       await drain(worker);
       expect(late.deliveries()).toHaveLength(Number(eventCount));
@@ -117,7 +168,14 @@ describe('webhook delivery', () => {
   });
 
   it('signs with both secrets during a rotation overlap, then with the new one only', async () => {
-    const rotated = (await t.app.inject({ method: 'POST', url: `/events/subscription/${subscriptionId}/rotate-secret`, headers: bearer(key), payload: { overlap_seconds: 3600 } })).json().data;
+    const rotated = (
+      await t.app.inject({
+        method: 'POST',
+        url: `/events/subscription/${subscriptionId}/rotate-secret`,
+        headers: bearer(key),
+        payload: { overlap_seconds: 3600 },
+      })
+    ).json().data;
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(secret);
     await createBatch(t, key, [{ payeeEmail: 'sandbox+canceled@example.com', amount: 1 }]);
@@ -191,7 +249,14 @@ describe('webhook delivery', () => {
 
   it('refuses at delivery time a target that resolves to a private address, unless allowed', async () => {
     const strict = deliverWebhooksTask(false);
-    const sub = (await t.app.inject({ method: 'POST', url: '/events/subscription', headers: bearer(key), payload: { event_name: 'payout.updated', callback_url: receiver.url } })).json().data.subscription;
+    const sub = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/events/subscription',
+        headers: bearer(key),
+        payload: { event_name: 'payout.updated', callback_url: receiver.url },
+      })
+    ).json().data.subscription;
     await createBatch(t, key, [{ payeeEmail: 'sandbox+canceled@example.com', amount: 1 }]);
     const ctx = { db: t.db, config: t.config, log: t.app.log as never };
     await advancePayoutsTask().runOnce(ctx);

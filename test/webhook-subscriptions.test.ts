@@ -77,8 +77,20 @@ describe('webhook subscriptions', () => {
     const strict = await createTestApp({ webhookAllowPrivate: false });
     try {
       const strictKey = await strict.createKey('sandbox');
-      for (const url of [receiver.url, 'http://localhost:9/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest/meta-data', 'http://[::1]:8080/x', 'http://192.168.1.1/x']) {
-        const response = await strict.app.inject({ method: 'POST', url: '/events/subscription', headers: bearer(strictKey), payload: { event_name: 'payout.updated', callback_url: url } });
+      for (const url of [
+        receiver.url,
+        'http://localhost:9/x',
+        'http://10.1.2.3/x',
+        'http://169.254.169.254/latest/meta-data',
+        'http://[::1]:8080/x',
+        'http://192.168.1.1/x',
+      ]) {
+        const response = await strict.app.inject({
+          method: 'POST',
+          url: '/events/subscription',
+          headers: bearer(strictKey),
+          payload: { event_name: 'payout.updated', callback_url: url },
+        });
         expect(response.statusCode, url).toBe(400);
         expect(response.json().error.code).toBe('invalid_callback_url');
         expect(response.json().error.message).toContain('WEBHOOK_ALLOW_PRIVATE=1');

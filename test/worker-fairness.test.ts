@@ -81,7 +81,16 @@ describe('worker fairness', () => {
     const keyA = await t.createKey('sandbox');
     const keyB = await t.createKey('sandbox', await t.createOrganization('Tenant B'));
     const subscribe = async (key: string, url: string) =>
-      expect((await t.app.inject({ method: 'POST', url: '/events/subscription', headers: bearer(key), payload: { event_name: 'payout.updated', callback_url: url } })).statusCode).toBe(201);
+      expect(
+        (
+          await t.app.inject({
+            method: 'POST',
+            url: '/events/subscription',
+            headers: bearer(key),
+            payload: { event_name: 'payout.updated', callback_url: url },
+          })
+        ).statusCode,
+      ).toBe(201);
     await subscribe(keyA, hanging.url);
     await subscribe(keyB, receiver.url);
 
@@ -90,10 +99,18 @@ describe('worker fairness', () => {
     workers = [startWorker(ctx, workerTasks(t.config)), startWorker(ctx, workerTasks(t.config))];
 
     // Tenant A's ten payouts make ten deliveries due to the hanging endpoint; it gets its slots.
-    await createBatch(t, keyA, Array.from({ length: 10 }, (_, i) => ({ payeeEmail: `a${i}@example.com`, amount: 1 })));
+    await createBatch(
+      t,
+      keyA,
+      Array.from({ length: 10 }, (_, i) => ({ payeeEmail: `a${i}@example.com`, amount: 1 })),
+    );
     await until('the hanging endpoint to hold its slots', () => hanging.state.open === PER_ENDPOINT);
 
-    const b = await createBatch(t, keyB, Array.from({ length: B_PAYOUTS }, (_, i) => ({ payeeEmail: `b${i}@example.com`, amount: 1 })));
+    const b = await createBatch(
+      t,
+      keyB,
+      Array.from({ length: B_PAYOUTS }, (_, i) => ({ payeeEmail: `b${i}@example.com`, amount: 1 })),
+    );
     expect(b.statusCode).toBe(201);
     const ids: string[] = b.json().data.payouts.map((p: { id: string }) => p.id);
     await until("tenant B's webhooks", () => receiver.deliveries().length >= B_PAYOUTS * CHANGES_PER_PAYOUT);
@@ -113,7 +130,10 @@ describe('worker fairness', () => {
     expect(statuses.map((s) => s.status)).toEqual(Array(B_PAYOUTS).fill('completed'));
     // Per payout, B's webhooks came in sequence order.
     for (const id of ids) {
-      const sequences = receiver.deliveries().filter((r) => r.body.data?.payout_intent_id === id).map((r) => r.body.data?.sequence);
+      const sequences = receiver
+        .deliveries()
+        .filter((r) => r.body.data?.payout_intent_id === id)
+        .map((r) => r.body.data?.sequence);
       expect(sequences).toEqual([...sequences].sort((x, y) => Number(x) - Number(y)));
       expect(sequences).toHaveLength(CHANGES_PER_PAYOUT);
     }

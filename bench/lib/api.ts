@@ -1,5 +1,11 @@
 /** A JSON call to the server under test, timed from sending the request to the whole answer received. */
-export async function callApi(baseUrl: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown; ms: number }> {
+export async function callApi(
+  baseUrl: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown; ms: number }> {
   const payload = body === undefined ? undefined : JSON.stringify(body); // the client's own work stays out of the timing
   const started = performance.now();
   const response = await fetch(baseUrl + path, {

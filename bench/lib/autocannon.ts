@@ -28,7 +28,11 @@ export async function runAutocannon(o: LoadOptions): Promise<LoadResult> {
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const code = await new Promise<number | null>((done) => child.on('exit', done));
-  const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = out
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (code !== 0 || !line) throw new Error(`autocannon exited with ${code}: ${err.trim() || out.trim()}`);
   const r = JSON.parse(line) as {
     requests: { average: number; total: number };

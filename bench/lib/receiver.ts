@@ -44,7 +44,14 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       if (!body.id || !body.data) return;
       if (arrivals.has(body.id)) duplicates++;
-      else arrivals.set(body.id, { webhookId: body.id, payoutId: body.data.payout_intent_id, status: body.data.status, changedAt: Date.parse(body.data.date), arrivedAt });
+      else
+        arrivals.set(body.id, {
+          webhookId: body.id,
+          payoutId: body.data.payout_intent_id,
+          status: body.data.status,
+          changedAt: Date.parse(body.data.date),
+          arrivedAt,
+        });
       check?.();
     });
   });

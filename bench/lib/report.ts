@@ -65,7 +65,7 @@ export function judgeTargets(pg: BackendResults | undefined) {
     { target: 'create p99 < 50 ms', value: t?.payments.latencyMs.p99, met: t && t.payments.latencyMs.p99 < 50 },
     { target: '50,000-item batch < 2 s', value: pg?.batch?.secondsTo201, met: pg?.batch && pg.batch.secondsTo201 < 2 },
     { target: '≥ 2,000 webhook deliveries/s', value: pg?.lifecycle?.deliveriesPerSecond, met: pg?.lifecycle && pg.lifecycle.deliveriesPerSecond >= 2000 },
-    { target: 'p99 lag < 1 s', value: pg?.lifecycle?.lagMs.p99, met: pg?.lifecycle && pg.lifecycle.finished && pg.lifecycle.lagMs.p99 < 1000 },
+    { target: 'p99 lag < 1 s', value: pg?.lifecycle?.lagMs.p99, met: pg?.lifecycle?.finished && pg.lifecycle.lagMs.p99 < 1000 },
   ];
 }
 
@@ -101,7 +101,7 @@ export function writeResults(r: BenchResults): { json: string; md: string } {
   const stem = r.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
   const json = join(RESULTS_DIR, `${stem}.json`);
   const md = join(RESULTS_DIR, `${stem}.md`);
-  writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
   writeFileSync(md, toMarkdown(r));
   copyFileSync(json, join(RESULTS_DIR, 'latest.json'));
   copyFileSync(md, join(RESULTS_DIR, 'latest.md'));

@@ -32,7 +32,7 @@ const BODY = JSON.stringify({
 /** A second, lighter create load: the latency of a server that is not saturated. */
 const LIGHT_CONNECTIONS = 10;
 
-const loadOf = (ctx: ScenarioContext, server: RunningProcess, key: string | undefined, connections: number) => ({
+const loadOf = (_ctx: ScenarioContext, server: RunningProcess, key: string | undefined, connections: number) => ({
   url: `${server.url}/payments`,
   connections,
   headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },

@@ -3,8 +3,7 @@ const currency = new Intl.NumberFormat('en-US', { style: 'currency', currency: '
 /** Cents to "$1,234.56". */
 export const money = (cents: number | null | undefined) => (cents == null ? '—' : currency.format(cents / 100));
 
-export const dateTime = (iso: string | null | undefined) =>
-  iso ? new Date(iso).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' }) : '—';
+export const dateTime = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' }) : '—');
 
 /** "12.50" or "12" dollars to cents; undefined when it is not an amount. */
 export function parseDollars(text: string): number | undefined {

@@ -106,7 +106,10 @@ function route() {
     const match = r.pattern.exec(current);
     if (!match) continue;
     if (!can(r.permission)) {
-      render(html`<div class="error" role="alert" data-testid="forbidden">Your role (${session.user.role}) does not allow this page. Ask an admin of your organization.</div>`, content);
+      render(
+        html`<div class="error" role="alert" data-testid="forbidden">Your role (${session.user.role}) does not allow this page. Ask an admin of your organization.</div>`,
+        content,
+      );
       return;
     }
     r.mount(content, { session, params: match.slice(1), can });

@@ -165,7 +165,8 @@ export const COMMANDS: Command[] = [
     run: ({ config, values, out }) =>
       withDatabase(config, async (db) => {
         const raw = String(values.amount ?? '');
-        if (!/^[1-9]\d{0,15}$/.test(raw)) throw new AppError('invalid_request', '--amount must be a whole number of cents greater than zero, e.g. --amount 100000 for 1,000.00.');
+        if (!/^[1-9]\d{0,15}$/.test(raw))
+          throw new AppError('invalid_request', '--amount must be a whole number of cents greater than zero, e.g. --amount 100000 for 1,000.00.');
         const environment = parseEnvironment(values.env ?? 'production', true)!;
         const organization = await resolveOrganization(db, values.org as string | undefined);
         const balance = await db.transaction((tx) => fund(tx, { organizationId: organization.id, environment }, BigInt(raw)));
@@ -184,7 +185,13 @@ export const COMMANDS: Command[] = [
         if (!id) throw new AppError('invalid_request', 'Name the payout: payouts payouts settle PAYOUT_ID --status completed.');
         const environment = parseEnvironment(values.env ?? 'production', true)!;
         const organization = await resolveOrganization(db, values.org as string | undefined);
-        const detail = await settlePayout(db, { organizationId: organization.id, environment }, id, String(values.status ?? '') as PayoutStatus, values.reason as string | undefined);
+        const detail = await settlePayout(
+          db,
+          { organizationId: organization.id, environment },
+          id,
+          String(values.status ?? '') as PayoutStatus,
+          values.reason as string | undefined,
+        );
         out(`Payout ${id} is now ${detail.payout.status}.`);
         return 0;
       }),
@@ -199,7 +206,13 @@ export const COMMANDS: Command[] = [
         const role = String(values.role ?? 'admin');
         if (!(ROLES as readonly string[]).includes(role)) throw new AppError('invalid_request', `--role must be one of: ${ROLES.join(', ')}.`);
         const organization = await resolveOrganization(db, values.org as string | undefined);
-        const user = await createUser(db, config, { organizationId: organization.id, email: String(values.email ?? ''), password: String(values.password ?? ''), role: role as Role, createdBy: 'cli' });
+        const user = await createUser(db, config, {
+          organizationId: organization.id,
+          email: String(values.email ?? ''),
+          password: String(values.password ?? ''),
+          role: role as Role,
+          createdBy: 'cli',
+        });
         out(`Created ${user.role} ${user.email} (${user.id}) in ${organization.name}.`);
         return 0;
       }),

@@ -47,7 +47,10 @@ function requireSecret(config: Pick<Config, 'linkSecret'>): string {
  */
 export function resolveLinkSecret(config: Pick<Config, 'linkSecret' | 'databaseUrl' | 'dataDir'>): string {
   if (config.linkSecret) return config.linkSecret;
-  if (config.databaseUrl) throw new ConfigError('Invalid configuration:\n  LINK_SECRET is required when DATABASE_URL is set (32+ random characters, e.g. `openssl rand -base64 32`).');
+  if (config.databaseUrl)
+    throw new ConfigError(
+      'Invalid configuration:\n  LINK_SECRET is required when DATABASE_URL is set (32+ random characters, e.g. `openssl rand -base64 32`).',
+    );
   mkdirSync(config.dataDir, { recursive: true });
   const file = join(config.dataDir, LINK_SECRET_FILE);
   // Written whole under a private name first, then linked into place: the link either wins or

@@ -35,6 +35,8 @@ export function formatMoney(amount: bigint, currency: string = DEFAULT_CURRENCY)
 
 /** "$1,234.56": an amount in cents as people read it in emails and pages. */
 export function dollars(cents: number): string {
-  const units = Math.floor(Math.abs(cents) / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const units = Math.floor(Math.abs(cents) / 100)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${cents < 0 ? '-' : ''}$${units}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;
 }

@@ -33,4 +33,3 @@ export interface WorkerTask {
   /** Releases what the task holds (connections) when the worker stops, after `drain`. */
   close?(): Promise<void>;
 }
-

@@ -58,8 +58,7 @@ export function startWorker(ctx: WorkerContext, tasks: readonly WorkerTask[], op
     }
   };
 
-  const loops =
-    options.loop === false ? [] : tasks.flatMap((task) => Array.from({ length: Math.max(1, task.concurrency ?? 1) }, () => loop(task)));
+  const loops = options.loop === false ? [] : tasks.flatMap((task) => Array.from({ length: Math.max(1, task.concurrency ?? 1) }, () => loop(task)));
 
   return {
     async tick() {

@@ -28,7 +28,15 @@ describe.skipIf(!haveBrowser)('dashboard in a real browser', () => {
     receiver = await startReceiver();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
     page.setDefaultTimeout(10_000);
@@ -128,7 +136,11 @@ describe.skipIf(!haveBrowser)('dashboard in a real browser', () => {
   });
 
   it('shows balances, batches and recipients as pages', async () => {
-    for (const [route, name] of [['balance', '08-balance'], ['batches', '09-batches'], ['recipients', '10-recipients']] as const) {
+    for (const [route, name] of [
+      ['balance', '08-balance'],
+      ['batches', '09-batches'],
+      ['recipients', '10-recipients'],
+    ] as const) {
       await page.goto(`${base}/#/${route}`);
       await page.getByRole('heading', { name: route[0]!.toUpperCase() + route.slice(1) }).waitFor();
       await page.waitForLoadState('networkidle');

@@ -74,7 +74,29 @@ function example(schema: Schema, resolve: (ref: string) => Schema): unknown {
 /** Replacement values tried at every node of a body; only the ones the schema rejects are sent. */
 function candidatesFor(schema: Schema, resolve: (ref: string) => Schema): unknown[] {
   const s = schema.$ref ? resolve(schema.$ref) : schema;
-  const values: unknown[] = [12345, -1, 0, 1.5, 'text', '', true, null, [], {}, [1, 2], { nested: { deep: true } }, HUGE, 'not-a-uuid', 'not an email', 'yesterday', "' or 1=1 --", '\u0000', 1e308, -1e308, 2 ** 53 + 2];
+  const values: unknown[] = [
+    12345,
+    -1,
+    0,
+    1.5,
+    'text',
+    '',
+    true,
+    null,
+    [],
+    {},
+    [1, 2],
+    { nested: { deep: true } },
+    HUGE,
+    'not-a-uuid',
+    'not an email',
+    'yesterday',
+    "' or 1=1 --",
+    '\u0000',
+    1e308,
+    -1e308,
+    2 ** 53 + 2,
+  ];
   if (typeof s.maxLength === 'number') values.push('z'.repeat(s.maxLength + 1));
   if (typeof s.minLength === 'number' && s.minLength > 0) values.push('z'.repeat(s.minLength - 1));
   if (typeof s.maximum === 'number') values.push(s.maximum + 1);
@@ -101,10 +123,21 @@ function deleteAt(root: unknown, path: (string | number)[]): unknown {
   return copy;
 }
 
-const label = (path: (string | number)[]) => (path.length === 0 ? 'body' : path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').slice(1) || 'body');
+const label = (path: (string | number)[]) =>
+  path.length === 0
+    ? 'body'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+        .join('')
+        .slice(1) || 'body';
 
 /** Every mutation of a valid body that the schema rejects: wrong values, missing and unknown fields. */
-function* bodyMutations(schema: Schema, valid: unknown, resolve: (ref: string) => Schema, path: (string | number)[] = []): Generator<{ label: string; body: unknown }> {
+function* bodyMutations(
+  schema: Schema,
+  valid: unknown,
+  resolve: (ref: string) => Schema,
+  path: (string | number)[] = [],
+): Generator<{ label: string; body: unknown }> {
   const s = schema.$ref ? resolve(schema.$ref) : schema;
   const here = path.reduce<any>((node, key) => node?.[key], valid);
   for (const candidate of candidatesFor(s, resolve)) {
@@ -116,7 +149,10 @@ function* bodyMutations(schema: Schema, valid: unknown, resolve: (ref: string) =
     for (const [name, property] of Object.entries(s.properties ?? {})) yield* bodyMutations(property as Schema, valid, resolve, [...path, name]);
   }
   if (s.type === 'array' && Array.isArray(here) && s.items) {
-    yield { label: `${label(path)} with too many items`, body: setAt(valid, path, typeof s.maxItems === 'number' && s.maxItems <= 1000 ? Array.from({ length: s.maxItems + 1 }, () => here[0]) : here) };
+    yield {
+      label: `${label(path)} with too many items`,
+      body: setAt(valid, path, typeof s.maxItems === 'number' && s.maxItems <= 1000 ? Array.from({ length: s.maxItems + 1 }, () => here[0]) : here),
+    };
     if (here.length > 0) yield* bodyMutations(s.items, valid, resolve, [...path, 0]);
   }
 }
@@ -125,27 +161,70 @@ function* bodyMutations(schema: Schema, valid: unknown, resolve: (ref: string) =
 const UNSTORABLE_TEXT = ['before\u0000after', 'lone \ud800 surrogate'];
 
 /** Every string node of a valid body, replaced by each unstorable string. */
-function* unstorableTextMutations(schema: Schema, valid: unknown, resolve: (ref: string) => Schema, path: (string | number)[] = []): Generator<{ label: string; body: unknown }> {
+function* unstorableTextMutations(
+  schema: Schema,
+  valid: unknown,
+  resolve: (ref: string) => Schema,
+  path: (string | number)[] = [],
+): Generator<{ label: string; body: unknown }> {
   const s = schema.$ref ? resolve(schema.$ref) : schema;
   const here = path.reduce<any>((node, key) => node?.[key], valid);
   if (typeof here === 'string') for (const text of UNSTORABLE_TEXT) yield { label: `${label(path)} = ${JSON.stringify(text)}`, body: setAt(valid, path, text) };
-  if (s.type === 'object' && here && typeof here === 'object') for (const [name, property] of Object.entries(s.properties ?? {})) yield* unstorableTextMutations(property as Schema, valid, resolve, [...path, name]);
+  if (s.type === 'object' && here && typeof here === 'object')
+    for (const [name, property] of Object.entries(s.properties ?? {})) yield* unstorableTextMutations(property as Schema, valid, resolve, [...path, name]);
   if (s.type === 'array' && Array.isArray(here) && here.length > 0 && s.items) yield* unstorableTextMutations(s.items, valid, resolve, [...path, 0]);
 }
 
 const MAX = Number.MAX_SAFE_INTEGER;
 /** Bodies whose every amount is valid but whose total (or the balance it leads to) passes 2^53−1. */
 const OVERFLOW_BODIES: Record<string, { label: string; body: unknown }[]> = {
-  'POST /payments': [{ label: 'two payouts of 2^53−1', body: { payouts: [{ payeeEmail: 'o1@example.com', amount: MAX }, { payeeEmail: 'o2@example.com', amount: MAX }] } }],
+  'POST /payments': [
+    {
+      label: 'two payouts of 2^53−1',
+      body: {
+        payouts: [
+          { payeeEmail: 'o1@example.com', amount: MAX },
+          { payeeEmail: 'o2@example.com', amount: MAX },
+        ],
+      },
+    },
+  ],
   'POST /external-payments': [
-    { label: 'two external payments of 2^53−1 (the audit repro)', body: { payouts: [{ payeeEmail: 'o1@example.com', amount: MAX }, { payeeEmail: 'o2@example.com', amount: MAX }] } },
-    { label: 'external payments summing to 2^53', body: { payouts: [{ payeeEmail: 'o1@example.com', amount: MAX }, { payeeEmail: 'o2@example.com', amount: 1 }] } },
+    {
+      label: 'two external payments of 2^53−1 (the audit repro)',
+      body: {
+        payouts: [
+          { payeeEmail: 'o1@example.com', amount: MAX },
+          { payeeEmail: 'o2@example.com', amount: MAX },
+        ],
+      },
+    },
+    {
+      label: 'external payments summing to 2^53',
+      body: {
+        payouts: [
+          { payeeEmail: 'o1@example.com', amount: MAX },
+          { payeeEmail: 'o2@example.com', amount: 1 },
+        ],
+      },
+    },
   ],
   'POST /balance/fundings': [{ label: 'a funding of 2^53−1 over the opening balance', body: { amount: MAX } }],
 };
 
 /** Values tried for each path parameter: none of them names a resource of the caller. */
-const PATH_VALUES = ['not-a-uuid', UNKNOWN_ID, PARAM_HUGE, "'; drop table payouts; --", '%E0%A4%A', '..%2F..%2Fetc%2Fpasswd', '%00', '0', '-1', '01A20CC7-930F-713C-942F-93B959E2B413X'];
+const PATH_VALUES = [
+  'not-a-uuid',
+  UNKNOWN_ID,
+  PARAM_HUGE,
+  "'; drop table payouts; --",
+  '%E0%A4%A',
+  '..%2F..%2Fetc%2Fpasswd',
+  '%00',
+  '0',
+  '-1',
+  '01A20CC7-930F-713C-942F-93B959E2B413X',
+];
 
 /** Raw bodies that are not a JSON document of the right kind, and content types that are not JSON. */
 const RAW_BODIES: { label: string; body: string; type?: string }[] = [
@@ -177,11 +256,26 @@ describe('bad input on every route published in /openapi.json', () => {
   const ids: Record<string, string> = {};
 
   const fingerprint = async () => {
-    const tables = ['payouts', 'recipients', 'batches', 'ledger_entries', 'ledger_balances', 'webhook_subscriptions', 'webhook_secrets', 'webhook_deliveries', 'idempotency_keys', 'events', 'payout_status_updates', 'organizations'];
+    const tables = [
+      'payouts',
+      'recipients',
+      'batches',
+      'ledger_entries',
+      'ledger_balances',
+      'webhook_subscriptions',
+      'webhook_secrets',
+      'webhook_deliveries',
+      'idempotency_keys',
+      'events',
+      'payout_status_updates',
+      'organizations',
+    ];
     const result: Record<string, string> = {};
     for (const table of [...tables, 'api_keys']) {
       const rows = table === 'api_keys' ? '(select id, organization_id, environment, name, revoked_at from api_keys)' : table;
-      const [row] = await t.db.query<{ n: bigint; digest: string }>(`select count(*)::bigint as n, md5(coalesce(string_agg(r::text, '|' order by r::text), '')) as digest from ${rows} r`);
+      const [row] = await t.db.query<{ n: bigint; digest: string }>(
+        `select count(*)::bigint as n, md5(coalesce(string_agg(r::text, '|' order by r::text), '')) as digest from ${rows} r`,
+      );
       result[table] = `${row!.n}:${row!.digest}`;
     }
     return result;
@@ -194,11 +288,23 @@ describe('bad input on every route published in /openapi.json', () => {
     key = await t.createKey('sandbox');
     receiver = await startReceiver();
     // Real resources for every kind of id, so that bad bodies meet real rows (and could harm them).
-    const recipient = await http(baseUrl, 'POST', '/recipients', { key, body: { recipients: [{ firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' }] } });
+    const recipient = await http(baseUrl, 'POST', '/recipients', {
+      key,
+      body: { recipients: [{ firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' }] },
+    });
     ids.recipient = recipient.json.data.recipients[0].id;
     const subscription = await http(baseUrl, 'POST', '/events/subscription', { key, body: { event_name: 'payout.updated', callback_url: receiver.url } });
     ids.subscription = subscription.json.data.subscription.id;
-    const batch = await http(baseUrl, 'POST', '/payments', { key, body: { payouts: [{ payeeEmail: 'sweep-1@example.com', amount: 500 }, { payeeEmail: 'sweep-2@example.com', amount: 700 }], idempotencyKey: 'sweep-seed' } });
+    const batch = await http(baseUrl, 'POST', '/payments', {
+      key,
+      body: {
+        payouts: [
+          { payeeEmail: 'sweep-1@example.com', amount: 500 },
+          { payeeEmail: 'sweep-2@example.com', amount: 700 },
+        ],
+        idempotencyKey: 'sweep-seed',
+      },
+    });
     ids.batch = batch.json.data.batchId;
     ids.payment = batch.json.data.payouts[0].id;
     await http(baseUrl, 'POST', `/payments/${batch.json.data.payouts[1].id}/cancel`, { key });
@@ -245,27 +351,57 @@ describe('bad input on every route published in /openapi.json', () => {
     const withValidBody = (c: Case): Case => (op.body ? { ...c, rawBody: json(validBody), headers: { 'content-type': 'application/json', ...c.headers } } : c);
 
     for (const param of op.parameters.filter((p) => p.in === 'path')) {
-      for (const value of PATH_VALUES) cases.push(withValidBody({ kind: 'path', label: `path ${param.name} = ${value.slice(0, 40)}`, path: realPath({ name: param.name, value: value.includes('%') ? value : encodeURIComponent(value) }) }));
+      for (const value of PATH_VALUES)
+        cases.push(
+          withValidBody({
+            kind: 'path',
+            label: `path ${param.name} = ${value.slice(0, 40)}`,
+            path: realPath({ name: param.name, value: value.includes('%') ? value : encodeURIComponent(value) }),
+          }),
+        );
     }
     const queryAjv = makeAjv(true);
     const queryParams = op.parameters.filter((p) => p.in === 'query');
     for (const param of queryParams) {
       const check = queryAjv.compile(param.schema);
-      const values = ['abc', '1.5', '-1', '0', '101', '1e400', 'not-a-uuid', 'yesterday', 'bogus-status', '', PARAM_HUGE, ...(param.schema.maxLength ? ['q'.repeat(param.schema.maxLength + 1)] : [])];
+      const values = [
+        'abc',
+        '1.5',
+        '-1',
+        '0',
+        '101',
+        '1e400',
+        'not-a-uuid',
+        'yesterday',
+        'bogus-status',
+        '',
+        PARAM_HUGE,
+        ...(param.schema.maxLength ? ['q'.repeat(param.schema.maxLength + 1)] : []),
+      ];
       for (const value of values) {
         const accepted: boolean = check(value);
         if (accepted) continue; // a value the schema accepts is not bad input
-        cases.push(withValidBody({ kind: 'query', label: `query ${param.name} = ${value.slice(0, 40)}`, path: realPath(), query: `${param.name}=${encodeURIComponent(value)}` }));
+        cases.push(
+          withValidBody({
+            kind: 'query',
+            label: `query ${param.name} = ${value.slice(0, 40)}`,
+            path: realPath(),
+            query: `${param.name}=${encodeURIComponent(value)}`,
+          }),
+        );
       }
     }
     for (const param of queryParams.filter((p) => p.schema.type === 'string' || p.schema.anyOf)) {
       cases.push(withValidBody({ kind: 'unstorable text', label: `query ${param.name} with NUL`, path: realPath(), query: `${param.name}=a%00b` }));
     }
     if (queryParams.length > 0) cases.push(withValidBody({ kind: 'query', label: 'an unknown query parameter', path: realPath(), query: 'unexpectedParam=1' }));
-    if (queryParams.some((p) => p.name === 'cursor')) cases.push(withValidBody({ kind: 'query', label: 'a cursor this API never returned', path: realPath(), query: 'cursor=not-a-cursor' }));
+    if (queryParams.some((p) => p.name === 'cursor'))
+      cases.push(withValidBody({ kind: 'query', label: 'a cursor this API never returned', path: realPath(), query: 'cursor=not-a-cursor' }));
     for (const param of op.parameters.filter((p) => p.in === 'header')) {
       for (const value of ['', 'k'.repeat((param.schema.maxLength ?? 1000) + 1)]) {
-        cases.push(withValidBody({ kind: 'header', label: `header ${param.name} = ${value.length} chars`, path: realPath(), headers: { [param.name]: value } }));
+        cases.push(
+          withValidBody({ kind: 'header', label: `header ${param.name} = ${value.length} chars`, path: realPath(), headers: { [param.name]: value } }),
+        );
       }
     }
 
@@ -275,7 +411,13 @@ describe('bad input on every route published in /openapi.json', () => {
         if (!op.body && !raw.type && (raw.body === '' || isJson(raw.body))) continue;
         cases.push({ kind: 'raw body', label: raw.label, path: realPath(), rawBody: raw.body, headers: { 'content-type': raw.type ?? 'application/json' } });
       }
-      cases.push({ kind: 'raw body', label: 'a body over the size limit', path: realPath(), rawBody: Buffer.alloc(BODY_LIMIT + 1024, ' '), headers: { 'content-type': 'application/json' } });
+      cases.push({
+        kind: 'raw body',
+        label: 'a body over the size limit',
+        path: realPath(),
+        rawBody: Buffer.alloc(BODY_LIMIT + 1024, ' '),
+        headers: { 'content-type': 'application/json' },
+      });
       cases.push({ kind: 'raw body', label: 'a JSON body with no content type', path: realPath(), rawBody: Buffer.from(json(validBody ?? { a: 1 })) });
     }
     if (op.body) {
@@ -285,14 +427,32 @@ describe('bad input on every route published in /openapi.json', () => {
       expect(validate(validBody), `${op.method} ${op.path}: the example body must be valid (${JSON.stringify(validate.errors)})`).toBe(true);
       for (const mutation of bodyMutations(op.body, validBody, resolve)) {
         if (validate(mutation.body)) continue; // still valid by the schema: not bad input
-        cases.push({ kind: 'body schema', label: mutation.label, path: realPath(), rawBody: json(mutation.body), headers: { 'content-type': 'application/json' } });
+        cases.push({
+          kind: 'body schema',
+          label: mutation.label,
+          path: realPath(),
+          rawBody: json(mutation.body),
+          headers: { 'content-type': 'application/json' },
+        });
       }
       for (const mutation of unstorableTextMutations(op.body, validBody, resolve)) {
-        cases.push({ kind: 'unstorable text', label: mutation.label, path: realPath(), rawBody: json(mutation.body), headers: { 'content-type': 'application/json' } });
+        cases.push({
+          kind: 'unstorable text',
+          label: mutation.label,
+          path: realPath(),
+          rawBody: json(mutation.body),
+          headers: { 'content-type': 'application/json' },
+        });
       }
       for (const overflow of OVERFLOW_BODIES[`${op.method} ${op.path}`] ?? []) {
         expect(validate(overflow.body), `${op.method} ${op.path} [${overflow.label}] must be valid by the schema`).toBe(true);
-        cases.push({ kind: 'overflow', label: overflow.label, path: realPath(), rawBody: json(overflow.body), headers: { 'content-type': 'application/json' } });
+        cases.push({
+          kind: 'overflow',
+          label: overflow.label,
+          path: realPath(),
+          rawBody: json(overflow.body),
+          headers: { 'content-type': 'application/json' },
+        });
       }
     }
     return cases;
@@ -331,7 +491,11 @@ describe('bad input on every route published in /openapi.json', () => {
         }
       }
     }
-    console.info(`bad-input sweep: ${sent} bad requests over ${ops.length} operations (${Object.entries(byKind).map(([k, n]) => `${k} ${n}`).join(', ')})`);
+    console.info(
+      `bad-input sweep: ${sent} bad requests over ${ops.length} operations (${Object.entries(byKind)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')})`,
+    );
     expect(failures).toEqual([]);
     expect(sent).toBeGreaterThan(1_000);
     expect(byKind['unstorable text']).toBeGreaterThan(50);

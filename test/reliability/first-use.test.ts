@@ -20,10 +20,21 @@ describe('concurrent first batches of a new sandbox organization', () => {
       const organizationId = await t.createOrganization(`First use ${round}`);
       const key = await t.createKey('sandbox', organizationId);
       const answers = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => t.app.inject({ method: 'POST', url: '/payments', headers: bearer(key), payload: { payouts: [{ payeeEmail: `first-${round}-${i}@example.com`, amount: 100 }] } })),
+        Array.from({ length: 12 }, (_, i) =>
+          t.app.inject({
+            method: 'POST',
+            url: '/payments',
+            headers: bearer(key),
+            payload: { payouts: [{ payeeEmail: `first-${round}-${i}@example.com`, amount: 100 }] },
+          }),
+        ),
       );
       for (const answer of answers) if (answer.statusCode !== 201) failures.push(`round ${round}: ${answer.statusCode} ${answer.body.slice(0, 160)}`);
-      expect(await scalar(t.db, `select count(distinct posting_id) as n from ledger_entries where organization_id = $1 and kind = 'sandbox_opening_balance'`, [organizationId])).toBe(1);
+      expect(
+        await scalar(t.db, `select count(distinct posting_id) as n from ledger_entries where organization_id = $1 and kind = 'sandbox_opening_balance'`, [
+          organizationId,
+        ]),
+      ).toBe(1);
     }
     expect(failures).toEqual([]);
     await expectLedgerConsistent(t.db);

@@ -3,7 +3,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/platform/db/database.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { expectLedgerConsistent } from '../payout-helpers.js';
-import { expectErrorEnvelope, http, type HttpAnswer, openServiceDatabase, Processes, scalar, type ServiceDatabase, TEST_DATABASE_URL, waitFor } from './support.js';
+import {
+  expectErrorEnvelope,
+  http,
+  type HttpAnswer,
+  openServiceDatabase,
+  Processes,
+  scalar,
+  type ServiceDatabase,
+  TEST_DATABASE_URL,
+  waitFor,
+} from './support.js';
 
 // 100 identical requests with one idempotency key, all in flight at once, create one batch.
 // Every answer is the batch (the original, or a replay marked Idempotent-Replayed) or a 409
@@ -36,7 +46,9 @@ async function expectOneBatch(db: Database, organizationId: string, answers: Htt
   expect(await scalar(db, `select count(*) as n from batches where organization_id = $1`, [organizationId])).toBe(1);
   expect(await scalar(db, `select count(*) as n from payouts where organization_id = $1`, [organizationId])).toBe(40);
   expect(await scalar(db, `select count(*) as n from idempotency_keys where organization_id = $1 and key = $2`, [organizationId, idempotencyKey])).toBe(1);
-  expect(await scalar(db, `select count(distinct posting_id) as n from ledger_entries where organization_id = $1 and kind = 'batch_hold'`, [organizationId])).toBe(1);
+  expect(
+    await scalar(db, `select count(distinct posting_id) as n from ledger_entries where organization_id = $1 and kind = 'batch_hold'`, [organizationId]),
+  ).toBe(1);
   const [held] = await db.query<{ balance: bigint }>(`select balance from ledger_balances where organization_id = $1 and account = 'held'`, [organizationId]);
   expect(held!.balance).toBe(BigInt(TOTAL));
   return batchId;
@@ -72,7 +84,12 @@ describe('100 concurrent identical requests with one idempotency key', () => {
       });
       expect(replay.headers.get('idempotent-replayed')).toBe('true');
       expect(replay.json.data.batchId).toBe(batchId);
-      const other = await http(baseUrl, 'POST', '/payments', { key, body: batchBody('other', via === 'body' ? idempotencyKey : undefined), headers, timeoutMs: 60_000 });
+      const other = await http(baseUrl, 'POST', '/payments', {
+        key,
+        body: batchBody('other', via === 'body' ? idempotencyKey : undefined),
+        headers,
+        timeoutMs: 60_000,
+      });
       expect(other.status).toBe(422);
       expect(other.json.error.code).toBe('idempotency_key_reused');
       expect(await scalar(t.db, `select count(*) as n from batches where organization_id = $1`, [organizationId])).toBe(1);

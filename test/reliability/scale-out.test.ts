@@ -165,10 +165,14 @@ describe('two API processes and two worker processes on one PostgreSQL', () => {
           const created = answers.filter((a) => a.status === 201).map((a) => a.json.data.batchId);
           expect(new Set(created).size).toBeLessThanOrEqual(1);
           // A twin that got 409 (still running) gets the stored answer once it retries.
-          const retry = await waitFor('the idempotent replay', async () => {
-            const answer = await send(n % 2);
-            return answer.status === 201 ? answer : undefined;
-          }, { timeoutMs: 30_000, intervalMs: 200 });
+          const retry = await waitFor(
+            'the idempotent replay',
+            async () => {
+              const answer = await send(n % 2);
+              return answer.status === 201 ? answer : undefined;
+            },
+            { timeoutMs: 30_000, intervalMs: 200 },
+          );
           const twins = JSON.stringify(answers.map((a) => [a.status, a.headers.get('idempotent-replayed'), a.text.slice(0, 300)]));
           expect(answers.filter((a) => a.status === 201 && a.headers.get('idempotent-replayed') !== 'true').length, twins).toBeLessThanOrEqual(1);
           if (created[0]) {
@@ -195,7 +199,8 @@ describe('two API processes and two worker processes on one PostgreSQL', () => {
       async () =>
         (await scalar(db, `select count(*) as n from payouts where next_action_at is not null or lease_owner is not null`)) === 0 &&
         (await scalar(db, `select count(*) as n from webhook_deliveries where status <> 'delivered'`)) === 0 &&
-        (await scalar(db, `select count(*) as n from webhook_deliveries`)) === (await scalar(db, `select count(*) as n from events where type = 'payout.updated'`)),
+        (await scalar(db, `select count(*) as n from webhook_deliveries`)) ===
+          (await scalar(db, `select count(*) as n from events where type = 'payout.updated'`)),
       { timeoutMs: 120_000, intervalMs: 500 },
     );
     watching = false;

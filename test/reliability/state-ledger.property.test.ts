@@ -23,7 +23,10 @@ const status = fc.constantFrom(...PAYOUT_STATUSES);
 describe('the state machine and its ledger moves (pure)', () => {
   it('accepts exactly the moves in the table, and moving money along them never takes an account below zero', () => {
     // Arbitrary targets (mostly illegal) and walks along legal moves (deep paths), mixed.
-    const step = fc.oneof(status.map((to) => ({ kind: 'to' as const, to })), fc.nat(10).map((pick) => ({ kind: 'walk' as const, pick })));
+    const step = fc.oneof(
+      status.map((to) => ({ kind: 'to' as const, to })),
+      fc.nat(10).map((pick) => ({ kind: 'walk' as const, pick })),
+    );
     fc.assert(
       fc.property(fc.bigInt({ min: 1n, max: 10n ** 15n }), fc.array(step, { maxLength: 30 }), (amount, steps) => {
         let current: PayoutStatus = 'created';
@@ -88,10 +91,24 @@ type Command =
   | { kind: 'fund'; amount: number };
 
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('create' as const), amounts: fc.array(fc.integer({ min: 1, max: 4_000 }), { minLength: 1, maxLength: 4 }), scenario: fc.constantFrom('completed', 'failed', 'returned', 'canceled', 'pending', 'ordinary') }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('create' as const),
+      amounts: fc.array(fc.integer({ min: 1, max: 4_000 }), { minLength: 1, maxLength: 4 }),
+      scenario: fc.constantFrom('completed', 'failed', 'returned', 'canceled', 'pending', 'ordinary'),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('move' as const), pick: fc.nat(), to: status }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('settle' as const), pick: fc.nat(), to: fc.constantFrom('completed' as const, 'failed' as const, 'returned' as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('settle' as const),
+      pick: fc.nat(),
+      to: fc.constantFrom('completed' as const, 'failed' as const, 'returned' as const),
+    }),
+  },
   { weight: 2, arbitrary: fc.constant({ kind: 'tick' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('fund' as const), amount: fc.integer({ min: 1, max: 5_000 }) }) },
 );
@@ -140,14 +157,24 @@ describe('the state machine and the ledger on the database', () => {
   async function expectInvariants(model: Model): Promise<void> {
     const { organizationId, environment } = model.tenant;
     const balances = new Map(
-      (await t.db.query<{ account: string; balance: bigint }>(`select account, balance from ledger_balances where organization_id = $1 and environment = $2`, [organizationId, environment])).map((r) => [r.account, r.balance]),
+      (
+        await t.db.query<{ account: string; balance: bigint }>(`select account, balance from ledger_balances where organization_id = $1 and environment = $2`, [
+          organizationId,
+          environment,
+        ])
+      ).map((r) => [r.account, r.balance]),
     );
     const of = (account: string) => balances.get(account) ?? 0n;
     for (const account of ['available', 'held', 'paid_out']) expect(of(account), account).toBeGreaterThanOrEqual(0n);
     expect(of('available') + of('held') + of('paid_out') + of('funding')).toBe(0n);
     expect(of('available') + of('held') + of('paid_out')).toBe(model.funded);
-    expect(await t.db.query(`select posting_id from ledger_entries where organization_id = $1 group by posting_id having sum(amount) <> 0`, [organizationId])).toEqual([]);
-    const sums = await t.db.query<{ account: string; sum: bigint }>(`select account, sum(amount)::bigint as sum from ledger_entries where organization_id = $1 and environment = $2 group by account`, [organizationId, environment]);
+    expect(
+      await t.db.query(`select posting_id from ledger_entries where organization_id = $1 group by posting_id having sum(amount) <> 0`, [organizationId]),
+    ).toEqual([]);
+    const sums = await t.db.query<{ account: string; sum: bigint }>(
+      `select account, sum(amount)::bigint as sum from ledger_entries where organization_id = $1 and environment = $2 group by account`,
+      [organizationId, environment],
+    );
     for (const { account, sum } of sums) expect(of(account), `${account} equals its entries`).toBe(sum);
 
     const rows = await t.db.query<{ id: string; status: PayoutStatus; history: PayoutStatus[] }>(
@@ -190,8 +217,13 @@ describe('the state machine and the ledger on the database', () => {
       case 'move': {
         if (!picked) return;
         const outcome = await t.db
-          .transaction(async (tx) => applyMoves(tx, [{ payout: (await findPayoutById(tx, model.tenant, picked.id, { forUpdate: true }))!, to: command.to, nextActionDelayMs: null }]))
-          .then((applied) => ({ applied: applied.length, error: undefined as unknown }), (error: unknown) => ({ applied: 0, error }));
+          .transaction(async (tx) =>
+            applyMoves(tx, [{ payout: (await findPayoutById(tx, model.tenant, picked.id, { forUpdate: true }))!, to: command.to, nextActionDelayMs: null }]),
+          )
+          .then(
+            (applied) => ({ applied: applied.length, error: undefined as unknown }),
+            (error: unknown) => ({ applied: 0, error }),
+          );
         if (TRANSITIONS[picked.status].includes(command.to)) {
           expect(outcome.error).toBeUndefined();
           expect(outcome.applied).toBe(1);
@@ -216,7 +248,10 @@ describe('the state machine and the ledger on the database', () => {
       case 'settle': {
         if (!picked) return;
         const path = pathBetween(picked.status, command.to);
-        const outcome = await settlePayout(t.db, model.tenant, picked.id, command.to).then(() => undefined, (error: unknown) => error);
+        const outcome = await settlePayout(t.db, model.tenant, picked.id, command.to).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
         if (path) {
           expect(outcome).toBeUndefined();
           for (const to of path) applyMoney(model, picked, to);
@@ -228,7 +263,9 @@ describe('the state machine and the ledger on the database', () => {
       case 'tick': {
         await worker.runOnce({ db: t.db, config: t.config, log: t.app.log as never });
         // The worker may move any due payout one legal step; the model follows what it did.
-        const rows = await t.db.query<{ id: string; status: PayoutStatus }>(`select id, status from payouts where organization_id = $1`, [model.tenant.organizationId]);
+        const rows = await t.db.query<{ id: string; status: PayoutStatus }>(`select id, status from payouts where organization_id = $1`, [
+          model.tenant.organizationId,
+        ]);
         const now = new Map(rows.map((r) => [r.id, r.status]));
         for (const payout of model.payouts) {
           const after = now.get(payout.id)!;
@@ -249,13 +286,18 @@ describe('the state machine and the ledger on the database', () => {
 
   it('for any sequence of batches, transitions, cancels, settlements and worker steps, balances stay non-negative and entries balance', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom<Environment>('production', 'sandbox'), fc.integer({ min: 0, max: 12_000 }), fc.array(commandArb, { minLength: 1, maxLength: 25 }), async (environment, opening, commands) => {
-        const model = await newModel(environment, environment === 'production' ? opening : 0);
-        for (const command of commands) {
-          await execute(model, command);
-          await expectInvariants(model);
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom<Environment>('production', 'sandbox'),
+        fc.integer({ min: 0, max: 12_000 }),
+        fc.array(commandArb, { minLength: 1, maxLength: 25 }),
+        async (environment, opening, commands) => {
+          const model = await newModel(environment, environment === 'production' ? opening : 0);
+          for (const command of commands) {
+            await execute(model, command);
+            await expectInvariants(model);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -279,7 +321,9 @@ describe('the state machine and the ledger on the database', () => {
               return answer.statusCode === 200 ? 1 : 0;
             }
             return t.db
-              .transaction(async (tx) => applyMoves(tx, [{ payout: (await findPayoutById(tx, model.tenant, id, { forUpdate: true }))!, to: o.to, nextActionDelayMs: null }]))
+              .transaction(async (tx) =>
+                applyMoves(tx, [{ payout: (await findPayoutById(tx, model.tenant, id, { forUpdate: true }))!, to: o.to, nextActionDelayMs: null }]),
+              )
               .then(
                 (applied) => applied.length,
                 (error: unknown) => {
@@ -289,7 +333,10 @@ describe('the state machine and the ledger on the database', () => {
               );
           }),
         );
-        const updates = await t.db.query<{ n: bigint }>(`select count(*)::bigint as n from payout_status_updates where payout_id = any($1::uuid[]) and sequence > 1`, [targets]);
+        const updates = await t.db.query<{ n: bigint }>(
+          `select count(*)::bigint as n from payout_status_updates where payout_id = any($1::uuid[]) and sequence > 1`,
+          [targets],
+        );
         expect(Number(updates[0]!.n)).toBe(outcomes.reduce((a, b) => a + b, 0));
         // Follow the database, checking each payout went there by legal moves, then the ledger.
         const rows = await t.db.query<{ id: string; history: PayoutStatus[] }>(

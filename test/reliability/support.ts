@@ -257,7 +257,12 @@ export interface HttpAnswer {
 }
 
 /** One request with a hard timeout; the body is read in full and parsed when it is JSON. */
-export async function http(baseUrl: string, method: string, path: string, options: { key?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<HttpAnswer> {
+export async function http(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { key?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<HttpAnswer> {
   const headers: Record<string, string> = { ...(options.key ? { authorization: `Bearer ${options.key}` } : {}), ...options.headers };
   let body: string | Uint8Array<ArrayBuffer> | undefined = Buffer.isBuffer(options.rawBody) ? Uint8Array.from(options.rawBody) : options.rawBody;
   if (options.body !== undefined) {
@@ -281,7 +286,10 @@ export function expectErrorEnvelope(answer: HttpAnswer, context: string): void {
   expect(Object.keys(answer.json ?? {}), `${context}: ${answer.text.slice(0, 300)}`).toEqual(['error']);
   const error = answer.json.error;
   const keys = Object.keys(error).sort();
-  expect(keys.filter((k) => !['code', 'message', 'param', 'requestId'].includes(k)), `${context}: unexpected keys`).toEqual([]);
+  expect(
+    keys.filter((k) => !['code', 'message', 'param', 'requestId'].includes(k)),
+    `${context}: unexpected keys`,
+  ).toEqual([]);
   expect(error.code, context).toMatch(/^[a-z]+(_[a-z]+)*$/);
   expect(typeof error.message === 'string' && error.message.length > 0, `${context}: message`).toBe(true);
   if ('param' in error) expect(error.param, `${context}: param`).toBeTypeOf('string');
@@ -314,7 +322,10 @@ export async function statusHistories(db: Pick<Database, 'query'>, payoutIds?: s
  * has two ledger postings of one kind.
  */
 export async function expectNothingDuplicated(db: Pick<Database, 'query'>): Promise<void> {
-  expect(await db.query(`select payout_id, sequence from payout_status_updates group by 1, 2 having count(*) > 1 limit 5`), 'two updates with one sequence').toEqual([]);
+  expect(
+    await db.query(`select payout_id, sequence from payout_status_updates group by 1, 2 having count(*) > 1 limit 5`),
+    'two updates with one sequence',
+  ).toEqual([]);
   expect(await db.query(`select payout_id, status from payout_status_updates group by 1, 2 having count(*) > 1 limit 5`), 'a status reached twice').toEqual([]);
   const broken = await db.query(
     `select p.id from payouts p join (select payout_id, max(sequence) as last, count(*) as n, min(sequence) as first from payout_status_updates group by 1) u on u.payout_id = p.id
@@ -334,11 +345,30 @@ export async function expectNothingDuplicated(db: Pick<Database, 'query'>): Prom
     ),
     'a status change without exactly one event',
   ).toEqual([]);
-  expect(await db.query(`select count(*) from events e where e.type = 'payout.updated' and not exists (select 1 from payout_status_updates s where s.payout_id = e.payout_id and s.sequence = (e.data ->> 'sequence')::int) having count(*) > 0`), 'events without a status change').toEqual([]);
-  expect(await db.query(`select subscription_id, event_id from webhook_deliveries group by 1, 2 having count(*) > 1 limit 5`), 'two deliveries of one event').toEqual([]);
-  expect(await db.query(`select payout_id, kind from ledger_entries where payout_id is not null group by 1, 2 having count(distinct posting_id) > 1 limit 5`), 'two postings of one kind for a payout').toEqual([]);
-  expect(await db.query(`select batch_id from ledger_entries where kind = 'batch_hold' group by 1 having count(distinct posting_id) > 1 limit 5`), 'two holds for one batch').toEqual([]);
-  expect(await db.query(`select b.id from batches b where b.kind = 'payout' and (select count(distinct posting_id) from ledger_entries e where e.batch_id = b.id and e.kind = 'batch_hold') <> 1 limit 5`), 'a batch without exactly one hold').toEqual([]);
+  expect(
+    await db.query(
+      `select count(*) from events e where e.type = 'payout.updated' and not exists (select 1 from payout_status_updates s where s.payout_id = e.payout_id and s.sequence = (e.data ->> 'sequence')::int) having count(*) > 0`,
+    ),
+    'events without a status change',
+  ).toEqual([]);
+  expect(
+    await db.query(`select subscription_id, event_id from webhook_deliveries group by 1, 2 having count(*) > 1 limit 5`),
+    'two deliveries of one event',
+  ).toEqual([]);
+  expect(
+    await db.query(`select payout_id, kind from ledger_entries where payout_id is not null group by 1, 2 having count(distinct posting_id) > 1 limit 5`),
+    'two postings of one kind for a payout',
+  ).toEqual([]);
+  expect(
+    await db.query(`select batch_id from ledger_entries where kind = 'batch_hold' group by 1 having count(distinct posting_id) > 1 limit 5`),
+    'two holds for one batch',
+  ).toEqual([]);
+  expect(
+    await db.query(
+      `select b.id from batches b where b.kind = 'payout' and (select count(distinct posting_id) from ledger_entries e where e.batch_id = b.id and e.kind = 'batch_hold') <> 1 limit 5`,
+    ),
+    'a batch without exactly one hold',
+  ).toEqual([]);
 }
 
 /** The ledger postings a payout must have, by its history. */
@@ -361,4 +391,3 @@ export async function expectPostingsMatchHistories(db: Pick<Database, 'query'>):
   }
   expect(wrong.slice(0, 5), 'ledger postings that do not match the payout history').toEqual([]);
 }
-

@@ -12,12 +12,14 @@ export function accountPage(el: HTMLElement, ctx: PageContext) {
       html`<div class="page-head"><h1>Change password</h1></div>
         <p class="muted">Signed in as ${ctx.session.user.email}. Changing your password signs you out everywhere else.</p>
         ${errorBox(error)}
-        ${done
-          ? html`<div class="notice" role="status" data-testid="password-changed">
+        ${
+          done
+            ? html`<div class="notice" role="status" data-testid="password-changed">
               <strong>Your password was changed.</strong>
               <span>${done.otherSessionsEnded === 0 ? 'You had no other sessions.' : `${done.otherSessionsEnded} other session${done.otherSessionsEnded === 1 ? '' : 's'} signed out.`}</span>
             </div>`
-          : nothing}
+            : nothing
+        }
         <form class="card" style="max-width: 420px; display: flex; flex-direction: column; gap: 12px" @submit=${onSubmit} data-testid="change-password">
           <label>Current password <input name="currentPassword" type="password" autocomplete="current-password" required /></label>
           <label>New password <input name="newPassword" type="password" autocomplete="new-password" required minlength="10" /></label>
@@ -40,7 +42,10 @@ export function accountPage(el: HTMLElement, ctx: PageContext) {
     busy = true;
     draw();
     try {
-      const { data } = await post<{ data: { otherSessionsEnded: number } }>('/auth/password', { currentPassword: values.currentPassword, newPassword: values.newPassword });
+      const { data } = await post<{ data: { otherSessionsEnded: number } }>('/auth/password', {
+        currentPassword: values.currentPassword,
+        newPassword: values.newPassword,
+      });
       done = data;
       form.reset();
     } catch (failure) {

@@ -48,7 +48,9 @@ function credentialsForm(root: HTMLElement, opts: FormOptions) {
     draw();
     try {
       const values = formValues(event.target as HTMLFormElement);
-      const body = asksToken ? { email: values.email, password: values.password, setupToken: opts.setupToken || values.setupToken?.trim() } : { email: values.email, password: values.password };
+      const body = asksToken
+        ? { email: values.email, password: values.password, setupToken: opts.setupToken || values.setupToken?.trim() }
+        : { email: values.email, password: values.password };
       const { data } = await post<{ data: Session }>(opts.path, body);
       // The token is spent: drop it from the address bar (and from the history entry).
       if (asksToken) history.replaceState(null, '', location.pathname);
@@ -75,4 +77,11 @@ export const setupPage = (root: HTMLElement, start: Start) =>
   });
 
 export const loginPage = (root: HTMLElement, start: Start) =>
-  credentialsForm(root, { title: 'Sign in', intro: 'Sign in to manage payouts, recipients, webhooks and API keys.', submit: 'Sign in', path: '/auth/login', testid: 'login', start });
+  credentialsForm(root, {
+    title: 'Sign in',
+    intro: 'Sign in to manage payouts, recipients, webhooks and API keys.',
+    submit: 'Sign in',
+    path: '/auth/login',
+    testid: 'login',
+    start,
+  });

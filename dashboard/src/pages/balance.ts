@@ -28,14 +28,20 @@ export function balancePage(el: HTMLElement, ctx: PageContext) {
           <div class="stat"><span>Held for payouts</span><strong>${money(balance.held)}</strong></div>
           <div class="stat"><span>Paid out</span><strong>${money(balance.paidOut)}</strong></div>
         </div>
-        ${currentEnvironment() === 'sandbox' && ctx.can('payouts:write')
-          ? html`<form class="card inline-form" @submit=${topUp}><strong>Sandbox top-up</strong><input name="amount" inputmode="decimal" placeholder="Amount in $" aria-label="Top-up amount" required /><button class="primary" type="submit">Add funds</button></form>`
-          : html`<p class="muted">Production balances are funded by an operator (<code>npx payouts balance fund</code>).</p>`}
+        ${
+          currentEnvironment() === 'sandbox' && ctx.can('payouts:write')
+            ? html`<form class="card inline-form" @submit=${topUp}><strong>Sandbox top-up</strong><input name="amount" inputmode="decimal" placeholder="Amount in $" aria-label="Top-up amount" required /><button class="primary" type="submit">Add funds</button></form>`
+            : html`<p class="muted">Production balances are funded by an operator (<code>npx payouts balance fund</code>).</p>`
+        }
         ${errorBox(error)}
         <h2>Transactions</h2>
-        ${entries.length === 0 ? empty('No money has moved yet.') : html`<table class="table"><thead><tr><th>When</th><th>Account</th><th>Kind</th><th class="num">Amount</th><th>Payout</th></tr></thead><tbody>
+        ${
+          entries.length === 0
+            ? empty('No money has moved yet.')
+            : html`<table class="table"><thead><tr><th>When</th><th>Account</th><th>Kind</th><th class="num">Amount</th><th>Payout</th></tr></thead><tbody>
           ${entries.map((e: any) => html`<tr><td>${dateTime(e.createdAt)}</td><td>${e.account.replace('_', ' ')}</td><td>${e.kind.replace(/_/g, ' ')}</td><td class="num">${money(e.amount)}</td><td>${e.payoutId ? html`<a href="#/payouts/${e.payoutId}">view</a>` : nothing}</td></tr>`)}
-        </tbody></table>`}
+        </tbody></table>`
+        }
       `;
     },
   );

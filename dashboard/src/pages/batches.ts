@@ -4,17 +4,25 @@ import type { PageContext } from '../main.js';
 import { empty, html, page, statusBadge } from '../ui.js';
 
 export function batchesPage(el: HTMLElement, _ctx: PageContext) {
-  page(el, () => get('/batches?limit=100'), (list) => html`
+  page(
+    el,
+    () => get('/batches?limit=100'),
+    (list) => html`
     <div class="page-head"><h1>Batches</h1><a class="button primary" href="#/payouts/new">New batch</a></div>
-    ${list.data.length === 0
-      ? empty('No batches yet.')
-      : html`<table class="table"><thead><tr><th>Created</th><th>Kind</th><th class="num">Payouts</th><th class="num">Total</th><th>By status</th></tr></thead><tbody>
-          ${list.data.map((b: any) => html`<tr>
+    ${
+      list.data.length === 0
+        ? empty('No batches yet.')
+        : html`<table class="table"><thead><tr><th>Created</th><th>Kind</th><th class="num">Payouts</th><th class="num">Total</th><th>By status</th></tr></thead><tbody>
+          ${list.data.map(
+            (b: any) => html`<tr>
             <td><a href="#/batches/${b.id}">${dateTime(b.createdAt)}</a></td><td>${b.kind}</td><td class="num">${b.payoutCount}</td><td class="num">${money(b.totalAmount)}</td>
             <td>${Object.entries(b.byStatus).map(([s, t]: [string, any]) => html`${statusBadge(s)} ${t.count} `)}</td>
-          </tr>`)}
-        </tbody></table>`}
-  `);
+          </tr>`,
+          )}
+        </tbody></table>`
+    }
+  `,
+  );
 }
 
 export function batchDetailPage(el: HTMLElement, ctx: PageContext) {

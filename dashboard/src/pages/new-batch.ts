@@ -106,13 +106,19 @@ export function newBatchPage(el: HTMLElement, _ctx: PageContext) {
                   <td><input aria-label="Description, row ${i + 1}" .value=${row.description} @input=${(e: Event) => update(i, 'description', (e.target as HTMLInputElement).value)} /></td>
                   <td><input aria-label="Reference, row ${i + 1}" .value=${row.reference} @input=${(e: Event) => update(i, 'reference', (e.target as HTMLInputElement).value)} /></td>
                   <td class="check" data-testid="row-check">${problems[i]!.length ? html`<span class="bad">${problems[i]!.join('; ')}</span>` : html`<span class="ok">OK</span>`}</td>
-                  <td><button type="button" class="link" aria-label="Remove row ${i + 1}" @click=${() => { rows.splice(i, 1); draw(); }}>Remove</button></td>
+                  <td><button type="button" class="link" aria-label="Remove row ${i + 1}" @click=${() => {
+                    rows.splice(i, 1);
+                    draw();
+                  }}>Remove</button></td>
                 </tr>`,
               )}
             </tbody>
           </table>
           <div class="actions">
-            <button type="button" @click=${() => { rows.push(blank()); draw(); }}>Add row</button>
+            <button type="button" @click=${() => {
+              rows.push(blank());
+              draw();
+            }}>Add row</button>
             <span class="spacer"></span>
             <strong>${rows.length} payout${rows.length === 1 ? '' : 's'}, ${money(total)}</strong>
             <button type="submit" class="primary" ?disabled=${!valid || submitting}>${submitting ? 'Creating…' : 'Create batch'}</button>

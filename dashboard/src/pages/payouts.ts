@@ -1,7 +1,7 @@
 import { get, post } from '../api.js';
 import { dateTime, money } from '../format.js';
 import type { PageContext } from '../main.js';
-import { empty, errorBox, formValues, html, nothing, page, render, STATUS_LABELS, statusBadge } from '../ui.js';
+import { empty, errorBox, formValues, html, nothing, page, STATUS_LABELS, statusBadge } from '../ui.js';
 
 interface Payment {
   id: string;
@@ -72,9 +72,10 @@ export function payoutsPage(el: HTMLElement, ctx: PageContext) {
         <label>To <input name="to" type="date" .value=${filters.to ?? ''} /></label>
         <button type="submit">Apply</button>
       </form>
-      ${list.data.length === 0
-        ? empty('No payouts match. Create a batch to pay someone.')
-        : html`<table class="table" data-testid="payouts-table">
+      ${
+        list.data.length === 0
+          ? empty('No payouts match. Create a batch to pay someone.')
+          : html`<table class="table" data-testid="payouts-table">
             <thead><tr><th>Recipient</th><th class="num">Amount</th><th>Status</th><th>Reference</th><th>Created</th></tr></thead>
             <tbody>
               ${list.data.map(
@@ -87,10 +88,17 @@ export function payoutsPage(el: HTMLElement, ctx: PageContext) {
                 </tr>`,
               )}
             </tbody>
-          </table>`}
+          </table>`
+      }
       <div class="pager">
-        <button ?disabled=${cursors.length === 1} @click=${() => { cursors.pop(); void reload(); }}>Previous</button>
-        <button ?disabled=${!list.hasMore} @click=${() => { cursors.push(list.nextCursor); void reload(); }}>Next</button>
+        <button ?disabled=${cursors.length === 1} @click=${() => {
+          cursors.pop();
+          void reload();
+        }}>Previous</button>
+        <button ?disabled=${!list.hasMore} @click=${() => {
+          cursors.push(list.nextCursor);
+          void reload();
+        }}>Next</button>
         <button class="link" @click=${() => reload()}>Refresh</button>
       </div>
     `;
@@ -144,17 +152,21 @@ export function payoutDetailPage(el: HTMLElement, ctx: PageContext) {
           ${payment.statusUpdates.map((u) => html`<li>${statusBadge(u.status)} <span class="muted">${dateTime(u.date)}</span> ${u.reason ? html`<div class="reason">${u.reason}</div>` : nothing}</li>`)}
         </ol>
         <h2>Ledger entries</h2>
-        ${ledger.length === 0
-          ? empty('No money has moved for this payout itself yet (the batch holds its amount).')
-          : html`<table class="table"><thead><tr><th>When</th><th>Account</th><th>Kind</th><th class="num">Amount</th></tr></thead><tbody>
+        ${
+          ledger.length === 0
+            ? empty('No money has moved for this payout itself yet (the batch holds its amount).')
+            : html`<table class="table"><thead><tr><th>When</th><th>Account</th><th>Kind</th><th class="num">Amount</th></tr></thead><tbody>
               ${ledger.map((e) => html`<tr><td>${dateTime(e.createdAt)}</td><td>${e.account.replace('_', ' ')}</td><td>${e.kind.replace(/_/g, ' ')}</td><td class="num">${money(e.amount)}</td></tr>`)}
-            </tbody></table>`}
+            </tbody></table>`
+        }
         <h2>Webhook deliveries</h2>
-        ${deliveries.length === 0
-          ? empty('No webhook deliveries for this payout (no subscription, or no status change yet).')
-          : html`<table class="table" data-testid="payout-deliveries"><thead><tr><th>When</th><th>Endpoint</th><th>Delivery</th><th>Attempts</th></tr></thead><tbody>
+        ${
+          deliveries.length === 0
+            ? empty('No webhook deliveries for this payout (no subscription, or no status change yet).')
+            : html`<table class="table" data-testid="payout-deliveries"><thead><tr><th>When</th><th>Endpoint</th><th>Delivery</th><th>Attempts</th></tr></thead><tbody>
               ${deliveries.map((d) => html`<tr><td>${dateTime(d.createdAt)}</td><td><a href="#/webhooks/${d.subscriptionId}">${d.callbackUrl}</a></td><td>${d.status}${d.lastStatusCode ? ` (HTTP ${d.lastStatusCode})` : ''}</td><td>${d.attemptCount}</td></tr>`)}
-            </tbody></table>`}
+            </tbody></table>`
+        }
       `;
     },
   );

@@ -15,7 +15,9 @@ export function recipientsPage(el: HTMLElement, ctx: PageContext) {
         const form = event.target as HTMLFormElement;
         const v = formValues(form);
         try {
-          await post('/recipients', { recipients: [{ firstName: v.firstName, lastName: v.lastName, email: v.email, ...(v.nickname ? { nickname: v.nickname } : {}) }] });
+          await post('/recipients', {
+            recipients: [{ firstName: v.firstName, lastName: v.lastName, email: v.email, ...(v.nickname ? { nickname: v.nickname } : {}) }],
+          });
           addError = null;
           form.reset();
         } catch (error) {
@@ -25,11 +27,16 @@ export function recipientsPage(el: HTMLElement, ctx: PageContext) {
       };
       return html`
         <div class="page-head"><h1>Recipients</h1></div>
-        <form class="filters" @submit=${(e: Event) => { e.preventDefault(); search = formValues(e.target as HTMLFormElement).email ?? ''; void reload(); }}>
+        <form class="filters" @submit=${(e: Event) => {
+          e.preventDefault();
+          search = formValues(e.target as HTMLFormElement).email ?? '';
+          void reload();
+        }}>
           <label>Email <input name="email" type="search" placeholder="Exact email" .value=${search} /></label><button type="submit">Search</button>
         </form>
-        ${ctx.can('recipients:write')
-          ? html`<form class="card inline-form" @submit=${add} data-testid="add-recipient">
+        ${
+          ctx.can('recipients:write')
+            ? html`<form class="card inline-form" @submit=${add} data-testid="add-recipient">
               <strong>Add a recipient</strong>
               <input name="firstName" placeholder="First name" required aria-label="First name" />
               <input name="lastName" placeholder="Last name" required aria-label="Last name" />
@@ -38,12 +45,15 @@ export function recipientsPage(el: HTMLElement, ctx: PageContext) {
               <button type="submit" class="primary">Add</button>
               ${errorBox(addError)}
             </form>`
-          : nothing}
-        ${list.data.length === 0
-          ? empty('No recipients yet. Paying an email creates its recipient.')
-          : html`<table class="table"><thead><tr><th>Email</th><th>Name</th><th>Auto-accept</th><th>Added</th></tr></thead><tbody>
+            : nothing
+        }
+        ${
+          list.data.length === 0
+            ? empty('No recipients yet. Paying an email creates its recipient.')
+            : html`<table class="table"><thead><tr><th>Email</th><th>Name</th><th>Auto-accept</th><th>Added</th></tr></thead><tbody>
               ${list.data.map((r: any) => html`<tr><td><a href="#/recipients/${r.id}">${r.email}</a></td><td>${[r.firstName, r.lastName].filter(Boolean).join(' ') || '—'}</td><td>${r.autoAcceptPayouts ? 'Yes' : 'No'}</td><td>${dateTime(r.createdAt)}</td></tr>`)}
-            </tbody></table>`}
+            </tbody></table>`
+        }
       `;
     },
   );
@@ -53,7 +63,10 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
   const id = ctx.params[0]!;
   page(
     el,
-    async () => ({ recipient: (await get(`/recipients/${id}`)).data, payouts: ctx.can('payouts:read') ? (await get(`/payments?recipientId=${id}&limit=50`)).data : [] }),
+    async () => ({
+      recipient: (await get(`/recipients/${id}`)).data,
+      payouts: ctx.can('payouts:read') ? (await get(`/payments?recipientId=${id}&limit=50`)).data : [],
+    }),
     ({ recipient, payouts }) => html`
       <div class="page-head"><h1>${[recipient.firstName, recipient.lastName].filter(Boolean).join(' ') || recipient.email}</h1></div>
       <dl class="facts">
@@ -62,9 +75,13 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
         <dt>Onboarding link</dt><dd><code>${recipient.onboardingUrl}</code></dd><dt>Added</dt><dd>${dateTime(recipient.createdAt)}</dd>
       </dl>
       <h2>Payouts</h2>
-      ${payouts.length === 0 ? empty('No payouts to this recipient.') : html`<table class="table"><thead><tr><th>Created</th><th class="num">Amount</th><th>Status</th></tr></thead><tbody>
+      ${
+        payouts.length === 0
+          ? empty('No payouts to this recipient.')
+          : html`<table class="table"><thead><tr><th>Created</th><th class="num">Amount</th><th>Status</th></tr></thead><tbody>
         ${payouts.map((p: any) => html`<tr><td><a href="#/payouts/${p.id}">${dateTime(p.createdAt)}</a></td><td class="num">${money(p.amount)}</td><td>${statusBadge(p.status)}</td></tr>`)}
-      </tbody></table>`}
+      </tbody></table>`
+      }
     `,
   );
 }

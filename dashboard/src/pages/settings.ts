@@ -9,7 +9,10 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
   page(
     el,
     async () => {
-      const [sandbox, production] = await Promise.all([api('GET', '/api-keys', undefined, { 'x-payouts-environment': 'sandbox' }), api('GET', '/api-keys', undefined, { 'x-payouts-environment': 'production' })]);
+      const [sandbox, production] = await Promise.all([
+        api('GET', '/api-keys', undefined, { 'x-payouts-environment': 'sandbox' }),
+        api('GET', '/api-keys', undefined, { 'x-payouts-environment': 'production' }),
+      ]);
       const users = ctx.can('users:manage') ? (await get('/users')).data : [];
       return { keys: [...sandbox.data, ...production.data].sort((a: any, b: any) => (a.createdAt < b.createdAt ? 1 : -1)), users };
     },
@@ -31,7 +34,9 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
           created = { key: data.key, name: v.name!, environment: v.environment! };
         });
       };
-      const revoke = (key: any) => confirm(`Revoke “${key.name}”? Requests with it fail from now on.`) && act(() => api('DELETE', `/api-keys/${key.id}`, undefined, { 'x-payouts-environment': key.environment }));
+      const revoke = (key: any) =>
+        confirm(`Revoke “${key.name}”? Requests with it fail from now on.`) &&
+        act(() => api('DELETE', `/api-keys/${key.id}`, undefined, { 'x-payouts-environment': key.environment }));
       const invite = (event: Event) => {
         event.preventDefault();
         const form = event.target as HTMLFormElement;
@@ -51,21 +56,30 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
           <select name="environment" aria-label="Key environment"><option value="sandbox">Sandbox (sk_test_)</option><option value="production">Production (sk_live_)</option></select>
           <button type="submit" class="primary">Generate</button>
         </form>
-        ${created
-          ? html`<div class="notice" data-testid="new-key">
+        ${
+          created
+            ? html`<div class="notice" data-testid="new-key">
               <strong>Copy your new ${created.environment} key “${created.name}” now — it will not be shown again.</strong>
               <div class="copy-row"><code data-testid="new-key-value">${created.key}</code><button @click=${() => navigator.clipboard?.writeText(created!.key)}>Copy</button></div>
               <span class="muted">Store it in an environment variable or a secret manager; never in source code.</span>
             </div>`
-          : nothing}
-        ${keys.length === 0 ? empty('No API keys yet.') : html`<table class="table" data-testid="keys-table"><thead><tr><th>Name</th><th>Key</th><th>Environment</th><th>Created by</th><th>Created</th><th>Last used</th><th></th></tr></thead><tbody>
-          ${keys.map((k: any) => html`<tr class=${k.revokedAt ? 'revoked' : ''}>
+            : nothing
+        }
+        ${
+          keys.length === 0
+            ? empty('No API keys yet.')
+            : html`<table class="table" data-testid="keys-table"><thead><tr><th>Name</th><th>Key</th><th>Environment</th><th>Created by</th><th>Created</th><th>Last used</th><th></th></tr></thead><tbody>
+          ${keys.map(
+            (k: any) => html`<tr class=${k.revokedAt ? 'revoked' : ''}>
             <td>${k.name}</td><td><code>${k.prefix}…${k.last4}</code></td><td>${k.environment}</td><td>${k.createdBy}</td><td>${dateTime(k.createdAt)}</td><td>${k.lastUsedAt ? dateTime(k.lastUsedAt) : 'Never'}</td>
             <td>${k.revokedAt ? html`<span class="muted">Revoked ${dateTime(k.revokedAt)}</span>` : html`<button class="danger" @click=${() => revoke(k)}>Revoke</button>`}</td>
-          </tr>`)}
-        </tbody></table>`}
-        ${ctx.can('users:manage')
-          ? html`<h2>Users</h2>
+          </tr>`,
+          )}
+        </tbody></table>`
+        }
+        ${
+          ctx.can('users:manage')
+            ? html`<h2>Users</h2>
             <form class="card inline-form" @submit=${invite} data-testid="invite-user">
               <strong>Invite a user</strong>
               <input name="email" type="email" required placeholder="Email" aria-label="User email" />
@@ -76,7 +90,8 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
             <table class="table"><thead><tr><th>Email</th><th>Role</th><th>Since</th><th></th></tr></thead><tbody>
               ${users.map((u: any) => html`<tr><td>${u.email}</td><td>${u.role}</td><td>${dateTime(u.createdAt)}</td><td>${u.id === ctx.session.user.id ? html`<span class="muted">You</span>` : html`<button class="danger" @click=${() => confirm(`Remove ${u.email}?`) && act(() => api('DELETE', `/users/${u.id}`))}>Remove</button>`}</td></tr>`)}
             </tbody></table>`
-          : nothing}
+            : nothing
+        }
       `;
     },
   );

@@ -17,7 +17,7 @@ describe('API key format', () => {
   });
 
   it('rejects malformed keys', () => {
-    for (const bad of ['', 'sk_test_', 'sk_test_short', 'pk_test_' + 'a'.repeat(43), 'sk_test_' + 'a'.repeat(42) + '!', 'sk_prod_' + 'a'.repeat(43)]) {
+    for (const bad of ['', 'sk_test_', 'sk_test_short', `pk_test_${'a'.repeat(43)}`, `sk_test_${'a'.repeat(42)}!`, `sk_prod_${'a'.repeat(43)}`]) {
       expect(environmentOfKey(bad)).toBeUndefined();
     }
   });

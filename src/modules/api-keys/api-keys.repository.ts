@@ -78,10 +78,10 @@ export async function findApiKeyById(ex: Executor, tenant: Tenant, id: string): 
 }
 
 export async function revokeApiKeyById(ex: Executor, organizationId: string, id: string): Promise<ApiKeyRecord | undefined> {
-  const rows = await ex.query<ApiKeyRow>(
-    `update api_keys set revoked_at = coalesce(revoked_at, now()) where organization_id = $1 and id = $2 returning *`,
-    [organizationId, id],
-  );
+  const rows = await ex.query<ApiKeyRow>(`update api_keys set revoked_at = coalesce(revoked_at, now()) where organization_id = $1 and id = $2 returning *`, [
+    organizationId,
+    id,
+  ]);
   return rows[0] && toApiKey(rows[0]);
 }
 

@@ -38,18 +38,31 @@ export default async function apiKeyRoutes(app: AppInstance) {
     schema: {
       tags: ['API keys'],
       summary: 'Dashboard: create a key; the full key is in this answer only',
-      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), environment: Type.Union([Type.Literal('sandbox'), Type.Literal('production')]) }, { additionalProperties: false }),
+      body: Type.Object(
+        { name: Type.String({ minLength: 1, maxLength: 100 }), environment: Type.Union([Type.Literal('sandbox'), Type.Literal('production')]) },
+        { additionalProperties: false },
+      ),
       response: { 201: DataEnvelope(Type.Object({ key: Type.String(), apiKey: Type.Ref(ApiKeySchema) })), ...commonErrors },
     },
     handler: async (request, reply) => {
-      const { key, record } = await createApiKey(app.db, { organizationId: tenantOf(request).organizationId, environment: request.body.environment, name: request.body.name, createdBy: userOf(request).email });
+      const { key, record } = await createApiKey(app.db, {
+        organizationId: tenantOf(request).organizationId,
+        environment: request.body.environment,
+        name: request.body.name,
+        createdBy: userOf(request).email,
+      });
       return reply.status(201).send({ data: { key, apiKey: renderApiKey(record) } });
     },
   });
 
   app.delete('/api-keys/:id', {
     config: { permission: 'keys:manage', dashboardOnly: true },
-    schema: { tags: ['API keys'], summary: 'Dashboard: revoke a key; it is refused from the next request on', params: IdParams, response: { 200: DataEnvelope(Type.Ref(ApiKeySchema)), ...commonErrors } },
+    schema: {
+      tags: ['API keys'],
+      summary: 'Dashboard: revoke a key; it is refused from the next request on',
+      params: IdParams,
+      response: { 200: DataEnvelope(Type.Ref(ApiKeySchema)), ...commonErrors },
+    },
     handler: async (request) => ({ data: renderApiKey(await revokeApiKey(app.db, tenantOf(request).organizationId, request.params.id)) }),
   });
 }

@@ -39,8 +39,7 @@ export async function createApiKey(db: Database, input: CreateApiKeyInput): Prom
   return { key, record };
 }
 
-const unauthorized = (message: string) =>
-  new AppError('unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer' });
+const unauthorized = (message: string) => new AppError('unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer' });
 
 /**
  * Resolves an Authorization header to the key's organization and environment. Looked up on every
@@ -60,8 +59,7 @@ export async function authenticate(db: Database, authorization: string | undefin
   return { organizationId: record.organizationId, environment: record.environment, apiKeyId: record.id };
 }
 
-export const listApiKeys = (db: Database, organizationId: string, environment?: Environment) =>
-  repo.listApiKeys(db, organizationId, environment);
+export const listApiKeys = (db: Database, organizationId: string, environment?: Environment) => repo.listApiKeys(db, organizationId, environment);
 
 export async function getApiKey(db: Database, tenant: Tenant, id: string): Promise<ApiKeyRecord> {
   const record = isUuid(id) ? await repo.findApiKeyById(db, tenant, id) : undefined;

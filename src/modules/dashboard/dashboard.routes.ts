@@ -20,7 +20,16 @@ let bundling: Promise<Assets> | undefined;
 export function dashboardAssets(): Promise<Assets> {
   bundling ??= (async () => {
     const [result, html, css] = await Promise.all([
-      build({ entryPoints: [`${DASHBOARD_DIR}src/main.ts`], bundle: true, write: false, format: 'esm', target: 'es2022', minify: true, sourcemap: false, logLevel: 'silent' }),
+      build({
+        entryPoints: [`${DASHBOARD_DIR}src/main.ts`],
+        bundle: true,
+        write: false,
+        format: 'esm',
+        target: 'es2022',
+        minify: true,
+        sourcemap: false,
+        logLevel: 'silent',
+      }),
       readFile(`${DASHBOARD_DIR}index.html`, 'utf8'),
       readFile(`${DASHBOARD_DIR}styles.css`, 'utf8'),
     ]);
@@ -33,7 +42,10 @@ export default async function dashboardRoutes(app: AppInstance) {
   const assets = await dashboardAssets();
   const hidden = { hide: true };
   const security = (reply: { header: (k: string, v: string) => unknown }) => {
-    reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'");
+    reply.header(
+      'content-security-policy',
+      "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+    );
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'same-origin');
   };
@@ -41,6 +53,10 @@ export default async function dashboardRoutes(app: AppInstance) {
     security(reply);
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(assets.html);
   });
-  app.get('/assets/app.js', { config: { public: true }, schema: hidden }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(assets.js));
-  app.get('/assets/styles.css', { config: { public: true }, schema: hidden }, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(assets.css));
+  app.get('/assets/app.js', { config: { public: true }, schema: hidden }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(assets.js),
+  );
+  app.get('/assets/styles.css', { config: { public: true }, schema: hidden }, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(assets.css),
+  );
 }

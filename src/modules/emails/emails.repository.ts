@@ -124,12 +124,24 @@ export async function insertPayoutStatusEmails(ex: Executor, emails: PayoutEmail
      join recipients r on r.id = p.recipient_id
      join organizations o on o.id = p.organization_id
      on conflict (dedupe_key) do nothing`,
-    [emails.map((e) => e.id), emails.map((e) => e.payoutId), emails.map((e) => e.template), emails.map((e) => e.status), emails.map((e) => e.reason), emails.map((e) => e.sequence)],
+    [
+      emails.map((e) => e.id),
+      emails.map((e) => e.payoutId),
+      emails.map((e) => e.template),
+      emails.map((e) => e.status),
+      emails.map((e) => e.reason),
+      emails.map((e) => e.sequence),
+    ],
   );
 }
 
 export async function insertEmailBatch(ex: Executor, tenant: Tenant, id: string, batchId: string): Promise<void> {
-  await ex.query(`insert into email_batches (id, organization_id, environment, batch_id) values ($1, $2, $3, $4)`, [id, tenant.organizationId, tenant.environment, batchId]);
+  await ex.query(`insert into email_batches (id, organization_id, environment, batch_id) values ($1, $2, $3, $4)`, [
+    id,
+    tenant.organizationId,
+    tenant.environment,
+    batchId,
+  ]);
 }
 
 export interface PendingEmailBatch {
@@ -142,13 +154,28 @@ export interface PendingEmailBatch {
 
 /** Takes one batch still to expand, locked for the caller's transaction (other workers skip it). */
 export async function claimPendingEmailBatch(ex: Executor): Promise<PendingEmailBatch | undefined> {
-  const rows = await ex.query<{ id: string; organization_id: string; environment: Tenant['environment']; batch_id: string; cursor: string | null; name: string }>(
+  const rows = await ex.query<{
+    id: string;
+    organization_id: string;
+    environment: Tenant['environment'];
+    batch_id: string;
+    cursor: string | null;
+    name: string;
+  }>(
     `select b.id, b.organization_id, b.environment, b.batch_id, b.cursor, o.name
      from email_batches b join organizations o on o.id = b.organization_id
      where b.expanded_at is null order by b.created_at limit 1 for update of b skip locked`,
   );
   const r = rows[0];
-  return r && { id: r.id, tenant: { organizationId: r.organization_id, environment: r.environment }, batchId: r.batch_id, cursor: r.cursor, organizationName: r.name };
+  return (
+    r && {
+      id: r.id,
+      tenant: { organizationId: r.organization_id, environment: r.environment },
+      batchId: r.batch_id,
+      cursor: r.cursor,
+      organizationName: r.name,
+    }
+  );
 }
 
 export interface PayeeSlice {
@@ -162,7 +189,14 @@ export interface PayeeSlice {
 
 /** The next `limit` payees of a batch after `after` (recipient id order), with their payouts. */
 export async function findBatchPayeeSlice(ex: Executor, batchId: string, after: string | null, limit: number, listed: number): Promise<PayeeSlice[]> {
-  const rows = await ex.query<{ recipient_id: string; email: string; auto_accept_payouts: boolean; payout_count: number; total_amount: string | bigint; payouts: unknown }>(
+  const rows = await ex.query<{
+    recipient_id: string;
+    email: string;
+    auto_accept_payouts: boolean;
+    payout_count: number;
+    total_amount: string | bigint;
+    payouts: unknown;
+  }>(
     `with payees as (
        select distinct recipient_id from payouts where batch_id = $1 and ($2::uuid is null or recipient_id > $2) order by recipient_id limit $3
      )
@@ -295,9 +329,24 @@ export async function findEmailById(ex: Executor, tenant: Tenant, id: string): P
 }
 
 export async function findAttemptsOfEmail(ex: Executor, emailId: string): Promise<EmailAttempt[]> {
-  const rows = await ex.query<{ id: string; email_id: string; attempted_at: Date; result: EmailAttempt['result']; smtp_code: number | null; smtp_response: string | null; duration_ms: number }>(
-    `select id, email_id, attempted_at, result, smtp_code, smtp_response, duration_ms from email_attempts where email_id = $1 order by attempted_at, id`,
-    [emailId],
-  );
-  return rows.map((r) => ({ id: r.id, emailId: r.email_id, attemptedAt: r.attempted_at, result: r.result, smtpCode: r.smtp_code, smtpResponse: r.smtp_response, durationMs: r.duration_ms }));
+  const rows = await ex.query<{
+    id: string;
+    email_id: string;
+    attempted_at: Date;
+    result: EmailAttempt['result'];
+    smtp_code: number | null;
+    smtp_response: string | null;
+    duration_ms: number;
+  }>(`select id, email_id, attempted_at, result, smtp_code, smtp_response, duration_ms from email_attempts where email_id = $1 order by attempted_at, id`, [
+    emailId,
+  ]);
+  return rows.map((r) => ({
+    id: r.id,
+    emailId: r.email_id,
+    attemptedAt: r.attempted_at,
+    result: r.result,
+    smtpCode: r.smtp_code,
+    smtpResponse: r.smtp_response,
+    durationMs: r.duration_ms,
+  }));
 }

@@ -31,13 +31,19 @@ export default async function emailRoutes(app: AppInstance) {
     },
     handler: async (request) => {
       const page = parsePage(request.query);
-      return toListEnvelope(await listEmailViews(app.db, tenantOf(request), app.config, page, request.query.recipientId), page, renderEmailView(app.config.mailFrom, false));
+      return toListEnvelope(
+        await listEmailViews(app.db, tenantOf(request), app.config, page, request.query.recipientId),
+        page,
+        renderEmailView(app.config.mailFrom, false),
+      );
     },
   });
 
   app.get('/emails/:id', {
     config: { permission: 'recipients:write' },
     schema: { tags, summary: 'One email with its SMTP attempts', params: IdParams, response: { 200: DataEnvelope(EmailSchema), ...commonErrors } },
-    handler: async (request) => ({ data: renderEmailView(app.config.mailFrom, true)(await getEmailView(app.db, tenantOf(request), app.config, request.params.id)) }),
+    handler: async (request) => ({
+      data: renderEmailView(app.config.mailFrom, true)(await getEmailView(app.db, tenantOf(request), app.config, request.params.id)),
+    }),
   });
 }

@@ -55,6 +55,14 @@ export const renderEmailView = (mailFrom: string, withAttempts: boolean) => (v: 
   createdAt: v.email.createdAt.toISOString(),
   sentAt: v.email.sentAt?.toISOString() ?? null,
   ...(withAttempts
-    ? { attempts: v.attempts.map((a) => ({ attemptedAt: a.attemptedAt.toISOString(), result: a.result, smtpCode: a.smtpCode, smtpResponse: a.smtpResponse, durationMs: a.durationMs })) }
+    ? {
+        attempts: v.attempts.map((a) => ({
+          attemptedAt: a.attemptedAt.toISOString(),
+          result: a.result,
+          smtpCode: a.smtpCode,
+          smtpResponse: a.smtpResponse,
+          durationMs: a.durationMs,
+        })),
+      }
     : {}),
 });

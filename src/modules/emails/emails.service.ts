@@ -46,7 +46,16 @@ export interface QueuedEmail<T extends TemplateName> {
 export async function queueEmail<T extends TemplateName>(tx: Executor, tenant: Tenant, email: QueuedEmail<T>): Promise<string> {
   const id = uuidv7();
   await repo.insertEmails(tx, tenant, [
-    { id, recipientId: email.recipientId, toAddress: email.to, template: email.template, data: email.data, dedupeKey: email.dedupeKey ?? null, priority: email.priority ?? 1, expiresAt: email.expiresAt ?? null },
+    {
+      id,
+      recipientId: email.recipientId,
+      toAddress: email.to,
+      template: email.template,
+      data: email.data,
+      dedupeKey: email.dedupeKey ?? null,
+      priority: email.priority ?? 1,
+      expiresAt: email.expiresAt ?? null,
+    },
   ]);
   return id;
 }

@@ -3,7 +3,16 @@ import { hostname } from 'node:os';
 import type { Transporter } from 'nodemailer';
 import { uuidv7 } from '../../platform/ids.js';
 import type { WorkerTask } from '../../platform/worker-task.js';
-import { claimDueEmails, type EmailAttempt, type EmailOutcome, type EmailRecord, failExpiredEmails, finishEmails, insertEmailAttempts, markRecipientsUndeliverable } from './emails.repository.js';
+import {
+  claimDueEmails,
+  type EmailAttempt,
+  type EmailOutcome,
+  type EmailRecord,
+  failExpiredEmails,
+  finishEmails,
+  insertEmailAttempts,
+  markRecipientsUndeliverable,
+} from './emails.repository.js';
 import { expandNextBatchSlice } from './emails.service.js';
 import { buildMessage, createMailTransport, messageIdHost, UnsafeAddressError } from './mailer.js';
 import { nextEmailRetryMs } from './retry.js';
@@ -31,7 +40,9 @@ export function sendEmailsTask(): WorkerTask {
     async runOnce({ db, config }) {
       const expanded = await expandNextBatchSlice(db);
       await failExpiredEmails(db);
-      const claimed = await db.transaction((tx) => claimDueEmails(tx, config.workerBatchSize, Math.max(config.leaseSeconds, 60), owner, messageIdHost(config.mailFrom)));
+      const claimed = await db.transaction((tx) =>
+        claimDueEmails(tx, config.workerBatchSize, Math.max(config.leaseSeconds, 60), owner, messageIdHost(config.mailFrom)),
+      );
       if (claimed.length === 0) return expanded;
       const smtpUrl = config.smtpUrl;
       const tried = await Promise.all(
@@ -42,8 +53,15 @@ export function sendEmailsTask(): WorkerTask {
         }),
       );
       await db.transaction(async (tx) => {
-        await insertEmailAttempts(tx, tried.flatMap((t) => (t.attempt ? [t.attempt] : [])));
-        await finishEmails(tx, owner, tried.map((t) => t.outcome));
+        await insertEmailAttempts(
+          tx,
+          tried.flatMap((t) => (t.attempt ? [t.attempt] : [])),
+        );
+        await finishEmails(
+          tx,
+          owner,
+          tried.map((t) => t.outcome),
+        );
         await markRecipientsUndeliverable(tx, [...new Set(tried.flatMap((t) => (t.undeliverableRecipient ? [t.undeliverableRecipient] : [])))]);
       });
       return expanded + claimed.length;
@@ -54,7 +72,11 @@ export function sendEmailsTask(): WorkerTask {
   };
 }
 
-const captured = (email: EmailRecord): Tried => ({ outcome: { id: email.id, status: 'captured', retryInMs: null, error: null }, attempt: undefined, undeliverableRecipient: null });
+const captured = (email: EmailRecord): Tried => ({
+  outcome: { id: email.id, status: 'captured', retryInMs: null, error: null },
+  attempt: undefined,
+  undeliverableRecipient: null,
+});
 
 async function send(transport: Transporter, email: EmailRecord, config: Parameters<WorkerTask['runOnce']>[0]['config']): Promise<Tried> {
   const attemptedAt = new Date();
@@ -64,7 +86,13 @@ async function send(transport: Transporter, email: EmailRecord, config: Paramete
   let error: string | null = null;
   let permanent = false;
   try {
-    const message = buildMessage({ from: config.mailFrom, fromName: email.organizationName, to: email.toAddress, messageId: email.messageId!, rendered: renderEmail(email.template, email.data, config) });
+    const message = buildMessage({
+      from: config.mailFrom,
+      fromName: email.organizationName,
+      to: email.toAddress,
+      messageId: email.messageId!,
+      rendered: renderEmail(email.template, email.data, config),
+    });
     const info = await transport.sendMail(message);
     smtpResponse = info.response ?? null;
     smtpCode = Number.parseInt(String(info.response ?? ''), 10) || 250;

@@ -92,13 +92,18 @@ const RENDERERS: { [T in TemplateName]: (data: TemplateData[T], links: LinkConfi
           : 'To receive it, open the link below and tell us how you want to be paid. It only takes a minute.',
       ],
       lines: listed,
-      link: d.ready ? { label: 'View your payout', url: linkFor(links, 'payout', first.id) } : { label: 'Claim your payout', url: linkFor(links, 'payout', first.id) },
+      link: d.ready
+        ? { label: 'View your payout', url: linkFor(links, 'payout', first.id) }
+        : { label: 'Claim your payout', url: linkFor(links, 'payout', first.id) },
     });
   },
   onboarding_invitation: (d, links) =>
     compose(d.organizationName, {
       subject: `${d.organizationName} invites you to get paid`,
-      paragraphs: [`Hello${d.firstName ? ` ${d.firstName}` : ''},`, `${d.organizationName} wants to pay you. Open the link below to say how you would like to be paid.`],
+      paragraphs: [
+        `Hello${d.firstName ? ` ${d.firstName}` : ''},`,
+        `${d.organizationName} wants to pay you. Open the link below to say how you would like to be paid.`,
+      ],
       link: { label: 'Set up your payouts', url: linkFor(links, 'recipient', d.recipientId) },
     }),
   payout_completed: (d, links) =>
@@ -126,7 +131,10 @@ const RENDERERS: { [T in TemplateName]: (data: TemplateData[T], links: LinkConfi
   claim_reminder: (d, links) =>
     compose(d.organizationName, {
       subject: `Reminder: ${d.organizationName} sent you ${dollars(d.payout.amount)}`,
-      paragraphs: [`Your payout of ${dollars(d.payout.amount)} from ${d.organizationName} is still waiting for you.`, `Claim it before ${d.expiresOn}, or it will be canceled.`],
+      paragraphs: [
+        `Your payout of ${dollars(d.payout.amount)} from ${d.organizationName} is still waiting for you.`,
+        `Claim it before ${d.expiresOn}, or it will be canceled.`,
+      ],
       link: { label: 'Claim your payout', url: linkFor(links, 'payout', d.payout.id) },
     }),
   recipient_action_needed: (d, links) =>
@@ -138,7 +146,10 @@ const RENDERERS: { [T in TemplateName]: (data: TemplateData[T], links: LinkConfi
   payout_method_changed: (d, links) =>
     compose(d.organizationName, {
       subject: `Your payout method for ${d.organizationName} was changed`,
-      paragraphs: [`Your payout method is now ${d.method}. The change was made by ${d.changedBy} on ${d.changedAt}.`, 'If this was not you, open the link below right away.'],
+      paragraphs: [
+        `Your payout method is now ${d.method}. The change was made by ${d.changedBy} on ${d.changedAt}.`,
+        'If this was not you, open the link below right away.',
+      ],
       link: { label: 'Review your payout method', url: linkFor(links, 'recipient', d.recipientId) },
     }),
 };

@@ -42,7 +42,11 @@ export async function insertEvents(ex: Executor, events: NewEvent[]): Promise<vo
   );
 }
 
-export async function listEvents(ex: Executor, tenant: Tenant, filter: { payoutId?: string; type?: string; limit: number; before: string | null }): Promise<EventRecord[]> {
+export async function listEvents(
+  ex: Executor,
+  tenant: Tenant,
+  filter: { payoutId?: string; type?: string; limit: number; before: string | null },
+): Promise<EventRecord[]> {
   const rows = await ex.query<EventRow>(
     `select id, type, payout_id, data, created_at from events
      where organization_id = $1 and environment = $2 and ($3::uuid is null or payout_id = $3) and ($4::text is null or type = $4)

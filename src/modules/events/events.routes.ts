@@ -18,7 +18,10 @@ export default async function eventRoutes(app: AppInstance) {
     schema: {
       tags: ['Events'],
       summary: 'Events recorded for this environment, newest first (what webhooks deliver)',
-      querystring: Type.Object({ ...PageQuery, payoutId: Type.Optional(Type.String({ format: 'uuid' })), event: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
+      querystring: Type.Object(
+        { ...PageQuery, payoutId: Type.Optional(Type.String({ format: 'uuid' })), event: Type.Optional(Type.String({ maxLength: 100 })) },
+        { additionalProperties: false },
+      ),
       response: { 200: ListEnvelope(EventSchema), ...commonErrors },
     },
     handler: async (request) => {

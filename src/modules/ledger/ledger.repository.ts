@@ -116,7 +116,12 @@ const postingParams = (entries: NewLedgerEntry[], deltas: BalanceDelta[]) => [
  * Runs the posting statement; answers how many balances it changed. With `commit`, it is the
  * transaction's last statement and commits with it (see Transaction.queryAndCommit).
  */
-export async function insertEntriesAndMoveBalances(ex: Executor | Transaction, entries: NewLedgerEntry[], deltas: BalanceDelta[], commit = false): Promise<number> {
+export async function insertEntriesAndMoveBalances(
+  ex: Executor | Transaction,
+  entries: NewLedgerEntry[],
+  deltas: BalanceDelta[],
+  commit = false,
+): Promise<number> {
   const params = postingParams(entries, deltas);
   return (await (commit ? (ex as Transaction).queryAndCommit(POST_ENTRIES, params) : ex.query(POST_ENTRIES, params))).length;
 }
@@ -129,7 +134,11 @@ export async function selectBalances(ex: Executor, tenant: Tenant, currency: str
   return new Map(rows.map((row) => [row.account, row.balance]));
 }
 
-export async function listLedgerEntries(ex: Executor, tenant: Tenant, filter: { currency: string; limit: number; before: string | null; payoutId?: string; batchId?: string }): Promise<LedgerEntryRow[]> {
+export async function listLedgerEntries(
+  ex: Executor,
+  tenant: Tenant,
+  filter: { currency: string; limit: number; before: string | null; payoutId?: string; batchId?: string },
+): Promise<LedgerEntryRow[]> {
   return ex.query<LedgerEntryRow>(
     `select id, posting_id, currency, account, amount, kind, batch_id, payout_id, created_at from ledger_entries
      where organization_id = $1 and environment = $2 and currency = $3 and account <> 'funding'

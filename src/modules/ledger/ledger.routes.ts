@@ -9,7 +9,12 @@ import { DEFAULT_CURRENCY, storedAmountToWire } from '../../platform/money.js';
 import { type Balance, fund, getBalance, listEntries } from './ledger.service.js';
 
 const BalanceSchema = Type.Object({ currency: Type.String(), available: Type.Integer(), held: Type.Integer(), paidOut: Type.Integer() });
-const renderBalance = (b: Balance) => ({ currency: b.currency, available: storedAmountToWire(b.available), held: storedAmountToWire(b.held), paidOut: storedAmountToWire(b.paidOut) });
+const renderBalance = (b: Balance) => ({
+  currency: b.currency,
+  available: storedAmountToWire(b.available),
+  held: storedAmountToWire(b.held),
+  paidOut: storedAmountToWire(b.paidOut),
+});
 
 const EntrySchema = Type.Object({
   id: Type.String(),
@@ -36,13 +41,21 @@ export default async function ledgerRoutes(app: AppInstance) {
     schema: {
       tags,
       summary: 'Ledger entries on the balance accounts, newest first',
-      querystring: Type.Object({ ...PageQuery, payoutId: Type.Optional(Type.String({ format: 'uuid' })), batchId: Type.Optional(Type.String({ format: 'uuid' })) }, { additionalProperties: false }),
+      querystring: Type.Object(
+        { ...PageQuery, payoutId: Type.Optional(Type.String({ format: 'uuid' })), batchId: Type.Optional(Type.String({ format: 'uuid' })) },
+        { additionalProperties: false },
+      ),
       response: { 200: ListEnvelope(EntrySchema), ...commonErrors },
     },
     handler: async (request) => {
       const page = parsePage(request.query);
       const { payoutId, batchId } = request.query;
-      const rows = await listEntries(app.db, tenantOf(request), { currency: DEFAULT_CURRENCY, ...page, ...(payoutId ? { payoutId } : {}), ...(batchId ? { batchId } : {}) });
+      const rows = await listEntries(app.db, tenantOf(request), {
+        currency: DEFAULT_CURRENCY,
+        ...page,
+        ...(payoutId ? { payoutId } : {}),
+        ...(batchId ? { batchId } : {}),
+      });
       return toListEnvelope(rows, page, (e) => ({
         id: e.id,
         postingId: e.posting_id,
@@ -62,7 +75,13 @@ export default async function ledgerRoutes(app: AppInstance) {
     schema: {
       tags,
       summary: 'Sandbox: top up the available balance',
-      body: Type.Object({ amount: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }, { additionalProperties: false }),
+      body: Type.Object(
+        {
+          amount: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+          idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+        },
+        { additionalProperties: false },
+      ),
       response: { 201: DataEnvelope(Type.Object({ amount: Type.Integer(), balance: BalanceSchema })), ...commonErrors, 403: Type.Ref('ErrorResponse') },
     },
     handler: (request, reply) => {

@@ -10,7 +10,12 @@ export default async function batchRoutes(app: AppInstance) {
   const tags = ['Batches'];
   app.get('/batches', {
     config: { permission: 'payouts:read' },
-    schema: { tags, summary: 'List batches with counts and totals per status', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: ListEnvelope(Type.Ref(BatchSchema)), ...commonErrors } },
+    schema: {
+      tags,
+      summary: 'List batches with counts and totals per status',
+      querystring: Type.Object(PageQuery, { additionalProperties: false }),
+      response: { 200: ListEnvelope(Type.Ref(BatchSchema)), ...commonErrors },
+    },
     handler: async (request) => {
       const page = parsePage(request.query);
       return toListEnvelope(await listBatches(app.db, tenantOf(request), page), page, renderBatch);
@@ -19,7 +24,12 @@ export default async function batchRoutes(app: AppInstance) {
 
   app.get('/batches/:id', {
     config: { permission: 'payouts:read' },
-    schema: { tags, summary: 'One batch with counts and totals per status', params: IdParams, response: { 200: DataEnvelope(Type.Ref(BatchSchema)), ...commonErrors } },
+    schema: {
+      tags,
+      summary: 'One batch with counts and totals per status',
+      params: IdParams,
+      response: { 200: DataEnvelope(Type.Ref(BatchSchema)), ...commonErrors },
+    },
     handler: async (request) => ({ data: renderBatch(await getBatch(app.db, tenantOf(request), request.params.id)) }),
   });
 }

@@ -116,13 +116,26 @@ async function writeBatch(tx: Executor, tenant: Tenant, items: PayoutItemInput[]
     };
   });
   const batch = { id: batchId, kind: 'payout' as const, currency: DEFAULT_CURRENCY, totalAmount: total };
-  await insertBatchWithPayouts(tx, tenant, batch, payouts, new Date(), payouts.map(() => uuidv7()));
+  await insertBatchWithPayouts(
+    tx,
+    tenant,
+    batch,
+    payouts,
+    new Date(),
+    payouts.map(() => uuidv7()),
+  );
   // Every payee is told, by one email each; one outbox row here whatever the batch's size.
   await queueBatchEmails(tx, tenant, batchId);
   return {
     created: {
       batchId,
-      payouts: payouts.map((p, i) => ({ id: p.id, payeeEmail: recipients[i]!.email, amount: items[i]!.amount, description: p.description, referenceId: p.referenceId })),
+      payouts: payouts.map((p, i) => ({
+        id: p.id,
+        payeeEmail: recipients[i]!.email,
+        amount: items[i]!.amount,
+        description: p.description,
+        referenceId: p.referenceId,
+      })),
     },
     hold: { tenant, currency: DEFAULT_CURRENCY, from: 'available', to: 'held', amount: total, kind: 'batch_hold', batchId },
   };

@@ -38,7 +38,15 @@ export async function createExternalBatch(tx: Executor, tenant: Tenant, items: E
 
   const fresh = items.filter((item) => !(item.idempotencyKey && earlier.has(item.idempotencyKey)));
   const recipients = await resolveRecipients(tx, tenant, fresh);
-  const earlierRecipients = new Map((await findRecipientsByIds(tx, tenant, [...earlier.values()].map((p) => p.recipientId))).map((r) => [r.id, r]));
+  const earlierRecipients = new Map(
+    (
+      await findRecipientsByIds(
+        tx,
+        tenant,
+        [...earlier.values()].map((p) => p.recipientId),
+      )
+    ).map((r) => [r.id, r]),
+  );
 
   let batchId: string | null = null;
   const created: NewPayout[] = fresh.map((item, i) => ({
@@ -85,7 +93,14 @@ export async function createExternalBatch(tx: Executor, tenant: Tenant, items: E
       }
       const p = created[freshIndex]!;
       const recipient = recipients[freshIndex++]!;
-      return { id: p.id, payeeEmail: recipient.email, amount: item.amount, description: p.description, referenceId: p.referenceId, idempotencyKey: item.idempotencyKey ?? null };
+      return {
+        id: p.id,
+        payeeEmail: recipient.email,
+        amount: item.amount,
+        description: p.description,
+        referenceId: p.referenceId,
+        idempotencyKey: item.idempotencyKey ?? null,
+      };
     }),
   };
 }

@@ -132,7 +132,12 @@ export async function insertBatchWithPayouts(
   createdAt: Date,
   statusUpdateIds: string[],
 ): Promise<void> {
-  await ex.query(INSERT_BATCH_WITH_PAYOUTS, [...payoutParams(tenant, batch.id, batch.kind, batch.currency, payouts), batch.totalAmount, statusUpdateIds, createdAt]);
+  await ex.query(INSERT_BATCH_WITH_PAYOUTS, [
+    ...payoutParams(tenant, batch.id, batch.kind, batch.currency, payouts),
+    batch.totalAmount,
+    statusUpdateIds,
+    createdAt,
+  ]);
 }
 
 export interface NewStatusUpdate {
@@ -210,7 +215,18 @@ export async function listPayouts(ex: Executor, tenant: Tenant, f: PayoutFilter)
        and ($7::timestamptz is null or p.created_at >= $7) and ($8::timestamptz is null or p.created_at < $8)
        and ($9::uuid is null or p.id < $9)
      order by p.id desc limit $10`,
-    [tenant.organizationId, tenant.environment, f.status ?? null, f.batchId ?? null, f.recipientId ?? null, f.referenceId ?? null, f.createdFrom ?? null, f.createdTo ?? null, f.before, f.limit + 1],
+    [
+      tenant.organizationId,
+      tenant.environment,
+      f.status ?? null,
+      f.batchId ?? null,
+      f.recipientId ?? null,
+      f.referenceId ?? null,
+      f.createdFrom ?? null,
+      f.createdTo ?? null,
+      f.before,
+      f.limit + 1,
+    ],
   );
   return rows.map(toPayout);
 }
@@ -261,7 +277,14 @@ export async function applyStatusChanges(ex: Executor, changes: StatusChange[]):
      from unnest($1::uuid[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::integer[]) as v(id, from_status, from_sequence, to_status, reason, delay_ms)
      where p.id = v.id and p.status = v.from_status and p.sequence = v.from_sequence
      returning p.id`,
-    [sorted.map((c) => c.id), sorted.map((c) => c.fromStatus), sorted.map((c) => c.fromSequence), sorted.map((c) => c.toStatus), sorted.map((c) => c.reason), sorted.map((c) => c.nextActionDelayMs)],
+    [
+      sorted.map((c) => c.id),
+      sorted.map((c) => c.fromStatus),
+      sorted.map((c) => c.fromSequence),
+      sorted.map((c) => c.toStatus),
+      sorted.map((c) => c.reason),
+      sorted.map((c) => c.nextActionDelayMs),
+    ],
   );
   return new Set(rows.map((r) => r.id));
 }
@@ -270,7 +293,12 @@ const RELEASE_PAYOUTS = defineRelease(PAYOUT_QUEUE);
 
 /** Hands claimed payouts back without a status change: due again later, or waiting for someone. */
 export async function releasePayouts(ex: Executor, owner: string, items: { id: string; nextActionDelayMs: number | null }[]): Promise<void> {
-  await release(ex, RELEASE_PAYOUTS, owner, items.map((i) => ({ id: i.id, delayMs: i.nextActionDelayMs })));
+  await release(
+    ex,
+    RELEASE_PAYOUTS,
+    owner,
+    items.map((i) => ({ id: i.id, delayMs: i.nextActionDelayMs })),
+  );
 }
 
 /** Payouts waiting for this recipient's acceptance become due, so the worker re-checks them. */

@@ -6,7 +6,16 @@ import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, ListEnvelope } from '../../platform/http/schemas.js';
 import { createBatch } from './create-batch.js';
 import { createExternalBatch } from './create-external-batch.js';
-import { CreatedBatchSchema, CreateExternalPaymentsBody, CreatePaymentsBody, ListPaymentsQuery, PaymentParams, PaymentSchema, RecordedExternalSchema, renderPayment } from './payouts.schema.js';
+import {
+  CreatedBatchSchema,
+  CreateExternalPaymentsBody,
+  CreatePaymentsBody,
+  ListPaymentsQuery,
+  PaymentParams,
+  PaymentSchema,
+  RecordedExternalSchema,
+  renderPayment,
+} from './payouts.schema.js';
 import { acceptPayout, cancelPayout, getPayout, listPayouts } from './payouts.service.js';
 
 const idempotencyHeader = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) });
@@ -21,7 +30,8 @@ export default async function payoutRoutes(app: AppInstance) {
     schema: {
       tags,
       summary: 'Create a batch of payouts (all or nothing)',
-      description: 'Moves the batch total from available to held. Amounts ≤ 0 answer 400; a batch larger than the available balance answers 500 `insufficient_funds`, as Karat does.',
+      description:
+        'Moves the batch total from available to held. Amounts ≤ 0 answer 400; a batch larger than the available balance answers 500 `insufficient_funds`, as Karat does.',
       headers: idempotencyHeader,
       body: CreatePaymentsBody,
       response: { 201: CreatedBatchSchema, ...moneyErrors },
@@ -36,7 +46,12 @@ export default async function payoutRoutes(app: AppInstance) {
 
   app.get('/payments', {
     config: { permission: 'payouts:read' },
-    schema: { tags, summary: 'List payouts, newest first', querystring: ListPaymentsQuery, response: { 200: ListEnvelope(Type.Ref(PaymentSchema)), ...commonErrors } },
+    schema: {
+      tags,
+      summary: 'List payouts, newest first',
+      querystring: ListPaymentsQuery,
+      response: { 200: ListEnvelope(Type.Ref(PaymentSchema)), ...commonErrors },
+    },
     handler: async (request) => {
       const { status, batchId, recipientId, referenceId, createdFrom, createdTo } = request.query;
       const page = parsePage(request.query);
@@ -55,7 +70,12 @@ export default async function payoutRoutes(app: AppInstance) {
 
   app.get('/payments/:paymentId', {
     config: { permission: 'payouts:read' },
-    schema: { tags, summary: 'One payout with its status history', params: PaymentParams, response: { 200: DataEnvelope(Type.Ref(PaymentSchema)), ...commonErrors } },
+    schema: {
+      tags,
+      summary: 'One payout with its status history',
+      params: PaymentParams,
+      response: { 200: DataEnvelope(Type.Ref(PaymentSchema)), ...commonErrors },
+    },
     handler: async (request) => ({ data: render(await getPayout(app.db, tenantOf(request), request.params.paymentId)) }),
   });
 
@@ -90,6 +110,7 @@ export default async function payoutRoutes(app: AppInstance) {
       body: CreateExternalPaymentsBody,
       response: { 201: RecordedExternalSchema, ...moneyErrors },
     },
-    handler: (request, reply) => sendIdempotent(request, reply, async (tx) => ({ body: { data: await createExternalBatch(tx, tenantOf(request), request.body.payouts) } })),
+    handler: (request, reply) =>
+      sendIdempotent(request, reply, async (tx) => ({ body: { data: await createExternalBatch(tx, tenantOf(request), request.body.payouts) } })),
   });
 }

@@ -9,7 +9,8 @@ const NullableText = Type.Union([Type.String(), Type.Null()]);
 export const PayoutStatusSchema = Type.Union(PAYOUT_STATUSES.map((s) => Type.Literal(s)));
 
 const Amount = Type.Integer({
-  description: 'Minor units (cents); must be greater than zero (answered 400 `invalid_amount`, "All payout amounts must be greater than zero."). The total of one request must not exceed 9007199254740991.',
+  description:
+    'Minor units (cents); must be greater than zero (answered 400 `invalid_amount`, "All payout amounts must be greater than zero."). The total of one request must not exceed 9007199254740991.',
   maximum: Number.MAX_SAFE_INTEGER,
 });
 const PayoutItem = {
@@ -32,13 +33,22 @@ export const CreatePaymentsBody = Type.Object(
 
 export const CreateExternalPaymentsBody = Type.Object(
   {
-    payouts: Type.Array(Type.Object({ ...PayoutItem, idempotencyKey: IdempotencyKey }, { additionalProperties: false }), { minItems: 1, maxItems: MAX_BATCH_ITEMS }),
+    payouts: Type.Array(Type.Object({ ...PayoutItem, idempotencyKey: IdempotencyKey }, { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: MAX_BATCH_ITEMS,
+    }),
     idempotencyKey: IdempotencyKey,
   },
   { additionalProperties: false },
 );
 
-const CreatedPayout = Type.Object({ id: Type.String(), payeeEmail: Type.String(), amount: Type.Integer(), description: NullableText, referenceId: NullableText });
+const CreatedPayout = Type.Object({
+  id: Type.String(),
+  payeeEmail: Type.String(),
+  amount: Type.Integer(),
+  description: NullableText,
+  referenceId: NullableText,
+});
 
 export const CreatedBatchSchema = Type.Object({ data: Type.Object({ batchId: Type.String(), payouts: Type.Array(CreatedPayout) }) });
 export const RecordedExternalSchema = Type.Object({
@@ -76,7 +86,12 @@ export const ListPaymentsQuery = Type.Object(
     createdFrom: Type.Optional(Type.String({ format: 'date-time' })),
     createdTo: Type.Optional(Type.String({ format: 'date-time' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'Opaque paging cursor: pass the `nextCursor` of the previous page unchanged. Its content is not part of the API.' })),
+    cursor: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'Opaque paging cursor: pass the `nextCursor` of the previous page unchanged. Its content is not part of the API.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

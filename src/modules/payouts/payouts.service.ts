@@ -20,7 +20,11 @@ export interface PayoutDetail {
 async function withDetails(ex: Executor, tenant: Tenant, payouts: PayoutRecord[]): Promise<PayoutDetail[]> {
   const recipients = new Map((await findRecipientsByIds(ex, tenant, [...new Set(payouts.map((p) => p.recipientId))])).map((r) => [r.id, r]));
   const updates = new Map<string, StatusUpdateRecord[]>();
-  for (const update of await repo.findStatusUpdates(ex, tenant, payouts.map((p) => p.id))) {
+  for (const update of await repo.findStatusUpdates(
+    ex,
+    tenant,
+    payouts.map((p) => p.id),
+  )) {
     updates.set(update.payoutId, [...(updates.get(update.payoutId) ?? []), update]);
   }
   return payouts.map((payout) => ({ id: payout.id, payout, recipient: recipients.get(payout.recipientId)!, statusUpdates: updates.get(payout.id) ?? [] }));
@@ -38,7 +42,10 @@ export async function getPayout(db: Database, tenant: Tenant, id: string): Promi
 }
 
 export async function listPayouts(db: Database, tenant: Tenant, filter: PayoutFilter): Promise<PayoutDetail[]> {
-  for (const [param, value] of [['batchId', filter.batchId], ['recipientId', filter.recipientId]] as const) {
+  for (const [param, value] of [
+    ['batchId', filter.batchId],
+    ['recipientId', filter.recipientId],
+  ] as const) {
     if (value !== undefined && !isUuid(value)) throw new AppError('invalid_request', `\`${param}\` must be an id.`, param);
   }
   return withDetails(db, tenant, await repo.listPayouts(db, tenant, filter));
@@ -96,7 +103,11 @@ export interface BatchSummary extends batchesRepo.BatchRecord {
 }
 
 async function summarize(ex: Executor, tenant: Tenant, batches: batchesRepo.BatchRecord[]): Promise<BatchSummary[]> {
-  const totals = await batchesRepo.summarizeBatches(ex, tenant, batches.map((b) => b.id));
+  const totals = await batchesRepo.summarizeBatches(
+    ex,
+    tenant,
+    batches.map((b) => b.id),
+  );
   return batches.map((batch) => ({
     ...batch,
     byStatus: Object.fromEntries(totals.filter((t) => t.batchId === batch.id).map((t) => [t.status, { count: t.count, amount: t.total }])),
@@ -114,4 +125,5 @@ export async function listBatches(db: Database, tenant: Tenant, page: { limit: n
 }
 
 /** A recipient now auto-accepts: its payouts waiting for acceptance are due for the worker at once. */
-export const wakeAwaitingPayoutsOf = (tx: Executor, tenant: Tenant, recipientId: string): Promise<void> => repo.wakeAwaitingPayoutsOfRecipient(tx, tenant, recipientId);
+export const wakeAwaitingPayoutsOf = (tx: Executor, tenant: Tenant, recipientId: string): Promise<void> =>
+  repo.wakeAwaitingPayoutsOfRecipient(tx, tenant, recipientId);

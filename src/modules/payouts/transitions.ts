@@ -42,7 +42,14 @@ export async function applyMoves(tx: Executor, moves: Move[]): Promise<AppliedMo
   const reasonOf = (m: Move) => m.reason ?? (NEEDS_REASON.includes(m.to) ? DEFAULT_REASONS[m.to]! : null);
   const moved = await applyStatusChanges(
     tx,
-    moves.map((m) => ({ id: m.payout.id, fromStatus: m.payout.status, fromSequence: m.payout.sequence, toStatus: m.to, reason: reasonOf(m), nextActionDelayMs: m.nextActionDelayMs })),
+    moves.map((m) => ({
+      id: m.payout.id,
+      fromStatus: m.payout.status,
+      fromSequence: m.payout.sequence,
+      toStatus: m.to,
+      reason: reasonOf(m),
+      nextActionDelayMs: m.nextActionDelayMs,
+    })),
   );
   const at = new Date();
   const applied: AppliedMove[] = moves
@@ -61,13 +68,24 @@ export async function applyMoves(tx: Executor, moves: Move[]): Promise<AppliedMo
   }));
   await insertStatusUpdates(tx, updates);
   await publishEvents(tx, applied.map(payoutUpdatedEvent));
-  await queuePayoutStatusEmails(tx, applied.map((m) => ({ payoutId: m.payout.id, to: m.to, reason: m.reason ?? null, sequence: m.sequence })));
+  await queuePayoutStatusEmails(
+    tx,
+    applied.map((m) => ({ payoutId: m.payout.id, to: m.to, reason: m.reason ?? null, sequence: m.sequence })),
+  );
 
   const movements: Movement[] = [];
   for (const m of applied) {
     const money = LEDGER_MOVES[m.to];
     if (!money || m.payout.kind !== 'payout') continue;
-    movements.push({ tenant: tenantOfPayout(m.payout), currency: m.payout.currency, ...money, amount: m.payout.amount, kind: `payout_${m.to}`, batchId: m.payout.batchId, payoutId: m.payout.id });
+    movements.push({
+      tenant: tenantOfPayout(m.payout),
+      currency: m.payout.currency,
+      ...money,
+      amount: m.payout.amount,
+      kind: `payout_${m.to}`,
+      batchId: m.payout.batchId,
+      payoutId: m.payout.id,
+    });
   }
   await post(tx, movements);
   return applied;

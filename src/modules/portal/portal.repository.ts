@@ -14,13 +14,31 @@ export interface PayoutPage {
 }
 
 export async function findPayoutPageById(ex: Executor, id: string): Promise<PayoutPage | undefined> {
-  const rows = await ex.query<{ name: string; environment: Environment; amount: string | bigint; currency: string; description: string | null; status: string; status_reason: string | null }>(
+  const rows = await ex.query<{
+    name: string;
+    environment: Environment;
+    amount: string | bigint;
+    currency: string;
+    description: string | null;
+    status: string;
+    status_reason: string | null;
+  }>(
     `select o.name, p.environment, p.amount, p.currency, p.description, p.status, p.status_reason
      from payouts p join organizations o on o.id = p.organization_id where p.id = $1`,
     [id],
   );
   const r = rows[0];
-  return r && { organizationName: r.name, environment: r.environment, amount: BigInt(r.amount), currency: r.currency, description: r.description, status: r.status, statusReason: r.status_reason };
+  return (
+    r && {
+      organizationName: r.name,
+      environment: r.environment,
+      amount: BigInt(r.amount),
+      currency: r.currency,
+      description: r.description,
+      status: r.status,
+      statusReason: r.status_reason,
+    }
+  );
 }
 
 export interface RecipientPage {

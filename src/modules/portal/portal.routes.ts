@@ -26,13 +26,15 @@ export default async function portalRoutes(app: AppInstance) {
   const secret = app.config.linkSecret!;
   const params = Type.Object({ link: Type.String({ maxLength: 100 }) });
   const schema = { params, hide: true, security: [] };
-  const page = (kind: LinkKind, render: (id: string) => Promise<string | undefined>) => async (request: { params: { link: string } }, reply: import('fastify').FastifyReply) => {
-    const id = verifyLinkSegment(secret, kind, request.params.link);
-    const html = id === undefined ? undefined : await render(id);
-    // Capability links must not leak through Referer headers or caches.
-    reply.header('Referrer-Policy', 'no-referrer').header('Cache-Control', 'no-store').type('text/html; charset=utf-8');
-    return reply.status(html === undefined ? 404 : 200).send(html ?? NOT_FOUND_PAGE);
-  };
+  const page =
+    (kind: LinkKind, render: (id: string) => Promise<string | undefined>) =>
+    async (request: { params: { link: string } }, reply: import('fastify').FastifyReply) => {
+      const id = verifyLinkSegment(secret, kind, request.params.link);
+      const html = id === undefined ? undefined : await render(id);
+      // Capability links must not leak through Referer headers or caches.
+      reply.header('Referrer-Policy', 'no-referrer').header('Cache-Control', 'no-store').type('text/html; charset=utf-8');
+      return reply.status(html === undefined ? 404 : 200).send(html ?? NOT_FOUND_PAGE);
+    };
 
   app.get('/p/:link', {
     config: { public: true },

@@ -68,19 +68,21 @@ export async function insertRecipientsIfNew(ex: Executor, tenant: Tenant, recipi
 
 export async function findRecipientsByEmails(ex: Executor, tenant: Tenant, emails: string[]): Promise<Recipient[]> {
   if (emails.length === 0) return [];
-  const rows = await ex.query<RecipientRow>(
-    `select ${COLUMNS} from recipients where organization_id = $1 and environment = $2 and email = any($3::text[])`,
-    [tenant.organizationId, tenant.environment, emails],
-  );
+  const rows = await ex.query<RecipientRow>(`select ${COLUMNS} from recipients where organization_id = $1 and environment = $2 and email = any($3::text[])`, [
+    tenant.organizationId,
+    tenant.environment,
+    emails,
+  ]);
   return rows.map(toRecipient);
 }
 
 export async function findRecipientsByIds(ex: Executor, tenant: Tenant, ids: string[]): Promise<Recipient[]> {
   if (ids.length === 0) return [];
-  const rows = await ex.query<RecipientRow>(
-    `select ${COLUMNS} from recipients where organization_id = $1 and environment = $2 and id = any($3::uuid[])`,
-    [tenant.organizationId, tenant.environment, ids],
-  );
+  const rows = await ex.query<RecipientRow>(`select ${COLUMNS} from recipients where organization_id = $1 and environment = $2 and id = any($3::uuid[])`, [
+    tenant.organizationId,
+    tenant.environment,
+    ids,
+  ]);
   return rows.map(toRecipient);
 }
 

@@ -26,7 +26,12 @@ export default async function recipientRoutes(app: AppInstance, { hooks }: { hoo
 
   app.get('/recipients', {
     config: { permission: 'recipients:read' },
-    schema: { tags, summary: 'List recipients, newest first', querystring: ListRecipientsQuery, response: { 200: ListEnvelope(Type.Ref(RecipientSchema)), ...commonErrors } },
+    schema: {
+      tags,
+      summary: 'List recipients, newest first',
+      querystring: ListRecipientsQuery,
+      response: { 200: ListEnvelope(Type.Ref(RecipientSchema)), ...commonErrors },
+    },
     handler: async (request) => {
       const page = parsePage(request.query);
       return toListEnvelope(await listRecipients(app.db, tenantOf(request), page, request.query.email), page, render);

@@ -18,7 +18,7 @@ export const RecipientSchema = Type.Object(
     onboardingUrl: Type.String({ description: 'Where the recipient sets up how to be paid.' }),
     autoAcceptPayouts: Type.Boolean(),
     shouldCollectTaxInfo: Type.Boolean(),
-    emailUndeliverable: Type.Boolean({ description: 'Extension: true after the recipient\'s mail server permanently refused an email.' }),
+    emailUndeliverable: Type.Boolean({ description: "Extension: true after the recipient's mail server permanently refused an email." }),
   },
   { $id: 'Recipient' },
 );
@@ -55,7 +55,16 @@ export const UpdateRecipientBody = Type.Object(
 );
 
 export const ListRecipientsQuery = Type.Object(
-  { email: Type.Optional(Type.String({ maxLength: 320 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })), cursor: Type.Optional(Type.String({ maxLength: 200, description: 'Opaque paging cursor: pass the `nextCursor` of the previous page unchanged. Its content is not part of the API.' })) },
+  {
+    email: Type.Optional(Type.String({ maxLength: 320 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
+    cursor: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'Opaque paging cursor: pass the `nextCursor` of the previous page unchanged. Its content is not part of the API.',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 

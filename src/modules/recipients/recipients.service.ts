@@ -45,14 +45,19 @@ export async function upsertRecipients(tx: Executor, tenant: Tenant, inputs: New
   const missing = [...byEmail.values()].filter((r) => !known.has(r.email));
   if (missing.length > 0) {
     await repo.insertRecipientsIfNew(tx, tenant, missing);
-    existing.push(...(await repo.findRecipientsByEmails(tx, tenant, missing.map((r) => r.email))));
+    existing.push(
+      ...(await repo.findRecipientsByEmails(
+        tx,
+        tenant,
+        missing.map((r) => r.email),
+      )),
+    );
   }
   const found = new Map(existing.map((r) => [r.email, r]));
   return inputs.map((input) => found.get(normalizeEmail(input.email))!);
 }
 
-export const addRecipients = (db: Database, tenant: Tenant, inputs: NewRecipientInput[]) =>
-  db.transaction((tx) => upsertRecipients(tx, tenant, inputs));
+export const addRecipients = (db: Database, tenant: Tenant, inputs: NewRecipientInput[]) => db.transaction((tx) => upsertRecipients(tx, tenant, inputs));
 
 export const findRecipientsByIds = repo.findRecipientsByIds;
 

@@ -48,5 +48,9 @@ export async function assertStrongPassword(password: string, userInputs: string[
   const result = zxcvbn(password, inputs);
   if (result.score >= MIN_SCORE) return;
   const why = (result.feedback.warning && WARNINGS[result.feedback.warning]) || 'it follows a predictable pattern';
-  throw new AppError('invalid_request', `This password is too easy to guess: ${why}. Use a passphrase of four or more unrelated words, or a password manager.`, param);
+  throw new AppError(
+    'invalid_request',
+    `This password is too easy to guess: ${why}. Use a passphrase of four or more unrelated words, or a password manager.`,
+    param,
+  );
 }

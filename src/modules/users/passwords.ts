@@ -56,7 +56,10 @@ const dummies = new Map<number, string>();
 /** A hash to check against when the email is unknown, with the current parameters, so both cases cost the same. */
 export function dummyHash(cost: number): string {
   let hash = dummies.get(cost);
-  if (!hash) dummies.set(cost, (hash = format({ n: 2 ** cost, r: R, p: P }, Buffer.alloc(16), Buffer.alloc(KEY_LENGTH))));
+  if (!hash) {
+    hash = format({ n: 2 ** cost, r: R, p: P }, Buffer.alloc(16), Buffer.alloc(KEY_LENGTH));
+    dummies.set(cost, hash);
+  }
   return hash;
 }
 

@@ -9,7 +9,17 @@ export const ROLES = ['admin', 'manager', 'accountant', 'employee'] as const;
 export type Role = (typeof ROLES)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ['payouts:read', 'payouts:write', 'recipients:read', 'recipients:write', 'keys:manage', 'webhooks:read', 'webhooks:write', 'users:manage', 'signed_in'],
+  admin: [
+    'payouts:read',
+    'payouts:write',
+    'recipients:read',
+    'recipients:write',
+    'keys:manage',
+    'webhooks:read',
+    'webhooks:write',
+    'users:manage',
+    'signed_in',
+  ],
   manager: ['payouts:read', 'payouts:write', 'recipients:read', 'recipients:write', 'keys:manage', 'webhooks:read', 'webhooks:write', 'signed_in'],
   accountant: ['payouts:read', 'recipients:read', 'signed_in'],
   employee: ['signed_in'],

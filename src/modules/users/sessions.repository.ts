@@ -2,7 +2,12 @@ import type { Executor } from '../../platform/db/database.js';
 import type { User } from './users.repository.js';
 
 export async function insertSession(ex: Executor, s: { tokenHash: Buffer; userId: string; csrfToken: string; ttlHours: number }): Promise<void> {
-  await ex.query(`insert into sessions (token_hash, user_id, csrf_token, expires_at) values ($1, $2, $3, now() + $4 * interval '1 hour')`, [s.tokenHash, s.userId, s.csrfToken, s.ttlHours]);
+  await ex.query(`insert into sessions (token_hash, user_id, csrf_token, expires_at) values ($1, $2, $3, now() + $4 * interval '1 hour')`, [
+    s.tokenHash,
+    s.userId,
+    s.csrfToken,
+    s.ttlHours,
+  ]);
 }
 
 export async function findLiveSession(ex: Executor, tokenHash: Buffer): Promise<{ user: User; csrfToken: string } | undefined> {
@@ -12,7 +17,9 @@ export async function findLiveSession(ex: Executor, tokenHash: Buffer): Promise<
     [tokenHash],
   );
   const row = rows[0];
-  return row && { csrfToken: row.csrf_token, user: { id: row.id, organizationId: row.organization_id, email: row.email, role: row.role, createdAt: row.created_at } };
+  return (
+    row && { csrfToken: row.csrf_token, user: { id: row.id, organizationId: row.organization_id, email: row.email, role: row.role, createdAt: row.created_at } }
+  );
 }
 
 export async function deleteSession(ex: Executor, tokenHash: Buffer): Promise<void> {
@@ -33,7 +40,13 @@ export async function deleteOtherSessionsOfUser(ex: Executor, userId: string, ke
  * clears it. Past `limit` attempts within the window the email is locked for `lockSeconds`.
  * Answers how many seconds remain when the attempt is refused.
  */
-export async function reserveLoginAttempt(ex: Executor, email: string, limit: number, windowSeconds: number, lockSeconds: number): Promise<{ refusedForSeconds: number | undefined }> {
+export async function reserveLoginAttempt(
+  ex: Executor,
+  email: string,
+  limit: number,
+  windowSeconds: number,
+  lockSeconds: number,
+): Promise<{ refusedForSeconds: number | undefined }> {
   // A row starts over once its window has passed and no lock is running.
   const fresh = `login_failures.first_failure_at < now() - $3 * interval '1 second' and (login_failures.locked_until is null or login_failures.locked_until <= now())`;
   const rows = await ex.query<{ locked: boolean; seconds: number | string | null }>(

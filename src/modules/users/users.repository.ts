@@ -21,7 +21,10 @@ interface UserRow {
 const toUser = (r: UserRow): User => ({ id: r.id, organizationId: r.organization_id, email: r.email, role: r.role, createdAt: r.created_at });
 
 /** Inserts a user; undefined when the email is taken (in any organization). */
-export async function insertUser(ex: Executor, u: { id: string; organizationId: string; email: string; passwordHash: string; role: Role; createdBy: string | null }): Promise<User | undefined> {
+export async function insertUser(
+  ex: Executor,
+  u: { id: string; organizationId: string; email: string; passwordHash: string; role: Role; createdBy: string | null },
+): Promise<User | undefined> {
   const rows = await ex.query<UserRow>(
     'insert into users (id, organization_id, email, password_hash, role, created_by) values ($1, $2, $3, $4, $5, $6) on conflict (email) do nothing returning *',
     [u.id, u.organizationId, u.email, u.passwordHash, u.role, u.createdBy],
@@ -33,7 +36,10 @@ export async function insertUser(ex: Executor, u: { id: string; organizationId: 
  * Inserts the first user only while there is none and the setup token is live: two racing setups
  * cannot both win, and nobody without the token can win at all.
  */
-export async function insertFirstUser(ex: Executor, u: { id: string; organizationId: string; email: string; passwordHash: string; setupTokenHash: Buffer }): Promise<User | undefined> {
+export async function insertFirstUser(
+  ex: Executor,
+  u: { id: string; organizationId: string; email: string; passwordHash: string; setupTokenHash: Buffer },
+): Promise<User | undefined> {
   await ex.query('select pg_advisory_xact_lock(7270002)');
   const rows = await ex.query<UserRow>(
     `insert into users (id, organization_id, email, password_hash, role, created_by)

@@ -15,7 +15,11 @@ const Password = Type.String({ minLength: 1, maxLength: 200 });
 const Credentials = Type.Object({ email: Email, password: Password }, { additionalProperties: false });
 // The token is optional in the schema so that a missing one is a 403 like a wrong one, not a 400.
 const SetupBody = Type.Object(
-  { email: Email, password: Password, setupToken: Type.Optional(Type.String({ maxLength: 200, description: 'The one-time token the server printed in its log at start' })) },
+  {
+    email: Email,
+    password: Password,
+    setupToken: Type.Optional(Type.String({ maxLength: 200, description: 'The one-time token the server printed in its log at start' })),
+  },
   { additionalProperties: false },
 );
 
@@ -38,7 +42,12 @@ export default async function userRoutes(app: AppInstance) {
 
   app.get('/auth/setup', {
     config: { public: true },
-    schema: { tags, summary: 'Whether the first admin still has to be created', security: [], response: { 200: DataEnvelope(Type.Object({ needsSetup: Type.Boolean() })) } },
+    schema: {
+      tags,
+      summary: 'Whether the first admin still has to be created',
+      security: [],
+      response: { 200: DataEnvelope(Type.Object({ needsSetup: Type.Boolean() })) },
+    },
     handler: async () => ({ data: { needsSetup: await needsSetup(app.db) } }),
   });
 
@@ -59,7 +68,13 @@ export default async function userRoutes(app: AppInstance) {
 
   app.post('/auth/login', {
     config: { public: true },
-    schema: { tags, summary: 'Sign in to the dashboard (sets an HTTP-only session cookie)', security: [], body: Credentials, response: { 200: DataEnvelope(SessionSchema), ...commonErrors, 429: Type.Ref('ErrorResponse') } },
+    schema: {
+      tags,
+      summary: 'Sign in to the dashboard (sets an HTTP-only session cookie)',
+      security: [],
+      body: Credentials,
+      response: { 200: DataEnvelope(SessionSchema), ...commonErrors, 429: Type.Ref('ErrorResponse') },
+    },
     handler: async (request, reply) => startSession(request, reply, request.body.email, request.body.password),
   });
 
@@ -75,7 +90,11 @@ export default async function userRoutes(app: AppInstance) {
 
   app.post('/auth/logout', {
     config: { permission: 'signed_in', dashboardOnly: true },
-    schema: { tags, summary: 'Sign out: the session ends on the server too', response: { 200: DataEnvelope(Type.Object({ signedOut: Type.Boolean() })), ...commonErrors } },
+    schema: {
+      tags,
+      summary: 'Sign out: the session ends on the server too',
+      response: { 200: DataEnvelope(Type.Object({ signedOut: Type.Boolean() })), ...commonErrors },
+    },
     handler: async (request, reply) => {
       await logout(app.db, readCookie(request.headers.cookie, SESSION_COOKIE) ?? '');
       setCookie(request, reply, '', 0);
@@ -89,7 +108,12 @@ export default async function userRoutes(app: AppInstance) {
       tags,
       summary: 'Change my password (the current one is required); my other sessions end',
       body: Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false }),
-      response: { 200: DataEnvelope(Type.Object({ passwordChanged: Type.Boolean(), otherSessionsEnded: Type.Integer() })), ...commonErrors, 409: Type.Ref('ErrorResponse'), 429: Type.Ref('ErrorResponse') },
+      response: {
+        200: DataEnvelope(Type.Object({ passwordChanged: Type.Boolean(), otherSessionsEnded: Type.Integer() })),
+        ...commonErrors,
+        409: Type.Ref('ErrorResponse'),
+        429: Type.Ref('ErrorResponse'),
+      },
     },
     handler: async (request) => {
       const ended = await changePassword(app.db, app.config, {
@@ -113,18 +137,32 @@ export default async function userRoutes(app: AppInstance) {
     schema: {
       tags,
       summary: 'Invite a user: an account with a role and a first password to hand over',
-      body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }), role: RoleSchema, password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+      body: Type.Object(
+        { email: Type.String({ minLength: 3, maxLength: 320 }), role: RoleSchema, password: Type.String({ minLength: 1, maxLength: 200 }) },
+        { additionalProperties: false },
+      ),
       response: { 201: DataEnvelope(UserSchema), ...commonErrors, 409: Type.Ref('ErrorResponse') },
     },
     handler: async (request, reply) => {
-      const user = await createUser(app.db, app.config, { organizationId: tenantOf(request).organizationId, email: request.body.email, password: request.body.password, role: request.body.role as Role, createdBy: userOf(request).email });
+      const user = await createUser(app.db, app.config, {
+        organizationId: tenantOf(request).organizationId,
+        email: request.body.email,
+        password: request.body.password,
+        role: request.body.role as Role,
+        createdBy: userOf(request).email,
+      });
       return reply.status(201).send({ data: renderUser(user) });
     },
   });
 
   app.delete('/users/:id', {
     config: { permission: 'users:manage', dashboardOnly: true },
-    schema: { tags, summary: 'Remove a user (their sessions end with them)', params: IdParams, response: { 200: DataEnvelope(Type.Object({ removed: Type.Boolean() })), ...commonErrors } },
+    schema: {
+      tags,
+      summary: 'Remove a user (their sessions end with them)',
+      params: IdParams,
+      response: { 200: DataEnvelope(Type.Object({ removed: Type.Boolean() })), ...commonErrors },
+    },
     handler: async (request) => {
       await removeUser(app.db, tenantOf(request).organizationId, request.params.id, userOf(request).id);
       return { data: { removed: true } };

@@ -49,13 +49,21 @@ export async function issueSetupToken(db: Database): Promise<string | undefined>
 
 const alreadySetUp = () => new AppError('conflict', 'The first admin already exists: sign in instead.');
 const badSetupToken = () =>
-  new AppError('forbidden', 'Missing, wrong or expired setup token. Open the link the server printed in its log at start (restart it for a new one), or create the admin with: npx payouts users create --role admin.', 'setupToken');
+  new AppError(
+    'forbidden',
+    'Missing, wrong or expired setup token. Open the link the server printed in its log at start (restart it for a new one), or create the admin with: npx payouts users create --role admin.',
+    'setupToken',
+  );
 
 /**
  * Creates the first admin on the default organization. Requires a live setup token, the proof
  * that the caller controls the server; refused once any user exists.
  */
-export async function setupFirstAdmin(db: Database, settings: UserSettings, input: { email: string; password: string; setupToken?: string | undefined }): Promise<User> {
+export async function setupFirstAdmin(
+  db: Database,
+  settings: UserSettings,
+  input: { email: string; password: string; setupToken?: string | undefined },
+): Promise<User> {
   if (!(await needsSetup(db))) throw alreadySetUp();
   const setupTokenHash = sha256(input.setupToken ?? '');
   if (!input.setupToken || !(await repo.setupTokenIsLive(db, setupTokenHash))) throw badSetupToken();
@@ -77,12 +85,23 @@ export async function setupFirstAdmin(db: Database, settings: UserSettings, inpu
  * the email), so a taken email is refused; the refusal is the same whether the account is in the
  * caller's organization or another one, and says nothing about where it is.
  */
-export async function createUser(db: Database, settings: UserSettings, input: { organizationId: string; email: string; password: string; role: Role; createdBy: string | null }): Promise<User> {
+export async function createUser(
+  db: Database,
+  settings: UserSettings,
+  input: { organizationId: string; email: string; password: string; role: Role; createdBy: string | null },
+): Promise<User> {
   const email = normalizeEmail(input.email);
   await checkNewUser(email, input.password, input.role);
   const passwordHash = await hashPassword(input.password, settings.passwordHashCost);
   const user = await db.transaction(async (tx) => {
-    const created = await repo.insertUser(tx, { id: uuidv7(), organizationId: input.organizationId, email, passwordHash, role: input.role, createdBy: input.createdBy });
+    const created = await repo.insertUser(tx, {
+      id: uuidv7(),
+      organizationId: input.organizationId,
+      email,
+      passwordHash,
+      role: input.role,
+      createdBy: input.createdBy,
+    });
     // The first user made by the CLI ends the setup window as well.
     if (created) await repo.deleteAllSetupTokens(tx);
     return created;
@@ -110,7 +129,9 @@ export interface Session {
 
 const tooManyAttempts = (seconds: number) => {
   const minutes = Math.ceil(seconds / 60);
-  return new AppError('too_many_requests', `Too many failed sign-ins for this email. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, undefined, { 'Retry-After': String(seconds) });
+  return new AppError('too_many_requests', `Too many failed sign-ins for this email. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, undefined, {
+    'Retry-After': String(seconds),
+  });
 };
 
 /** Counts the attempt first (429 past the limit), so concurrent guesses cannot exceed it. */
@@ -146,13 +167,18 @@ export async function login(db: Database, settings: UserSettings, email: string,
  * toward the same lock, so a stolen session cannot guess it), the new one must be strong, and
  * every other session of the user ends. Answers how many sessions ended.
  */
-export async function changePassword(db: Database, settings: UserSettings, input: { userId: string; sessionToken: string; currentPassword: string; newPassword: string }): Promise<number> {
+export async function changePassword(
+  db: Database,
+  settings: UserSettings,
+  input: { userId: string; sessionToken: string; currentPassword: string; newPassword: string },
+): Promise<number> {
   const user = await repo.findUserWithHashById(db, input.userId);
   if (!user) throw new AppError('unauthorized', 'Your session has expired. Sign in again.');
   if (input.newPassword === input.currentPassword) throw new AppError('invalid_request', 'The new password must differ from the current one.', 'newPassword');
   await assertStrongPassword(input.newPassword, [user.email], 'newPassword');
   await reserveAttempt(db, user.email);
-  if (!(await verifyPassword(input.currentPassword, user.passwordHash))) throw new AppError('invalid_request', 'The current password is wrong.', 'currentPassword');
+  if (!(await verifyPassword(input.currentPassword, user.passwordHash)))
+    throw new AppError('invalid_request', 'The current password is wrong.', 'currentPassword');
   await sessions.clearLoginFailures(db, user.email);
   const newHash = await hashPassword(input.newPassword, settings.passwordHashCost);
   return db.transaction(async (tx) => {

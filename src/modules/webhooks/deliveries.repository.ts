@@ -65,12 +65,22 @@ const CLAIM_DELIVERIES = defineClaim(DELIVERY_QUEUE, {
  * (across every worker process), so an endpoint that hangs holds only its own slots, and a
  * payout's deliveries in sequence order.
  */
-export async function claimDueDeliveries(ex: Executor, limit: number, leaseSeconds: number, owner: string, perSubscription: number): Promise<ClaimedDelivery[]> {
-  const rows = await claim<{ id: string; subscription_id: string; callback_url: string; attempt_count: number; type: string; event_created_at: Date; data: unknown }>(
-    ex,
-    CLAIM_DELIVERIES,
-    { limit, leaseSeconds, owner, capPerGroup: perSubscription },
-  );
+export async function claimDueDeliveries(
+  ex: Executor,
+  limit: number,
+  leaseSeconds: number,
+  owner: string,
+  perSubscription: number,
+): Promise<ClaimedDelivery[]> {
+  const rows = await claim<{
+    id: string;
+    subscription_id: string;
+    callback_url: string;
+    attempt_count: number;
+    type: string;
+    event_created_at: Date;
+    data: unknown;
+  }>(ex, CLAIM_DELIVERIES, { limit, leaseSeconds, owner, capPerGroup: perSubscription });
   return rows.map((r) => ({
     id: r.id,
     subscriptionId: r.subscription_id,
@@ -152,8 +162,23 @@ export interface DeliveryRecord {
   deliveredAt: Date | null;
 }
 
-export async function listDeliveries(ex: Executor, tenant: Tenant, subscriptionId: string, page: { limit: number; before: string | null }): Promise<DeliveryRecord[]> {
-  const rows = await ex.query<{ id: string; event_id: string; type: string; status: string; attempt_count: number; next_attempt_at: Date | null; last_status_code: number | null; created_at: Date; delivered_at: Date | null }>(
+export async function listDeliveries(
+  ex: Executor,
+  tenant: Tenant,
+  subscriptionId: string,
+  page: { limit: number; before: string | null },
+): Promise<DeliveryRecord[]> {
+  const rows = await ex.query<{
+    id: string;
+    event_id: string;
+    type: string;
+    status: string;
+    attempt_count: number;
+    next_attempt_at: Date | null;
+    last_status_code: number | null;
+    created_at: Date;
+    delivered_at: Date | null;
+  }>(
     `select d.id, d.event_id, e.type, d.status, d.attempt_count, d.next_attempt_at, d.last_status_code, d.created_at, d.delivered_at
      from webhook_deliveries d join events e on e.id = d.event_id
      where d.organization_id = $1 and d.environment = $2 and d.subscription_id = $3 and ($4::uuid is null or d.id < $4)
@@ -175,10 +200,16 @@ export async function listDeliveries(ex: Executor, tenant: Tenant, subscriptionI
 
 export async function findAttempts(ex: Executor, deliveryIds: string[]): Promise<AttemptRecord[]> {
   if (deliveryIds.length === 0) return [];
-  const rows = await ex.query<{ id: string; delivery_id: string; subscription_id: string; attempted_at: Date; status_code: number | null; duration_ms: number; error: string | null; response_excerpt: string | null }>(
-    'select * from webhook_attempts where delivery_id = any($1::uuid[]) order by attempted_at, id',
-    [deliveryIds],
-  );
+  const rows = await ex.query<{
+    id: string;
+    delivery_id: string;
+    subscription_id: string;
+    attempted_at: Date;
+    status_code: number | null;
+    duration_ms: number;
+    error: string | null;
+    response_excerpt: string | null;
+  }>('select * from webhook_attempts where delivery_id = any($1::uuid[]) order by attempted_at, id', [deliveryIds]);
   return rows.map((r) => ({
     id: r.id,
     deliveryId: r.delivery_id,
@@ -202,7 +233,12 @@ export async function requeueDelivery(ex: Executor, tenant: Tenant, subscription
 }
 
 /** The events of one type since a time, for a replay. */
-export async function findEventsSince(ex: Executor, tenant: Tenant, type: string, since: Date): Promise<{ id: string; payoutId: string | null; sequence: number | null }[]> {
+export async function findEventsSince(
+  ex: Executor,
+  tenant: Tenant,
+  type: string,
+  since: Date,
+): Promise<{ id: string; payoutId: string | null; sequence: number | null }[]> {
   const rows = await ex.query<{ id: string; payout_id: string | null; sequence: number | null }>(
     `select id, payout_id, (data ->> 'sequence')::integer as sequence from events
      where organization_id = $1 and environment = $2 and type = $3 and created_at >= $4 order by id`,
@@ -212,8 +248,24 @@ export async function findEventsSince(ex: Executor, tenant: Tenant, type: string
 }
 
 /** Every delivery of one payout's events, across subscriptions, for the payout's page. */
-export async function listDeliveriesOfPayout(ex: Executor, tenant: Tenant, payoutId: string): Promise<(DeliveryRecord & { subscriptionId: string; callbackUrl: string })[]> {
-  const rows = await ex.query<{ id: string; event_id: string; type: string; status: string; attempt_count: number; next_attempt_at: Date | null; last_status_code: number | null; created_at: Date; delivered_at: Date | null; subscription_id: string; callback_url: string }>(
+export async function listDeliveriesOfPayout(
+  ex: Executor,
+  tenant: Tenant,
+  payoutId: string,
+): Promise<(DeliveryRecord & { subscriptionId: string; callbackUrl: string })[]> {
+  const rows = await ex.query<{
+    id: string;
+    event_id: string;
+    type: string;
+    status: string;
+    attempt_count: number;
+    next_attempt_at: Date | null;
+    last_status_code: number | null;
+    created_at: Date;
+    delivered_at: Date | null;
+    subscription_id: string;
+    callback_url: string;
+  }>(
     `select d.id, d.event_id, e.type, d.status, d.attempt_count, d.next_attempt_at, d.last_status_code, d.created_at, d.delivered_at, d.subscription_id, s.callback_url
      from webhook_deliveries d join events e on e.id = d.event_id join webhook_subscriptions s on s.id = d.subscription_id
      where d.organization_id = $1 and d.environment = $2 and d.payout_id = $3 order by d.sequence, d.id`,

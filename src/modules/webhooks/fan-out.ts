@@ -18,7 +18,14 @@ export async function publishEvents(tx: Executor, events: NewEvent[]): Promise<v
     for (const s of subscriptions) {
       if (s.organizationId !== event.tenant.organizationId || s.environment !== event.tenant.environment || s.eventName !== event.type) continue;
       const sequence = (event.data as { sequence?: unknown }).sequence;
-      deliveries.push({ id: uuidv7(), subscriptionId: s.id, eventId: event.id, tenant: event.tenant, payoutId: event.payoutId, sequence: typeof sequence === 'number' ? sequence : null });
+      deliveries.push({
+        id: uuidv7(),
+        subscriptionId: s.id,
+        eventId: event.id,
+        tenant: event.tenant,
+        payoutId: event.payoutId,
+        sequence: typeof sequence === 'number' ? sequence : null,
+      });
     }
   }
   await upsertDeliveries(tx, deliveries);

@@ -73,6 +73,7 @@ export function describeRequestError(error: unknown): string {
   const cause = (error as { cause?: unknown }).cause;
   if (cause instanceof PrivateTargetError) return cause.message;
   const err = error as { name?: string; code?: string; message?: string };
-  if (err.name === 'TimeoutError' || err.name === 'AbortError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT') return 'Timed out.';
+  if (err.name === 'TimeoutError' || err.name === 'AbortError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT')
+    return 'Timed out.';
   return err.code ? `${err.code}: ${err.message ?? ''}`.trim() : (err.message ?? 'Request failed.');
 }

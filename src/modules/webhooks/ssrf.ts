@@ -7,15 +7,35 @@ import { AppError } from '../../platform/http/errors.js';
 // call its own network: loopback, private ranges, link-local (cloud metadata) and the like.
 const blocked = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  blocked.addSubnet(net, prefix, 'ipv4');
 // IPv6 special ranges: unspecified, loopback, unique-local, link-local, site-local (deprecated but
 // still routed by some stacks), multicast, discard-only (100::/64), NAT64 local-use (64:ff9b:1::/48),
 // Teredo (2001::/32, its client address is obfuscated) and documentation (2001:db8::/32).
 for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8], ['100::', 64], ['64:ff9b:1::', 48], ['2001::', 32], ['2001:db8::', 32],
-] as const) blocked.addSubnet(net, prefix, 'ipv6');
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+  ['100::', 64],
+  ['64:ff9b:1::', 48],
+  ['2001::', 32],
+  ['2001:db8::', 32],
+] as const)
+  blocked.addSubnet(net, prefix, 'ipv6');
 
 /** The eight 16-bit groups of an IPv6 address (isIP already said it is one), or undefined. */
 function ipv6Groups(address: string): number[] | undefined {
@@ -91,13 +111,16 @@ export async function checkCallbackUrl(raw: string, allowPrivate: boolean): Prom
   } catch {
     throw new AppError('invalid_callback_url', 'The callback URL is not a valid URL.', 'callback_url');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AppError('invalid_callback_url', 'The callback URL must use http or https.', 'callback_url');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new AppError('invalid_callback_url', 'The callback URL must use http or https.', 'callback_url');
   if (url.username || url.password) throw new AppError('invalid_callback_url', 'The callback URL must not contain credentials.', 'callback_url');
   if (allowPrivate) return url;
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [host] : await new Promise<string[]>((resolve) =>
-    dnsLookup(host, { all: true }, (err, found) => resolve(err ? [] : (found as LookupAddress[]).map((a) => a.address))),
-  );
+  const addresses = isIP(host)
+    ? [host]
+    : await new Promise<string[]>((resolve) =>
+        dnsLookup(host, { all: true }, (err, found) => resolve(err ? [] : (found as LookupAddress[]).map((a) => a.address))),
+      );
   if (addresses.length === 0) return url; // unresolvable now: the handshake reports it
   const bad = addresses.find(isPrivateAddress);
   if (bad) throw new AppError('invalid_callback_url', new PrivateTargetError(bad).message, 'callback_url');

@@ -55,7 +55,13 @@ export async function listSubscriptions(ex: Executor, tenant: Tenant): Promise<S
   return rows.map(toSubscription);
 }
 
-export async function setSubscriptionStatus(ex: Executor, tenant: Tenant, id: string, status: SubscriptionStatus, reason: string | null): Promise<Subscription | undefined> {
+export async function setSubscriptionStatus(
+  ex: Executor,
+  tenant: Tenant,
+  id: string,
+  status: SubscriptionStatus,
+  reason: string | null,
+): Promise<Subscription | undefined> {
   const rows = await ex.query<SubscriptionRow>(
     `update webhook_subscriptions set status = $4, disabled_reason = $5, failing_since = null, updated_at = now()
      where organization_id = $1 and environment = $2 and id = $3 and status <> 'deleted' returning ${COLUMNS}`,
@@ -119,7 +125,10 @@ export async function disableSubscriptions(ex: Executor, gone: string[], candida
 }
 
 /** Active subscriptions of the given tenants, for the fan-out of their new events. */
-export async function findActiveSubscriptionsOf(ex: Executor, organizationIds: string[]): Promise<{ id: string; organizationId: string; environment: string; eventName: string }[]> {
+export async function findActiveSubscriptionsOf(
+  ex: Executor,
+  organizationIds: string[],
+): Promise<{ id: string; organizationId: string; environment: string; eventName: string }[]> {
   const rows = await ex.query<{ id: string; organization_id: string; environment: string; event_name: string }>(
     `select id, organization_id, environment, event_name from webhook_subscriptions where organization_id = any($1::uuid[]) and status = 'active'`,
     [organizationIds],

@@ -10,7 +10,14 @@ import { renderSubscription, SubscriptionSchema } from './webhooks.schema.js';
 import * as service from './webhooks.service.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-const AttemptSchema = Type.Object({ id: Type.String(), attemptedAt: Timestamp, statusCode: Nullable(Type.Integer()), durationMs: Type.Integer(), error: Nullable(Type.String()), responseExcerpt: Nullable(Type.String()) });
+const AttemptSchema = Type.Object({
+  id: Type.String(),
+  attemptedAt: Timestamp,
+  statusCode: Nullable(Type.Integer()),
+  durationMs: Type.Integer(),
+  error: Nullable(Type.String()),
+  responseExcerpt: Nullable(Type.String()),
+});
 const DeliverySchema = Type.Object({
   id: Type.String({ description: 'The webhook id the receiver sees (X-Karat-Webhook-Id), the same on every retry.' }),
   eventId: Type.String(),
@@ -30,7 +37,11 @@ export default async function webhookRoutes(app: AppInstance) {
 
   app.get('/events', {
     config: { permission: 'signed_in' },
-    schema: { tags, summary: 'The event types one can subscribe to', response: { 200: DataEnvelope(Type.Array(Type.Object({ eventName: Type.String(), description: Type.String() }))), ...commonErrors } },
+    schema: {
+      tags,
+      summary: 'The event types one can subscribe to',
+      response: { 200: DataEnvelope(Type.Array(Type.Object({ eventName: Type.String(), description: Type.String() }))), ...commonErrors },
+    },
     handler: async () => ({ data: EVENT_TYPES.map((t) => ({ ...t })) }),
   });
 
@@ -39,7 +50,18 @@ export default async function webhookRoutes(app: AppInstance) {
     schema: {
       tags,
       summary: 'Subscribe a URL to an event (verified by a challenge handshake); the secret is shown only here',
-      body: Type.Object({ event_name: Type.String({ minLength: 1, maxLength: 100 }), callback_url: Type.String({ minLength: 1, maxLength: 2048, description: 'An absolute http(s) URI (RFC 3986) without credentials, on a public address; answered 400 `invalid_callback_url` otherwise. The server verifies it answers before saving it.' }) }, { additionalProperties: false }),
+      body: Type.Object(
+        {
+          event_name: Type.String({ minLength: 1, maxLength: 100 }),
+          callback_url: Type.String({
+            minLength: 1,
+            maxLength: 2048,
+            description:
+              'An absolute http(s) URI (RFC 3986) without credentials, on a public address; answered 400 `invalid_callback_url` otherwise. The server verifies it answers before saving it.',
+          }),
+        },
+        { additionalProperties: false },
+      ),
       response: { 201: DataEnvelope(Type.Object({ subscription: Type.Ref(SubscriptionSchema), secret: Type.String() })), ...errors },
     },
     handler: async (request, reply) => {
@@ -55,7 +77,11 @@ export default async function webhookRoutes(app: AppInstance) {
   app.get('/events/subscriptions', {
     config: { permission: 'webhooks:read' },
     schema: { tags, summary: 'List subscriptions (never their secrets)', response: { 200: ListEnvelope(Type.Ref(SubscriptionSchema)), ...commonErrors } },
-    handler: async (request) => ({ data: (await service.listSubscriptions(app.db, tenantOf(request))).map(renderSubscription), hasMore: false, nextCursor: null }),
+    handler: async (request) => ({
+      data: (await service.listSubscriptions(app.db, tenantOf(request))).map(renderSubscription),
+      hasMore: false,
+      nextCursor: null,
+    }),
   });
 
   app.get('/events/subscription/:id', {
@@ -66,13 +92,23 @@ export default async function webhookRoutes(app: AppInstance) {
 
   app.delete('/events/subscription/:id', {
     config: { permission: 'webhooks:write' },
-    schema: { tags, summary: 'Delete a subscription; nothing more is delivered to it', params: IdParams, response: { 200: DataEnvelope(Type.Ref(SubscriptionSchema)), ...commonErrors } },
+    schema: {
+      tags,
+      summary: 'Delete a subscription; nothing more is delivered to it',
+      params: IdParams,
+      response: { 200: DataEnvelope(Type.Ref(SubscriptionSchema)), ...commonErrors },
+    },
     handler: async (request) => ({ data: renderSubscription(await service.deleteSubscription(app.db, tenantOf(request), request.params.id)) }),
   });
 
   app.post('/events/subscription/:id/enable', {
     config: { permission: 'webhooks:write' },
-    schema: { tags, summary: 'Re-enable a disabled subscription', params: IdParams, response: { 200: DataEnvelope(Type.Ref(SubscriptionSchema)), ...commonErrors } },
+    schema: {
+      tags,
+      summary: 'Re-enable a disabled subscription',
+      params: IdParams,
+      response: { 200: DataEnvelope(Type.Ref(SubscriptionSchema)), ...commonErrors },
+    },
     handler: async (request) => ({ data: renderSubscription(await service.enableSubscription(app.db, tenantOf(request), request.params.id)) }),
   });
 
@@ -82,7 +118,9 @@ export default async function webhookRoutes(app: AppInstance) {
       tags,
       summary: 'Issue a new signing secret; the old one keeps signing beside it during the overlap',
       params: IdParams,
-      body: Type.Optional(Type.Object({ overlap_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 24 * 3600 })) }, { additionalProperties: false })),
+      body: Type.Optional(
+        Type.Object({ overlap_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 24 * 3600 })) }, { additionalProperties: false }),
+      ),
       response: { 200: DataEnvelope(Type.Object({ secret: Type.String(), previousSecretExpiresAt: Nullable(Timestamp) })), ...commonErrors },
     },
     handler: async (request) => {
@@ -94,7 +132,13 @@ export default async function webhookRoutes(app: AppInstance) {
 
   app.get('/events/subscription/:id/deliveries', {
     config: { permission: 'webhooks:read' },
-    schema: { tags, summary: 'Deliveries of a subscription with every attempt, newest first', params: IdParams, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: ListEnvelope(DeliverySchema), ...commonErrors } },
+    schema: {
+      tags,
+      summary: 'Deliveries of a subscription with every attempt, newest first',
+      params: IdParams,
+      querystring: Type.Object(PageQuery, { additionalProperties: false }),
+      response: { 200: ListEnvelope(DeliverySchema), ...commonErrors },
+    },
     handler: async (request) => {
       const page = parsePage(request.query);
       const rows = await service.listDeliveries(app.db, tenantOf(request), request.params.id, page);
@@ -108,7 +152,14 @@ export default async function webhookRoutes(app: AppInstance) {
         lastStatusCode: d.lastStatusCode,
         createdAt: d.createdAt.toISOString(),
         deliveredAt: d.deliveredAt?.toISOString() ?? null,
-        attempts: d.attempts.map((a) => ({ id: a.id, attemptedAt: a.attemptedAt.toISOString(), statusCode: a.statusCode, durationMs: a.durationMs, error: a.error, responseExcerpt: a.responseExcerpt })),
+        attempts: d.attempts.map((a) => ({
+          id: a.id,
+          attemptedAt: a.attemptedAt.toISOString(),
+          statusCode: a.statusCode,
+          durationMs: a.durationMs,
+          error: a.error,
+          responseExcerpt: a.responseExcerpt,
+        })),
       }));
     },
   });
@@ -119,7 +170,22 @@ export default async function webhookRoutes(app: AppInstance) {
       tags,
       summary: 'The webhook deliveries of one payout’s events, across subscriptions',
       querystring: Type.Object({ payoutId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
-      response: { 200: ListEnvelope(Type.Object({ id: Type.String(), subscriptionId: Type.String(), callbackUrl: Nullable(Type.String()), event: Type.String(), status: Type.String(), attemptCount: Type.Integer(), lastStatusCode: Nullable(Type.Integer()), createdAt: Timestamp, deliveredAt: Nullable(Timestamp) })), ...commonErrors },
+      response: {
+        200: ListEnvelope(
+          Type.Object({
+            id: Type.String(),
+            subscriptionId: Type.String(),
+            callbackUrl: Nullable(Type.String()),
+            event: Type.String(),
+            status: Type.String(),
+            attemptCount: Type.Integer(),
+            lastStatusCode: Nullable(Type.Integer()),
+            createdAt: Timestamp,
+            deliveredAt: Nullable(Timestamp),
+          }),
+        ),
+        ...commonErrors,
+      },
     },
     handler: async (request) => {
       const caller = tenantOf(request);
@@ -127,7 +193,17 @@ export default async function webhookRoutes(app: AppInstance) {
       // Payout readers (accountants) see deliveries; the callback URLs are for webhook readers only.
       const showUrls = request.may('webhooks:read');
       return {
-        data: rows.map((d) => ({ id: d.id, subscriptionId: d.subscriptionId, callbackUrl: showUrls ? d.callbackUrl : null, event: d.eventType, status: d.status, attemptCount: d.attemptCount, lastStatusCode: d.lastStatusCode, createdAt: d.createdAt.toISOString(), deliveredAt: d.deliveredAt?.toISOString() ?? null })),
+        data: rows.map((d) => ({
+          id: d.id,
+          subscriptionId: d.subscriptionId,
+          callbackUrl: showUrls ? d.callbackUrl : null,
+          event: d.eventType,
+          status: d.status,
+          attemptCount: d.attemptCount,
+          lastStatusCode: d.lastStatusCode,
+          createdAt: d.createdAt.toISOString(),
+          deliveredAt: d.deliveredAt?.toISOString() ?? null,
+        })),
         hasMore: false,
         nextCursor: null,
       };
@@ -136,7 +212,12 @@ export default async function webhookRoutes(app: AppInstance) {
 
   app.post('/events/subscription/:id/deliveries/:deliveryId/redeliver', {
     config: { permission: 'webhooks:write' },
-    schema: { tags, summary: 'Send one delivery again (same webhook id)', params: Type.Object({ id: Type.String(), deliveryId: Type.String() }), response: { 202: DataEnvelope(Type.Object({ queued: Type.Integer() })), ...commonErrors } },
+    schema: {
+      tags,
+      summary: 'Send one delivery again (same webhook id)',
+      params: Type.Object({ id: Type.String(), deliveryId: Type.String() }),
+      response: { 202: DataEnvelope(Type.Object({ queued: Type.Integer() })), ...commonErrors },
+    },
     handler: async (request, reply) => {
       await service.redeliver(app.db, tenantOf(request), request.params.id, request.params.deliveryId);
       return reply.status(202).send({ data: { queued: 1 } });

@@ -22,7 +22,10 @@ const verificationFailed = (detail: string) => new AppError('callback_verificati
 const clients = new Map<boolean, WebhookHttpClient>();
 const clientFor = (allowPrivate: boolean) => {
   let client = clients.get(allowPrivate);
-  if (!client) clients.set(allowPrivate, (client = new WebhookHttpClient(allowPrivate)));
+  if (!client) {
+    client = new WebhookHttpClient(allowPrivate);
+    clients.set(allowPrivate, client);
+  }
   return client;
 };
 
@@ -40,7 +43,7 @@ async function verifyCallbackUrl(url: string, subscriptionId: string, secret: st
   const challenge = randomBytes(24).toString('base64url');
   const body = JSON.stringify({ type: 'url_verification', challenge });
   const headers = signedHeaders([secret], subscriptionId, `verify_${subscriptionId}`, Math.floor(Date.now() / 1000), body);
-  let result;
+  let result: Awaited<ReturnType<WebhookHttpClient['post']>>;
   try {
     result = await clientFor(allowPrivate).post(url, headers, body, timeoutMs);
   } catch {
@@ -111,7 +114,12 @@ export async function enableSubscription(db: Database, tenant: Tenant, id: strin
  * A new signing secret, shown once. The old one keeps signing beside it for `overlapSeconds`, so
  * receivers can switch without dropping a delivery.
  */
-export async function rotateSecret(db: Database, tenant: Tenant, id: string, overlapSeconds: number): Promise<{ secret: string; previousSecretExpiresAt: Date | null }> {
+export async function rotateSecret(
+  db: Database,
+  tenant: Tenant,
+  id: string,
+  overlapSeconds: number,
+): Promise<{ secret: string; previousSecretExpiresAt: Date | null }> {
   await findSubscription(db, tenant, id);
   const secret = generateWebhookSecret();
   return db.transaction(async (tx) => {
@@ -124,7 +132,10 @@ export async function rotateSecret(db: Database, tenant: Tenant, id: string, ove
 export async function listDeliveries(db: Database, tenant: Tenant, subscriptionId: string, page: Page) {
   await findSubscription(db, tenant, subscriptionId);
   const rows = await deliveries.listDeliveries(db, tenant, subscriptionId, page);
-  const attempts = await deliveries.findAttempts(db, rows.map((r) => r.id));
+  const attempts = await deliveries.findAttempts(
+    db,
+    rows.map((r) => r.id),
+  );
   return rows.map((row) => ({ ...row, attempts: attempts.filter((a) => a.deliveryId === row.id) }));
 }
 
@@ -138,7 +149,10 @@ export async function replay(db: Database, tenant: Tenant, subscriptionId: strin
   const subscription = await findSubscription(db, tenant, subscriptionId);
   return db.transaction(async (tx) => {
     const events = await deliveries.findEventsSince(tx, tenant, subscription.eventName, since);
-    await deliveries.upsertDeliveries(tx, events.map((e) => ({ id: uuidv7(), subscriptionId, eventId: e.id, tenant, payoutId: e.payoutId, sequence: e.sequence })));
+    await deliveries.upsertDeliveries(
+      tx,
+      events.map((e) => ({ id: uuidv7(), subscriptionId, eventId: e.id, tenant, payoutId: e.payoutId, sequence: e.sequence })),
+    );
     return events.length;
   });
 }

@@ -3,7 +3,14 @@ import type { Database } from '../../platform/db/database.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { newLeaseOwner } from '../../platform/queue/lease.js';
 import type { WorkerContext, WorkerTask } from '../../platform/worker-task.js';
-import { type AttemptRecord, type ClaimedDelivery, claimDueDeliveries, completeDeliveries, type DeliveryOutcome, insertAttempts } from './deliveries.repository.js';
+import {
+  type AttemptRecord,
+  type ClaimedDelivery,
+  claimDueDeliveries,
+  completeDeliveries,
+  type DeliveryOutcome,
+  insertAttempts,
+} from './deliveries.repository.js';
 import { describeRequestError, WebhookHttpClient } from './http-client.js';
 import { nextRetryDelayMs, parseRetryAfter } from './retry.js';
 import { signedHeaders } from './signing.js';
@@ -54,7 +61,11 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
         const group = toRecord;
         toRecord = [];
         try {
-          await recordAttempts(ctx.db, owner, group.map((g) => g.tried));
+          await recordAttempts(
+            ctx.db,
+            owner,
+            group.map((g) => g.tried),
+          );
         } catch (error) {
           // Left leased: the lease runs out and the delivery is sent again (at least once).
           ctx.log.error({ err: error, deliveries: group.length }, 'recording webhook attempts failed');
@@ -115,9 +126,20 @@ async function recordAttempts(db: Database, owner: string, tried: Tried[]): Prom
   const succeeded = [...new Set(tried.filter((t) => t.outcome.status === 'delivered').map((t) => t.delivery.subscriptionId))];
   const failed = [...new Set(tried.filter((t) => t.outcome.status !== 'delivered').map((t) => t.delivery.subscriptionId))];
   await db.transaction(async (tx) => {
-    await insertAttempts(tx, tried.map((t) => t.attempt));
-    await completeDeliveries(tx, owner, tried.map((t) => t.outcome));
-    await recordSubscriptionHealth(tx, succeeded, failed.filter((id) => !succeeded.includes(id)));
+    await insertAttempts(
+      tx,
+      tried.map((t) => t.attempt),
+    );
+    await completeDeliveries(
+      tx,
+      owner,
+      tried.map((t) => t.outcome),
+    );
+    await recordSubscriptionHealth(
+      tx,
+      succeeded,
+      failed.filter((id) => !succeeded.includes(id)),
+    );
     await disableSubscriptions(tx, [...new Set(tried.filter((t) => t.gone).map((t) => t.delivery.subscriptionId))], failed, DISABLE_AFTER_FAILING_SECONDS);
   });
 }
@@ -148,12 +170,24 @@ async function attempt(client: WebhookHttpClient, delivery: ClaimedDelivery, sec
   if (error === null) outcome = { id: delivery.id, status: 'delivered', retryInMs: null, statusCode, error: null };
   else {
     const retryInMs = gone ? undefined : nextRetryDelayMs(attemptNumber, statusCode === 429 || statusCode === 503 ? retryAfterMs : undefined);
-    outcome = retryInMs === undefined ? { id: delivery.id, status: 'failed', retryInMs: null, statusCode, error } : { id: delivery.id, status: 'pending', retryInMs, statusCode, error };
+    outcome =
+      retryInMs === undefined
+        ? { id: delivery.id, status: 'failed', retryInMs: null, statusCode, error }
+        : { id: delivery.id, status: 'pending', retryInMs, statusCode, error };
   }
   return {
     delivery,
     gone,
     outcome,
-    attempt: { id: uuidv7(), deliveryId: delivery.id, subscriptionId: delivery.subscriptionId, attemptedAt, statusCode, durationMs, error, responseExcerpt: excerpt },
+    attempt: {
+      id: uuidv7(),
+      deliveryId: delivery.id,
+      subscriptionId: delivery.subscriptionId,
+      attemptedAt,
+      statusCode,
+      durationMs,
+      error,
+      responseExcerpt: excerpt,
+    },
   };
 }

@@ -25,7 +25,20 @@ describe('retry schedule', () => {
 });
 
 describe('private address guard', () => {
-  it.each(['127.0.0.1', '10.0.0.5', '172.20.1.1', '192.168.0.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', 'not-an-ip'])('refuses %s', (ip) => {
+  it.each([
+    '127.0.0.1',
+    '10.0.0.5',
+    '172.20.1.1',
+    '192.168.0.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '::1',
+    'fd00::1',
+    'fe80::1',
+    '::ffff:127.0.0.1',
+    'not-an-ip',
+  ])('refuses %s', (ip) => {
     expect(isPrivateAddress(ip)).toBe(true);
   });
   it.each(['93.184.216.34', '8.8.8.8', '2606:4700::1111', '172.32.0.1', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1'])('allows %s', (ip) => {
@@ -69,7 +82,11 @@ describe('verifyWebhook', () => {
   it('accepts a delivery signed with the secret, under either header set', () => {
     const headers = signedHeaders([secret], 'sub', 'w1', now, body);
     expect(verifyWebhook(secret, headers, body)).toEqual(JSON.parse(body));
-    const standardOnly = { 'webhook-id': headers['webhook-id'], 'webhook-timestamp': headers['webhook-timestamp'], 'webhook-signature': headers['webhook-signature'] };
+    const standardOnly = {
+      'webhook-id': headers['webhook-id'],
+      'webhook-timestamp': headers['webhook-timestamp'],
+      'webhook-signature': headers['webhook-signature'],
+    };
     expect(verifyWebhook(secret, standardOnly, Buffer.from(body))).toEqual(JSON.parse(body));
   });
 

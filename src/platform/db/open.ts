@@ -26,10 +26,7 @@ const WAIT_FOR_OWNER_MS = 15_000;
 const POLL_MS = 100;
 
 /** Opens the configured database: PostgreSQL when DATABASE_URL is set, else PGlite in DATA_DIR. */
-export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>,
-  options: OpenOptions = {},
-): Promise<Database> {
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>, options: OpenOptions = {}): Promise<Database> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize);
   const dir = prepareDataDir(config.dataDir);
   if (options.share) return openOwned(dir, { share: true, warn: options.warn ?? (() => {}) });

@@ -27,8 +27,7 @@ const PROTOCOL_3 = 196_608;
 const isStartup = (message: Uint8Array) =>
   message.length >= 8 && new DataView(message.buffer, message.byteOffset, message.byteLength).getInt32(4) === PROTOCOL_3;
 /** Messages PostgreSQL answers with ReadyForQuery: after one of them the client's exchange is over. */
-const endsExchange = (message: Uint8Array) =>
-  isStartup(message) || message[0] === QUERY || message[0] === SYNC || message[0] === FUNCTION_CALL;
+const endsExchange = (message: Uint8Array) => isStartup(message) || message[0] === QUERY || message[0] === SYNC || message[0] === FUNCTION_CALL;
 
 /** The queue interface PGLiteSocketHandler calls (its QueryQueueManager's public methods). */
 interface HandlerQueue {

@@ -24,7 +24,9 @@ const CLIENT_DATABASE_ERRORS: Record<string, { code: ErrorCode; message: string 
 
 /** pg's and PGlite's errors both carry the SQLSTATE in `code` and a `severity`. */
 export const isDatabaseError = (error: unknown): error is { code: string; severity: string } =>
-  typeof (error as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((error as { code: string }).code) && typeof (error as { severity?: unknown }).severity === 'string';
+  typeof (error as { code?: unknown }).code === 'string' &&
+  /^[0-9A-Z]{5}$/.test((error as { code: string }).code) &&
+  typeof (error as { severity?: unknown }).severity === 'string';
 
 function render(reply: FastifyReply, request: FastifyRequest, status: number, error: Omit<ErrorBody['error'], 'requestId'>) {
   const body: ErrorBody = { error: { ...error, requestId: String(request.id) } };
@@ -39,7 +41,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       return render(reply, request, error.status, { code: error.code, message: error.message, ...(error.param ? { param: error.param } : {}) });
     }
     const fastifyError = error as FastifyError;
-    if (fastifyError.validation && fastifyError.validation[0]) {
+    if (fastifyError.validation?.[0]) {
       const described = describeValidationError(fastifyError.validation[0] as never, fastifyError.validationContext ?? 'body');
       return render(reply, request, 400, { code: 'invalid_request', ...described });
     }
@@ -59,7 +61,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     // Anything else is our fault: log it in full, tell the client nothing internal.
     request.log.error({ err: error }, 'unhandled error');
-    return render(reply, request, 500, { code: 'internal_error', message: 'Something went wrong on our side. Retry later; if it persists, contact support with the request id.' });
+    return render(reply, request, 500, {
+      code: 'internal_error',
+      message: 'Something went wrong on our side. Retry later; if it persists, contact support with the request id.',
+    });
   });
 
   app.setNotFoundHandler((request, reply) =>

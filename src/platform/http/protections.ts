@@ -42,7 +42,8 @@ export async function installSecurityHeaders(app: FastifyInstance, config: Reado
 
 /** Routes that check a password or a setup token: a few tries a minute per address. */
 const SIGN_IN_ROUTES = new Set(['POST /auth/login', 'POST /auth/setup']);
-const isSignIn = (request: FastifyRequest) => SIGN_IN_ROUTES.has(`${request.method} ${request.routeOptions.url}`) || /^\/auth\/password/.test(request.routeOptions.url ?? '');
+const isSignIn = (request: FastifyRequest) =>
+  SIGN_IN_ROUTES.has(`${request.method} ${request.routeOptions.url}`) || /^\/auth\/password/.test(request.routeOptions.url ?? '');
 
 // The session cookie's raw value (not decoded: a malformed one is still a distinct bucket).
 const SESSION_PATTERN = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]*)`);

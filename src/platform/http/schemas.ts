@@ -29,7 +29,12 @@ export const Timestamp = Type.String({ format: 'date-time' });
 
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
-  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'Opaque paging cursor: pass the `nextCursor` of the previous page unchanged. Its content is not part of the API.' })),
+  cursor: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description: 'Opaque paging cursor: pass the `nextCursor` of the previous page unchanged. Its content is not part of the API.',
+    }),
+  ),
 };
 
 /** The error answers every authenticated route can give, for the OpenAPI document. */

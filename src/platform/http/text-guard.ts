@@ -5,6 +5,7 @@ import { AppError } from './errors.js';
 // such a string reaching SQL fails the statement (a 500 before this guard). JSON can carry both
 // ("\u0000", "\ud800"), and so can a URL (%00), so every parsed string is checked before
 // validation and refused as the client's mistake, naming the field.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding NUL is the point.
 const REFUSED = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export const hasRefusedCharacter = (text: string): boolean => REFUSED.test(text);
@@ -33,7 +34,11 @@ export function findRefusedText(value: unknown, path = ''): string | undefined {
 
 export function installTextGuard(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
-    for (const [part, value] of [['params', request.params], ['query', request.query], ['body', request.body]] as const) {
+    for (const [part, value] of [
+      ['params', request.params],
+      ['query', request.query],
+      ['body', request.body],
+    ] as const) {
       const param = findRefusedText(value);
       if (param === undefined) continue;
       const subject = param ? `\`${param}\`` : `The request ${part === 'body' ? 'body' : part}`;

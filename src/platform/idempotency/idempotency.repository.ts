@@ -24,22 +24,50 @@ const CLAIM_KEY = prepared(
  * Takes the key for a new request: inserts it, or reuses a row whose retention has expired.
  * Answers false when the key is live (held by a request in flight, or holding a stored answer).
  */
-export async function claimIdempotencyKey(ex: Executor, tenant: Tenant, key: string, requestHash: string, lockToken: string, ttlHours: number): Promise<boolean> {
+export async function claimIdempotencyKey(
+  ex: Executor,
+  tenant: Tenant,
+  key: string,
+  requestHash: string,
+  lockToken: string,
+  ttlHours: number,
+): Promise<boolean> {
   const rows = await ex.query(CLAIM_KEY, [tenant.organizationId, tenant.environment, key, requestHash, lockToken, ttlHours]);
   return rows.length === 1;
 }
 
 export async function findIdempotencyKey(ex: Executor, tenant: Tenant, key: string): Promise<IdempotencyRecord | undefined> {
-  const rows = await ex.query<{ request_hash: string; lock_token: string | null; locked_at: Date | null; response_status: number | null; response_body: string | null }>(
+  const rows = await ex.query<{
+    request_hash: string;
+    lock_token: string | null;
+    locked_at: Date | null;
+    response_status: number | null;
+    response_body: string | null;
+  }>(
     'select request_hash, lock_token, locked_at, response_status, response_body from idempotency_keys where organization_id = $1 and environment = $2 and key = $3',
     [tenant.organizationId, tenant.environment, key],
   );
   const row = rows[0];
-  return row && { requestHash: row.request_hash, lockToken: row.lock_token, lockedAt: row.locked_at, responseStatus: row.response_status, responseBody: row.response_body };
+  return (
+    row && {
+      requestHash: row.request_hash,
+      lockToken: row.lock_token,
+      lockedAt: row.locked_at,
+      responseStatus: row.response_status,
+      responseBody: row.response_body,
+    }
+  );
 }
 
 /** Takes over a key whose holder has gone quiet for longer than `staleSeconds` (a crashed request). */
-export async function takeOverStaleIdempotencyKey(ex: Executor, tenant: Tenant, key: string, staleToken: string, lockToken: string, staleSeconds: number): Promise<boolean> {
+export async function takeOverStaleIdempotencyKey(
+  ex: Executor,
+  tenant: Tenant,
+  key: string,
+  staleToken: string,
+  lockToken: string,
+  staleSeconds: number,
+): Promise<boolean> {
   const rows = await ex.query(
     `update idempotency_keys set lock_token = $5, locked_at = now()
      where organization_id = $1 and environment = $2 and key = $3 and lock_token = $4 and response_status is null
@@ -65,10 +93,12 @@ export async function storeIdempotentResponse(ex: Executor, tenant: Tenant, key:
 
 /** Frees the key after a request that created nothing, so a corrected retry can use it. */
 export async function releaseIdempotencyKey(ex: Executor, tenant: Tenant, key: string, lockToken: string): Promise<void> {
-  await ex.query(
-    'delete from idempotency_keys where organization_id = $1 and environment = $2 and key = $3 and lock_token = $4 and response_status is null',
-    [tenant.organizationId, tenant.environment, key, lockToken],
-  );
+  await ex.query('delete from idempotency_keys where organization_id = $1 and environment = $2 and key = $3 and lock_token = $4 and response_status is null', [
+    tenant.organizationId,
+    tenant.environment,
+    key,
+    lockToken,
+  ]);
 }
 
 export async function deleteExpiredIdempotencyKeys(ex: Executor, limit: number): Promise<number> {

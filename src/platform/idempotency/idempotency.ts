@@ -30,7 +30,9 @@ function canonicalJson(value: unknown): string {
 }
 
 export function hashRequest(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${path}\n${canonicalJson(body)}`)
+    .digest('hex');
 }
 
 /**
@@ -76,7 +78,9 @@ export async function runIdempotent(
     if (existing?.responseStatus != null) return { status: existing.responseStatus, body: existing.responseBody!, replayed: true };
     const tookOver = existing?.lockToken ? await repo.takeOverStaleIdempotencyKey(db, tenant, key, existing.lockToken, token, STALE_LOCK_SECONDS) : false;
     if (!tookOver) {
-      throw new AppError('idempotency_key_in_use', 'A request with this idempotency key is still being processed. Retry shortly.', 'idempotencyKey', { 'Retry-After': '1' });
+      throw new AppError('idempotency_key_in_use', 'A request with this idempotency key is still being processed. Retry shortly.', 'idempotencyKey', {
+        'Retry-After': '1',
+      });
     }
   }
   try {
