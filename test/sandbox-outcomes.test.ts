@@ -93,6 +93,29 @@ describe('sandbox outcomes', () => {
     expect(await getBalance(t, key)).toEqual(before);
   });
 
+  it('fails the request the same way when the magic error payee is named by recipient id', async () => {
+    const added = await t.app.inject({
+      method: 'POST',
+      url: '/recipients',
+      headers: bearer(key),
+      payload: {
+        recipients: [
+          { firstName: 'Err', lastName: 'Funds', email: 'sandbox+error_insufficient_funds@example.com' },
+          { firstName: 'Err', lastName: 'Amount', email: 'sandbox+error_invalid_amount@example.com' },
+        ],
+      },
+    });
+    const [funds, amount] = added.json().data.recipients;
+    const payoutsBefore = await countPayouts(t);
+    const byFunds = await createBatch(t, key, [{ recipientId: funds.id, amount: 1 }]);
+    expect(byFunds.statusCode).toBe(500);
+    expect(byFunds.json().error.message).toBe('Insufficient funds to cover the payout batch');
+    const byAmount = await createBatch(t, key, [{ recipientId: amount.id, amount: 1 }]);
+    expect(byAmount.statusCode).toBe(400);
+    expect(byAmount.json().error.message).toBe('All payout amounts must be greater than zero.');
+    expect(await countPayouts(t)).toBe(payoutsBefore);
+  });
+
   it('treats magic addresses as ordinary payees in production', async () => {
     const live = await t.createKey('production');
     const { fund } = await import('../src/modules/ledger/ledger.service.js');

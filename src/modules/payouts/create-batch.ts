@@ -37,7 +37,15 @@ export function checkItems(tenant: Tenant, items: PayoutItemInput[]): void {
   if (badAmount !== -1) throw new AppError('invalid_amount', INVALID_AMOUNT_MESSAGE, `payouts[${badAmount}].amount`);
   checkTotal(items);
   if (tenant.environment !== 'sandbox') return;
-  const behaviours = items.map((item) => (item.payeeEmail ? sandboxBehaviourOf(item.payeeEmail) : undefined));
+  checkSandboxErrors(items.map((item) => item.payeeEmail));
+}
+
+/**
+ * Sandbox payees whose address asks for a request error fail the whole request, whether the item
+ * names them by email or by recipient id (then once the recipients are known).
+ */
+function checkSandboxErrors(emails: (string | undefined)[]): void {
+  const behaviours = emails.map((email) => (email ? sandboxBehaviourOf(email) : undefined));
   const invalid = behaviours.indexOf('error_invalid_amount');
   if (invalid !== -1) throw new AppError('invalid_amount', INVALID_AMOUNT_MESSAGE, `payouts[${invalid}].amount`);
   if (behaviours.includes('error_insufficient_funds')) throw new AppError('insufficient_funds', INSUFFICIENT_FUNDS_MESSAGE);
@@ -96,6 +104,7 @@ async function writeBatch(tx: Executor, tenant: Tenant, items: PayoutItemInput[]
   checkItems(tenant, items);
   // Opening the accounts (a read, nearly always) goes out with the recipients' look-up: one round trip.
   const [recipients] = await Promise.all([resolveRecipients(tx, tenant, items), ensureAccounts(tx, tenant, DEFAULT_CURRENCY)]);
+  if (tenant.environment === 'sandbox') checkSandboxErrors(items.map((item, i) => (item.recipientId ? recipients[i]!.email : undefined)));
   const total = items.reduce((sum, item) => sum + BigInt(item.amount), 0n);
   const batchId = uuidv7();
   const sandbox = tenant.environment === 'sandbox';
