@@ -110,4 +110,12 @@ describe('webhook subscriptions', () => {
     const listed = (await t.app.inject({ method: 'GET', url: '/events/subscriptions', headers: bearer(key) })).json().data;
     expect(listed.map((s: { id: string }) => s.id)).not.toContain(id);
   });
+
+  it('rotates a secret with no request body, using the default overlap', async () => {
+    const id = (await subscribe({ event_name: 'payout.updated', callback_url: receiver.url })).json().data.subscription.id;
+    const rotated = await t.app.inject({ method: 'POST', url: `/events/subscription/${id}/rotate-secret`, headers: bearer(key) });
+    expect(rotated.statusCode).toBe(200);
+    expect(rotated.json().data.secret).toMatch(/^whsec_/);
+    expect(Date.parse(rotated.json().data.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(23 * 3600 * 1000);
+  });
 });

@@ -123,6 +123,10 @@ export default async function webhookRoutes(app: AppInstance) {
       ),
       response: { 200: DataEnvelope(Type.Object({ secret: Type.String(), previousSecretExpiresAt: Nullable(Timestamp) })), ...commonErrors },
     },
+    // The body is optional: a request without one rotates with the default overlap.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
     handler: async (request) => {
       const overlap = request.body?.overlap_seconds ?? app.config.webhookSecretOverlapHours * 3600;
       const rotated = await service.rotateSecret(app.db, tenantOf(request), request.params.id, overlap);
