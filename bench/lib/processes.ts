@@ -14,7 +14,8 @@ export type Target = { kind: 'postgres'; databaseUrl: string } | { kind: 'pglite
 function childEnv(target: Target, extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['DATABASE_URL', 'DATA_DIR', 'PORT', 'HOST', 'SANDBOX_DELAY_MS', 'LOG_LEVEL']) delete env[name];
-  if (target.kind === 'postgres') env.DATABASE_URL = target.databaseUrl;
+  // LINK_SECRET is required with DATABASE_URL; the embedded database generates its own.
+  if (target.kind === 'postgres') Object.assign(env, { DATABASE_URL: target.databaseUrl, LINK_SECRET: 'benchmark-link-secret-0123456789abcdefghij' });
   else env.DATA_DIR = target.dataDir;
   return { ...env, LOG_LEVEL: 'warn', ...extra };
 }
