@@ -40,4 +40,11 @@ describe('README configuration table', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     for (const setting of Object.values(SETTINGS)) expect(readme).toContain(`| \`${setting.env}\` |`);
   });
+
+  it('documents every setting in docs/operations.md too', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { SETTINGS } = await import('./config.js');
+    const operations = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
+    for (const setting of Object.values(SETTINGS)) expect(operations).toContain(`| \`${setting.env}\` |`);
+  });
 });
