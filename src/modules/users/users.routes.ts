@@ -10,14 +10,21 @@ import { changePassword, createUser, listUsers, login, logout, needsSetup, remov
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const UserSchema = Type.Object({ id: Type.String(), email: Type.String(), role: RoleSchema, createdAt: Timestamp });
 const SessionSchema = Type.Object({ user: UserSchema, csrfToken: Type.String(), permissions: Type.Array(Type.String()) });
-const Email = Type.String({ minLength: 3, maxLength: 320 });
-const Password = Type.String({ minLength: 1, maxLength: 200 });
+// The rules the service enforces (with its own messages) are stated here for the OpenAPI document.
+const Email = Type.String({ minLength: 3, maxLength: 320, description: 'An email address (local@domain.tld); compared without case.' });
+const Password = Type.String({ minLength: 1, maxLength: 200, description: 'At sign-in, the password as set.' });
+const NewPassword = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description:
+    'A new password: at least 10 characters and strong enough (zxcvbn score 3 or more, not built from the email); refused with 400 and advice otherwise.',
+});
 const Credentials = Type.Object({ email: Email, password: Password }, { additionalProperties: false });
 // The token is optional in the schema so that a missing one is a 403 like a wrong one, not a 400.
 const SetupBody = Type.Object(
   {
     email: Email,
-    password: Password,
+    password: NewPassword,
     setupToken: Type.Optional(Type.String({ maxLength: 200, description: 'The one-time token the server printed in its log at start' })),
   },
   { additionalProperties: false },
@@ -107,7 +114,7 @@ export default async function userRoutes(app: AppInstance) {
     schema: {
       tags,
       summary: 'Change my password (the current one is required); my other sessions end',
-      body: Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false }),
+      body: Type.Object({ currentPassword: Password, newPassword: NewPassword }, { additionalProperties: false }),
       response: {
         200: DataEnvelope(Type.Object({ passwordChanged: Type.Boolean(), otherSessionsEnded: Type.Integer() })),
         ...commonErrors,
@@ -137,10 +144,7 @@ export default async function userRoutes(app: AppInstance) {
     schema: {
       tags,
       summary: 'Invite a user: an account with a role and a first password to hand over',
-      body: Type.Object(
-        { email: Type.String({ minLength: 3, maxLength: 320 }), role: RoleSchema, password: Type.String({ minLength: 1, maxLength: 200 }) },
-        { additionalProperties: false },
-      ),
+      body: Type.Object({ email: Email, role: RoleSchema, password: NewPassword }, { additionalProperties: false }),
       response: { 201: DataEnvelope(UserSchema), ...commonErrors, 409: Type.Ref('ErrorResponse') },
     },
     handler: async (request, reply) => {
