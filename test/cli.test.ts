@@ -15,7 +15,9 @@ const CLI = join(import.meta.dirname, '..', 'bin', 'payouts.js');
 
 // The CLI as a user runs it: real processes, on the embedded database in a temporary DATA_DIR,
 // or on PostgreSQL when the suite runs there.
-describe('payouts CLI', () => {
+// Each command is a real Node process that compiles the sources as it starts (a few seconds on a
+// busy 2-core machine), so a test running several of them gets more than the default timeout.
+describe('payouts CLI', { timeout: 180_000 }, () => {
   let dataDir: string;
   let testDb: TestDatabase | undefined;
   let env: NodeJS.ProcessEnv;

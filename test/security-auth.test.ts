@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config.js';
 import { createUser, issueSetupToken } from '../src/modules/users/users.service.js';
 import { createLogger } from '../src/platform/log.js';
 import { startServer } from '../src/runtime.js';
-import { bearer, createTestApp, LogCapture, onPostgres, openTestDatabase, type TestApp } from './harness.js';
+import { bearer, createTestApp, LogCapture, onPostgres, openTestDatabase, TEST_LINK_SECRET, type TestApp } from './harness.js';
 import { createBatch, drain, testWorker } from './payout-helpers.js';
 import { startReceiver } from './receiver.js';
 
@@ -227,7 +227,16 @@ describe('the server at first start', () => {
     const logs = new LogCapture();
     const config = loadConfig(
       {},
-      { port: 0, host: '127.0.0.1', dataDir, databaseUrl: testDb?.url, logLevel: 'warn', passwordHashCost: 14, publicUrl: 'http://payouts.test' },
+      {
+        port: 0,
+        host: '127.0.0.1',
+        dataDir,
+        databaseUrl: testDb?.url,
+        linkSecret: TEST_LINK_SECRET,
+        logLevel: 'warn',
+        passwordHashCost: 14,
+        publicUrl: 'http://payouts.test',
+      },
     );
     const runtime = await startServer(config, { api: true, worker: false }, createLogger('warn', logs));
     try {
