@@ -123,9 +123,10 @@ export default async function webhookRoutes(app: AppInstance) {
       ),
       response: { 200: DataEnvelope(Type.Object({ secret: Type.String(), previousSecretExpiresAt: Nullable(Timestamp) })), ...commonErrors },
     },
-    // The body is optional: a request without one rotates with the default overlap.
+    // The body is optional: a request without one rotates with the default overlap (a JSON null
+    // is still a bad body).
     preValidation: async (request) => {
-      request.body ??= {};
+      if (request.body === undefined) request.body = {};
     },
     handler: async (request) => {
       const overlap = request.body?.overlap_seconds ?? app.config.webhookSecretOverlapHours * 3600;
