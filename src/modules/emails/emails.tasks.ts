@@ -24,8 +24,11 @@ const MAX_RESPONSE_LENGTH = 500;
  * its next message ready while the previous one's reply is on its way.
  */
 export const EMAILS_IN_FLIGHT = MAX_SMTP_CONNECTIONS * 4;
-/** Long enough for a send that waits its turn in the pool and then takes its full timeout. */
-const LEASE_SECONDS = Math.ceil((SEND_TIMEOUT_MS * 4) / 1000);
+/**
+ * Beyond one send's full timeout (SEND_TIMEOUT_MS per stage), so a live send keeps its email; a
+ * send that outlives it may be repeated by another worker, with the same Message-ID.
+ */
+const LEASE_SECONDS = Math.ceil((SEND_TIMEOUT_MS * 2) / 1000);
 
 interface Tried {
   outcome: EmailOutcome;
