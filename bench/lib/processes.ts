@@ -97,3 +97,9 @@ export function startCeilingServer(target: Target, port: number, poolSize: numbe
   const env = childEnv(target, { PORT: String(port), DATABASE_POOL_SIZE: String(poolSize) });
   return startProcess(name, ['--import', 'tsx', 'bench/ceiling-server.ts'], env, port, '/healthz');
 }
+
+/** A local SMTP server that accepts and discards (bench/smtp-sink-server.ts); stats over HTTP. */
+export function startSmtpSinkServer(smtpPort: number, httpPort: number, name: string): Promise<RunningProcess> {
+  const env = { ...process.env, SMTP_PORT: String(smtpPort), PORT: String(httpPort) };
+  return startProcess(name, ['--import', 'tsx', 'bench/smtp-sink-server.ts'], env, httpPort, '/healthz');
+}
