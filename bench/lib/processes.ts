@@ -16,7 +16,8 @@ function childEnv(target: Target, extra: Record<string, string>): NodeJS.Process
   for (const name of ['DATABASE_URL', 'DATA_DIR', 'PORT', 'HOST', 'SANDBOX_DELAY_MS', 'LOG_LEVEL']) delete env[name];
   if (target.kind === 'postgres') env.DATABASE_URL = target.databaseUrl;
   else env.DATA_DIR = target.dataDir;
-  return { ...env, LOG_LEVEL: 'warn', ...extra };
+  // LINK_SECRET is required with DATABASE_URL; the bench's own, unless one is set.
+  return { LINK_SECRET: 'bench-link-secret-0123456789abcdef-0123456789', ...env, LOG_LEVEL: 'warn', ...extra };
 }
 
 /** Runs `node bin/payouts.js ARGS` to completion and answers its stdout. */
