@@ -1,7 +1,7 @@
 // `npm run bench`: the server under test runs as its own process (`payouts serve`), the load as
 // another (autocannon), against a private PostgreSQL and against embedded PGlite. Prints a table
 // and writes bench/results/<ISO date>.{json,md} and latest.{json,md}. Nothing here is asserted.
-//   npm run bench -- [--only postgres|pglite] [--scenarios throughput,batch,lifecycle]
+//   npm run bench -- [--only postgres|pglite] [--scenarios throughput,batch,lifecycle,emails]
 //                    [--duration 10] [--warmup 3] [--connections 50] [--batch 50000] [--payouts 20000]
 import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +12,7 @@ import { startPostgres } from './lib/postgres.js';
 import { LOG_DIR, runCli, type Target } from './lib/processes.js';
 import { type BackendResults, type BenchResults, judgeTargets, toMarkdown, writeResults } from './lib/report.js';
 import { batchIngest } from './scenarios/batch.js';
+import { emailsRun } from './scenarios/emails.js';
 import type { ScenarioContext } from './scenarios/context.js';
 import { lifecycle } from './scenarios/lifecycle.js';
 import { createThroughput } from './scenarios/throughput.js';
@@ -23,7 +24,7 @@ const PGLITE_DIR = '/tmp/payouts-bench/pglite';
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
-    scenarios: { type: 'string', default: 'throughput,batch,lifecycle' },
+    scenarios: { type: 'string', default: 'throughput,batch,lifecycle,emails' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
@@ -31,7 +32,7 @@ const { values } = parseArgs({
     payouts: { type: 'string', default: '20000' },
   },
 });
-const SCENARIOS = ['throughput', 'batch', 'lifecycle'] as const;
+const SCENARIOS = ['throughput', 'batch', 'lifecycle', 'emails'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const scenarios = values.scenarios!.split(',') as Scenario[];
 const unknown = scenarios.filter((name) => !SCENARIOS.includes(name));
@@ -64,6 +65,7 @@ async function runBackend(backend: ScenarioContext['backend'], label: string, ta
     throughput: async () => (results.throughput = await createThroughput(ctx)),
     batch: async () => (results.batch = await batchIngest(ctx)),
     lifecycle: async () => (results.lifecycle = await lifecycle(ctx)),
+    emails: async () => (results.emails = await emailsRun(ctx)),
   };
   for (const name of scenarios) {
     const started = Date.now();

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import apiKeyRoutes from './modules/api-keys/api-keys.routes.js';
 import { ApiKeySchema } from './modules/api-keys/api-keys.schema.js';
 import emailRoutes from './modules/emails/emails.routes.js';
+import { recordMailFrom } from './modules/emails/index.js';
 import eventRoutes from './modules/events/events.routes.js';
 import ledgerRoutes from './modules/ledger/ledger.routes.js';
 import batchRoutes from './modules/payouts/batches.routes.js';
@@ -81,6 +82,8 @@ function documentRoute(route: RouteOptions): void {
 }
 
 export async function buildApp({ config, db, logger }: AppDependencies): Promise<AppInstance> {
+  // The emails this process queues get Message-IDs on MAIL_FROM's host, fixed at insert.
+  await recordMailFrom(db, config.mailFrom);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimDueEmails } from '../src/modules/emails/emails.repository.js';
-import { queueEmail } from '../src/modules/emails/emails.service.js';
+import { queueEmail, recordMailFrom } from '../src/modules/emails/emails.service.js';
 import { fund } from '../src/modules/ledger/ledger.service.js';
 import { settlePayout } from '../src/modules/payouts/payouts.service.js';
 import type { Tenant } from '../src/platform/tenant.js';
@@ -123,7 +123,7 @@ describe('emails over SMTP (production)', () => {
     const invited = await t.app.inject({ method: 'POST', url: `/recipients/${recipient.id}/invite`, headers: bearer(key) });
     expect(invited.statusCode).toBe(202);
     const emailId = invited.json().data.emailId;
-    const claimed = await t.db.transaction((tx) => claimDueEmails(tx, 100, 60, 'a-worker-that-dies', 'pay.example.com'));
+    const claimed = await t.db.transaction((tx) => claimDueEmails(tx, 100, 60, 'a-worker-that-dies'));
     expect(claimed.map((e) => e.id)).toContain(emailId);
     await drain(worker);
     expect(smtp.messages.filter((m) => headerText(m.to).includes('dee@example.com'))).toHaveLength(0);
@@ -139,6 +139,75 @@ describe('emails over SMTP (production)', () => {
     const page = await t.app.inject({ method: 'GET', url: pathOf(link) });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Welcome, Dee');
+  });
+
+  const queueCode = (to: string, expiresInMs: number) =>
+    t.db.transaction((tx) =>
+      queueEmail(tx, tenant, {
+        recipientId: null,
+        to,
+        template: 'one_time_code',
+        data: { organizationName: 'Acme Studios', code: '123456', validMinutes: 10 },
+        priority: 0,
+        expiresAt: new Date(Date.now() + expiresInMs),
+      }),
+    );
+
+  it('fixes the Message-ID at insert and repeats it after a crash even if MAIL_FROM changed meanwhile', async () => {
+    const recipient = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/recipients',
+        headers: bearer(key),
+        payload: { recipients: [{ firstName: 'Hal', lastName: 'Po', email: 'hal@example.com' }] },
+      })
+    ).json().data.recipients[0];
+    const emailId = (await t.app.inject({ method: 'POST', url: `/recipients/${recipient.id}/invite`, headers: bearer(key) })).json().data.emailId;
+    const [queued] = await emailRows(t, 'id = $1', [emailId]);
+    expect(queued).toMatchObject({ status: 'queued', message_id: `<${emailId}@pay.example.com>` });
+    await t.db.transaction((tx) => claimDueEmails(tx, 100, 60, 'a-worker-that-dies'));
+    // The operator moves MAIL_FROM to another domain before the dead worker's lease runs out.
+    await recordMailFrom(t.db, 'payouts@new.example.org');
+    try {
+      await t.db.query(`update emails set lease_expires_at = now() - interval '1 second' where id = $1`, [emailId]);
+      await drain(worker);
+      const toHal = smtp.messages.filter((m) => headerText(m.to).includes('hal@example.com'));
+      expect(toHal.map((m) => m.messageId)).toEqual([`<${emailId}@pay.example.com>`]);
+      const laterId = await queueCode('later@example.com', 600_000);
+      expect((await emailRows(t, 'id = $1', [laterId]))[0]!.message_id).toBe(`<${laterId}@new.example.org>`);
+      await drain(worker);
+    } finally {
+      await recordMailFrom(t.db, MAIL_FROM);
+    }
+  });
+
+  it('claims one-time codes ahead of bulk mail queued before them', async () => {
+    const bulk = await Promise.all(
+      ['bulk1@example.com', 'bulk2@example.com'].map((to) =>
+        t.db.transaction((tx) =>
+          queueEmail(tx, tenant, { recipientId: null, to, template: 'one_time_code', data: { organizationName: 'Acme', code: '1', validMinutes: 10 } }),
+        ),
+      ),
+    );
+    const codeId = await queueCode('code@example.com', 600_000);
+    const [first] = await t.db.transaction((tx) => claimDueEmails(tx, 1, 60, 'a-test-claimer'));
+    expect(first!.id).toBe(codeId);
+    expect(bulk).not.toContain(first!.id);
+    await t.db.query(`update emails set lease_expires_at = now() - interval '1 second' where id = $1`, [codeId]);
+    await drain(worker);
+    expect((await emailRows(t, 'id = any($1::uuid[])', [[codeId, ...bulk]])).map((r) => r.status)).toEqual(['sent', 'sent', 'sent']);
+  });
+
+  it('stops retrying a one-time code that would expire before its next attempt', async () => {
+    await smtp.stop();
+    try {
+      const codeId = await queueCode('late-code@example.com', 30_000);
+      await drain(worker);
+      const [row] = await emailRows(t, 'id = $1', [codeId]);
+      expect(row).toMatchObject({ status: 'failed', attempts: 1 });
+    } finally {
+      await smtp.start();
+    }
   });
 
   it('keeps an email queued while the SMTP server is down and delivers it once it is back', async () => {

@@ -10,18 +10,33 @@ export interface SmtpSink {
   connections: number;
   /** Addresses the server refuses permanently (550) at RCPT TO. */
   refuse: Set<string>;
+  /**
+   * While true, each message is recorded but its 250 reply is held back (the sender sees a send
+   * that never finishes), until `releaseHeld`.
+   */
+  holdReplies: boolean;
+  held: number;
+  releaseHeld(): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startSmtpSink(port = 0): Promise<SmtpSink> {
   let server: SMTPServer | undefined;
+  let heldReplies: (() => void)[] = [];
   const sink: SmtpSink = {
     port,
     url: '',
     messages: [],
     connections: 0,
     refuse: new Set(),
+    holdReplies: false,
+    held: 0,
+    releaseHeld() {
+      const replies = heldReplies;
+      heldReplies = [];
+      for (const reply of replies) reply();
+    },
     async start() {
       server = new SMTPServer({
         authOptional: true,
@@ -41,7 +56,9 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
           // The message is recorded before the server answers 250, so a finished send is visible.
           simpleParser(stream).then((parsed) => {
             sink.messages.push(parsed);
-            callback();
+            if (!sink.holdReplies) return callback();
+            sink.held++;
+            heldReplies.push(() => callback());
           }, callback);
         },
       });

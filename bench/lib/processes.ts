@@ -17,7 +17,8 @@ function childEnv(target: Target, extra: Record<string, string>): NodeJS.Process
   // LINK_SECRET is required with DATABASE_URL; the embedded database generates its own.
   if (target.kind === 'postgres') Object.assign(env, { DATABASE_URL: target.databaseUrl, LINK_SECRET: 'benchmark-link-secret-0123456789abcdefghij' });
   else env.DATA_DIR = target.dataDir;
-  return { ...env, LOG_LEVEL: 'warn', ...extra };
+  // LINK_SECRET is required with DATABASE_URL; the bench's own, unless one is set.
+  return { LINK_SECRET: 'bench-link-secret-0123456789abcdef-0123456789', ...env, LOG_LEVEL: 'warn', ...extra };
 }
 
 /** Runs `node bin/payouts.js ARGS` to completion and answers its stdout. */
@@ -97,4 +98,10 @@ export function startPayoutsServer(target: Target, port: number, env: Record<str
 export function startCeilingServer(target: Target, port: number, poolSize: number, name: string): Promise<RunningProcess> {
   const env = childEnv(target, { PORT: String(port), DATABASE_POOL_SIZE: String(poolSize) });
   return startProcess(name, ['--import', 'tsx', 'bench/ceiling-server.ts'], env, port, '/healthz');
+}
+
+/** A local SMTP server that accepts and discards (bench/smtp-sink-server.ts); stats over HTTP. */
+export function startSmtpSinkServer(smtpPort: number, httpPort: number, name: string): Promise<RunningProcess> {
+  const env = { ...process.env, SMTP_PORT: String(smtpPort), PORT: String(httpPort) };
+  return startProcess(name, ['--import', 'tsx', 'bench/smtp-sink-server.ts'], env, httpPort, '/healthz');
 }

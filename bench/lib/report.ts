@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchResult } from '../scenarios/batch.js';
+import type { EmailsResult } from '../scenarios/emails.js';
 import type { LifecycleResult } from '../scenarios/lifecycle.js';
 import type { ThroughputResult } from '../scenarios/throughput.js';
 import { ROOT } from './processes.js';
@@ -10,6 +11,7 @@ export interface BackendResults {
   throughput?: ThroughputResult;
   batch?: BatchResult;
   lifecycle?: LifecycleResult;
+  emails?: EmailsResult;
   /** A scenario that failed, with its error: the run carries on with the next one. */
   errors: Record<string, string>;
 }
@@ -49,6 +51,18 @@ const ROWS: [string, Cell][] = [
   ['… payouts/s', (b) => fmt(b.lifecycle?.payoutsPerSecond)],
   ['… webhook deliveries/s', (b) => (b.lifecycle ? `**${fmt(b.lifecycle.deliveriesPerSecond)}** (${fmt(b.lifecycle.deliveries)} delivered)` : na)],
   ['… lag status change → delivery p50 / p99 (ms)', (b) => (b.lifecycle ? `${b.lifecycle.lagMs.p50} / **${b.lifecycle.lagMs.p99}**` : na)],
+  ['Emails: production batch to new payees (SMTP on)', (b) => fmt(b.emails?.emails)],
+  ['… batch time to 201 (s) / outbox insert p50 (ms)', (b) => (b.emails ? `${b.emails.batchSecondsTo201.toFixed(2)} / ${b.emails.outboxInsertMs.p50}` : na)],
+  ['… **share of the create spent on emails (%)**', (b) => (b.emails ? `**${b.emails.outboxSharePercent}**` : na)],
+  [
+    '… emails/s to SMTP (201 → last arrival, pooled)',
+    (b) => (b.emails ? `**${fmt(b.emails.emailsPerSecond)}** (${b.emails.deliverySeconds} s, ${b.emails.smtpConnections} conn.)` : na),
+  ],
+  ['… one-time code latency during the run (ms)', (b) => (b.emails ? `**${b.emails.codeLatencyMs ?? 'not arrived'}**` : na)],
+  [
+    '… peak RSS SMTP server / payouts server (MiB)',
+    (b) => (b.emails ? `${fmt(b.emails.smtpServerMemory.hwmMb, 1)} / ${fmt(b.emails.serverMemory.hwmMb, 1)}` : na),
+  ],
   ['Peak RSS of the server (MiB): create', (b) => fmt(b.throughput?.payments.memory.hwmMb, 1)],
   ['… ceiling server', (b) => fmt(b.throughput?.ceiling.memory.hwmMb, 1)],
   ['… batch ingest', (b) => fmt(b.batch?.memory.hwmMb, 1)],
@@ -65,6 +79,13 @@ export function judgeTargets(pg: BackendResults | undefined) {
     { target: 'create p99 < 50 ms', value: t?.payments.latencyMs.p99, met: t && t.payments.latencyMs.p99 < 50 },
     { target: '50,000-item batch < 2 s', value: pg?.batch?.secondsTo201, met: pg?.batch && pg.batch.secondsTo201 < 2 },
     { target: '≥ 2,000 webhook deliveries/s', value: pg?.lifecycle?.deliveriesPerSecond, met: pg?.lifecycle && pg.lifecycle.deliveriesPerSecond >= 2000 },
+    { target: 'emails add ≤ 10% to a batch create', value: pg?.emails?.outboxSharePercent, met: pg?.emails && pg.emails.outboxSharePercent <= 10 },
+    { target: '≥ 100 emails/s to SMTP', value: pg?.emails?.emailsPerSecond, met: pg?.emails && pg.emails.emailsPerSecond >= 100 },
+    {
+      target: 'one-time code within 5 s',
+      value: pg?.emails?.codeLatencyMs,
+      met: pg?.emails && pg.emails.codeLatencyMs !== undefined && pg.emails.codeLatencyMs <= 5000,
+    },
     { target: 'p99 lag < 1 s', value: pg?.lifecycle?.lagMs.p99, met: pg?.lifecycle?.finished && pg.lifecycle.lagMs.p99 < 1000 },
   ];
 }

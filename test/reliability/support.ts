@@ -130,6 +130,8 @@ export class Processes {
       LEASE_SECONDS: String(settings.leaseSeconds ?? 2),
       WORKER_BATCH_SIZE: String(settings.workerBatchSize ?? 200),
       DATABASE_POOL_SIZE: String(settings.poolSize ?? 10),
+      // Required with DATABASE_URL; every process of a test signs links alike.
+      LINK_SECRET: 'reliability-suite-link-secret-0123456789abcdef',
       ...settings.extraEnv,
     };
     const child = spawn(process.execPath, [CLI, ...ARGS[role]], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,4 +1,5 @@
 import type { Executor } from '../../platform/db/database.js';
+import { claim, defineClaim, defineRelease, type LeaseTable, release } from '../../platform/queue/lease.js';
 import type { Tenant } from '../../platform/tenant.js';
 
 export type EmailStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'captured';
@@ -63,6 +64,22 @@ const toEmail = (r: EmailRow): EmailRecord => ({
   organizationName: r.organization_name,
 });
 
+/**
+ * Every email's Message-ID, `<email id@host of MAIL_FROM>`, written by the insert itself: fixed
+ * before anything can send the email, so a resend after a crash repeats it even if MAIL_FROM
+ * changed meanwhile. The host is the one the running processes recorded at start (below).
+ */
+const MESSAGE_ID = `'<' || v.id || '@' || (select coalesce(max(host), 'localhost') from email_message_id_host) || '>'`;
+
+/** Records the Message-ID host of new emails (MAIL_FROM's domain); each process does at start. */
+export async function recordMessageIdHost(ex: Executor, host: string): Promise<void> {
+  await ex.query(
+    `insert into email_message_id_host (singleton, host) values (true, $1)
+     on conflict (singleton) do update set host = excluded.host, recorded_at = now() where email_message_id_host.host <> excluded.host`,
+    [host],
+  );
+}
+
 export interface NewEmail {
   id: string;
   recipientId: string | null;
@@ -78,8 +95,8 @@ export interface NewEmail {
 export async function insertEmails(ex: Executor, tenant: Tenant, emails: NewEmail[]): Promise<void> {
   if (emails.length === 0) return;
   await ex.query(
-    `insert into emails (id, organization_id, environment, recipient_id, to_address, template, data, dedupe_key, status, priority, next_attempt_at, expires_at)
-     select v.id, $1, $2, v.recipient_id, v.to_address, v.template, v.data::jsonb, v.dedupe_key, 'queued', v.priority, now(), v.expires_at
+    `insert into emails (id, organization_id, environment, recipient_id, to_address, template, data, dedupe_key, status, priority, next_attempt_at, expires_at, message_id)
+     select v.id, $1, $2, v.recipient_id, v.to_address, v.template, v.data::jsonb, v.dedupe_key, 'queued', v.priority, now(), v.expires_at, ${MESSAGE_ID}
      from unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::smallint[], $10::timestamptz[])
        as v(id, recipient_id, to_address, template, data, dedupe_key, priority, expires_at)
      on conflict (dedupe_key) do nothing`,
@@ -114,11 +131,11 @@ export interface PayoutEmail {
 export async function insertPayoutStatusEmails(ex: Executor, emails: PayoutEmail[]): Promise<void> {
   if (emails.length === 0) return;
   await ex.query(
-    `insert into emails (id, organization_id, environment, recipient_id, to_address, template, data, dedupe_key, status, priority, next_attempt_at)
+    `insert into emails (id, organization_id, environment, recipient_id, to_address, template, data, dedupe_key, status, priority, next_attempt_at, message_id)
      select v.id, p.organization_id, p.environment, p.recipient_id, r.email, v.template,
        jsonb_build_object('organizationName', o.name, 'recipientId', r.id, 'status', v.status, 'reason', v.reason,
          'payout', jsonb_build_object('id', p.id, 'amount', p.amount, 'description', p.description)),
-       'payout:' || p.id || ':' || v.sequence, 'queued', 1, now()
+       'payout:' || p.id || ':' || v.sequence, 'queued', 1, now(), ${MESSAGE_ID}
      from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::integer[]) as v(id, payout_id, template, status, reason, sequence)
      join payouts p on p.id = v.payout_id and p.kind = 'payout'
      join recipients r on r.id = p.recipient_id
@@ -220,31 +237,22 @@ export async function advanceEmailBatch(ex: Executor, id: string, cursor: string
   await ex.query(`update email_batches set cursor = $2, expanded_at = case when $3::boolean then now() else null end where id = $1`, [id, cursor, done]);
 }
 
-// The queue's claim / finish pair. Kept to these two statements so the shared lease primitive can
-// replace them without touching the sender.
+// The queue runs on the shared lease primitive: one-time codes (priority 0) are claimed ahead of
+// bulk mail, then by due time, over the `emails_due` index. Expired codes are never taken.
 
-/**
- * Claims due emails under a lease, codes first, and fixes each one's Message-ID the first time it
- * is taken (before any send), so every later attempt repeats it. Expired codes are not taken.
- */
-export async function claimDueEmails(ex: Executor, limit: number, leaseSeconds: number, owner: string, messageIdHost: string): Promise<EmailRecord[]> {
-  const rows = await ex.query<EmailRow>(
-    `with due as (
-       select id from emails
-       where status in ('queued', 'sending') and next_attempt_at <= now()
-         and (lease_expires_at is null or lease_expires_at < now())
-         and (expires_at is null or expires_at > now())
-       order by priority, next_attempt_at limit $1
-       for update skip locked
-     ), claimed as (
-       update emails e set status = 'sending', lease_owner = $3, lease_expires_at = now() + $2 * interval '1 second',
-         message_id = coalesce(e.message_id, '<' || e.id || '@' || $4 || '>')
-       from due where e.id = due.id
-       returning e.*
-     )
-     select ${COLUMNS} from claimed e join organizations o on o.id = e.organization_id order by e.priority, e.next_attempt_at`,
-    [limit, leaseSeconds, owner, messageIdHost],
-  );
+const EMAIL_QUEUE: LeaseTable = { table: 'emails', dueColumn: 'next_attempt_at', readyWhen: "q.status in ('queued', 'sending')" };
+
+const CLAIM_EMAILS = defineClaim(EMAIL_QUEUE, {
+  name: 'claimDueEmails',
+  alsoWhen: '(q.expires_at is null or q.expires_at > now())',
+  priorityColumn: 'priority',
+  returning: 'q.*',
+  select: `select ${COLUMNS} from claimed e join organizations o on o.id = e.organization_id order by e.priority, e.next_attempt_at`,
+});
+
+/** Claims due emails under a lease, codes first. Each carries the Message-ID fixed at insert. */
+export async function claimDueEmails(ex: Executor, limit: number, leaseSeconds: number, owner: string): Promise<EmailRecord[]> {
+  const rows = await claim<EmailRow>(ex, CLAIM_EMAILS, { limit, leaseSeconds, owner });
   return rows.map(toEmail);
 }
 
@@ -255,18 +263,22 @@ export interface EmailOutcome {
   error: string | null;
 }
 
+const FINISH_EMAILS = defineRelease(EMAIL_QUEUE, {
+  values: [
+    ['status', 'text'],
+    ['error', 'text'],
+  ],
+  set: `status = v.status, last_error = v.error, attempts = q.attempts + case when v.status = 'captured' then 0 else 1 end,
+       sent_at = case when v.status = 'sent' then now() else q.sent_at end`,
+});
+
 /** Records each email's outcome; only the lease holder's write counts. */
 export async function finishEmails(ex: Executor, owner: string, outcomes: EmailOutcome[]): Promise<void> {
-  if (outcomes.length === 0) return;
-  await ex.query(
-    `update emails e set status = v.status, last_error = v.error,
-       attempts = e.attempts + case when v.status = 'captured' then 0 else 1 end,
-       next_attempt_at = case when v.status = 'queued' then now() + v.retry_ms * interval '1 millisecond' else null end,
-       sent_at = case when v.status = 'sent' then now() else e.sent_at end,
-       lease_owner = null, lease_expires_at = null
-     from unnest($2::uuid[], $3::text[], $4::bigint[], $5::text[]) as v(id, status, retry_ms, error)
-     where e.id = v.id and e.lease_owner = $1`,
-    [owner, outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => o.retryInMs), outcomes.map((o) => o.error)],
+  await release(
+    ex,
+    FINISH_EMAILS,
+    owner,
+    outcomes.map((o) => ({ id: o.id, delayMs: o.status === 'queued' ? o.retryInMs : null, values: [o.status, o.error] })),
   );
 }
 

@@ -7,11 +7,20 @@ import type { Tenant } from '../../platform/tenant.js';
 import { findOrganization } from '../organizations/index.js';
 import { getRecipient } from '../recipients/index.js';
 import * as repo from './emails.repository.js';
+import { messageIdHost } from './mailer.js';
 import { type RenderedEmail, renderEmail, SECRET_FIELDS, type TemplateData, type TemplateName } from './templates.js';
 
 /** Payees per slice when a batch is expanded into emails: bounds each transaction's size. */
 export const EXPANSION_SLICE = 500;
 const LISTED_PAYOUTS = 20;
+
+/**
+ * Records MAIL_FROM's host for the Message-IDs the outbox inserts write (`<email id@host>`). Each
+ * process calls it when it starts; emails already queued keep the Message-ID they were given.
+ */
+export async function recordMailFrom(db: Executor, mailFrom: string): Promise<void> {
+  await repo.recordMessageIdHost(db, messageIdHost(mailFrom));
+}
 
 /**
  * Queues the "you were sent money" emails of a batch inside the batch's transaction: one row

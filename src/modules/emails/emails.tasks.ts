@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Transporter } from 'nodemailer';
 import { uuidv7 } from '../../platform/ids.js';
-import type { WorkerTask } from '../../platform/worker-task.js';
+import { newLeaseOwner } from '../../platform/queue/lease.js';
+import type { WorkerContext, WorkerTask } from '../../platform/worker-task.js';
 import {
   claimDueEmails,
   type EmailAttempt,
@@ -12,13 +11,24 @@ import {
   finishEmails,
   insertEmailAttempts,
   markRecipientsUndeliverable,
+  recordMessageIdHost,
 } from './emails.repository.js';
 import { expandNextBatchSlice } from './emails.service.js';
-import { buildMessage, createMailTransport, messageIdHost, UnsafeAddressError } from './mailer.js';
+import { buildMessage, createMailTransport, MAX_SMTP_CONNECTIONS, messageIdHost, SEND_TIMEOUT_MS, UnsafeAddressError } from './mailer.js';
 import { nextEmailRetryMs } from './retry.js';
 import { renderEmail } from './templates.js';
 
 const MAX_RESPONSE_LENGTH = 500;
+/**
+ * Sends in flight per process: a few per pooled SMTP connection, so every connection always has
+ * its next message ready while the previous one's reply is on its way.
+ */
+export const EMAILS_IN_FLIGHT = MAX_SMTP_CONNECTIONS * 4;
+/**
+ * Beyond one send's full timeout (SEND_TIMEOUT_MS per stage), so a live send keeps its email; a
+ * send that outlives it may be repeated by another worker, with the same Message-ID.
+ */
+const LEASE_SECONDS = Math.ceil((SEND_TIMEOUT_MS * 2) / 1000);
 
 interface Tried {
   outcome: EmailOutcome;
@@ -27,49 +37,116 @@ interface Tried {
 }
 
 /**
- * Sends queued emails: expand a slice of any new batch into per-payee emails, claim due emails
- * under a lease (codes first), send them over a pooled SMTP transport outside any transaction,
- * then record every attempt and outcome in one transaction. Sandbox emails, and every email when
- * SMTP_URL is unset, are captured instead: no SMTP connection is ever opened for them.
+ * Sends queued emails without waiting for the slowest one. Each `runOnce` expands a slice of any
+ * new batch into per-payee emails, claims due emails under a lease (codes first) for the free
+ * slots only, starts their sends over the pooled SMTP transport and returns: the loop goes on
+ * claiming while messages are on the wire. Each attempt is recorded as soon as it finishes, with
+ * whatever else finished meanwhile (one transaction per group), and frees its slot once recorded.
+ * A worker killed mid-send loses nothing: the lease runs out and the email is sent again with the
+ * Message-ID fixed at insert (at least once). Sandbox emails, and every email when SMTP_URL is
+ * unset, are captured instead: no SMTP connection is ever opened for them.
  */
 export function sendEmailsTask(): WorkerTask {
-  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const owner = newLeaseOwner();
   let transport: Transporter | undefined;
+  let hostRecorded = false;
+  const inFlight = new Set<Promise<void>>();
+  let wake = () => {};
+  let toRecord: { tried: Tried; recorded: () => void }[] = [];
+  let recording = false;
+
+  /** Writes every finished attempt queued so far, group by group, one group at a time. */
+  const recordFinished = async (ctx: WorkerContext) => {
+    if (recording) return; // the running writer takes ours in its next group
+    recording = true;
+    try {
+      while (toRecord.length > 0) {
+        const group = toRecord;
+        toRecord = [];
+        try {
+          await recordAttempts(
+            ctx,
+            owner,
+            group.map((g) => g.tried),
+          );
+        } catch (error) {
+          // Left leased: the lease runs out and the email is sent again (at least once).
+          ctx.log.error({ err: error, emails: group.length }, 'recording email attempts failed');
+        }
+        for (const g of group) g.recorded();
+      }
+    } finally {
+      recording = false;
+    }
+  };
+
+  const handle = async (ctx: WorkerContext, email: EmailRecord) => {
+    try {
+      const smtpUrl = ctx.config.smtpUrl;
+      let tried: Tried;
+      if (email.environment === 'sandbox' || !smtpUrl) tried = captured(email);
+      else {
+        transport ??= createMailTransport(smtpUrl);
+        tried = await send(transport, email, ctx.config);
+      }
+      await new Promise<void>((recorded) => {
+        toRecord.push({ tried, recorded });
+        void recordFinished(ctx);
+      });
+    } finally {
+      wake(); // a recorded attempt frees a slot
+    }
+  };
+
   return {
     name: 'send-emails',
-    async runOnce({ db, config }) {
+    async runOnce(ctx) {
+      const { db, config } = ctx;
+      if (!hostRecorded) {
+        // A worker-only process records MAIL_FROM's host too (the API does when it starts).
+        await recordMessageIdHost(db, messageIdHost(config.mailFrom));
+        hostRecorded = true;
+      }
       const expanded = await expandNextBatchSlice(db);
       await failExpiredEmails(db);
-      const claimed = await db.transaction((tx) =>
-        claimDueEmails(tx, config.workerBatchSize, Math.max(config.leaseSeconds, 60), owner, messageIdHost(config.mailFrom)),
-      );
-      if (claimed.length === 0) return expanded;
-      const smtpUrl = config.smtpUrl;
-      const tried = await Promise.all(
-        claimed.map((email): Promise<Tried> | Tried => {
-          if (email.environment === 'sandbox' || !smtpUrl) return captured(email);
-          transport ??= createMailTransport(smtpUrl);
-          return send(transport, email, config);
-        }),
-      );
-      await db.transaction(async (tx) => {
-        await insertEmailAttempts(
-          tx,
-          tried.flatMap((t) => (t.attempt ? [t.attempt] : [])),
-        );
-        await finishEmails(
-          tx,
-          owner,
-          tried.map((t) => t.outcome),
-        );
-        await markRecipientsUndeliverable(tx, [...new Set(tried.flatMap((t) => (t.undeliverableRecipient ? [t.undeliverableRecipient] : [])))]);
-      });
+      while (inFlight.size >= EMAILS_IN_FLIGHT) await Promise.race(inFlight);
+      const room = Math.min(config.workerBatchSize, EMAILS_IN_FLIGHT - inFlight.size);
+      const claimed = await db.transaction((tx) => claimDueEmails(tx, room, Math.max(config.leaseSeconds, LEASE_SECONDS), owner));
+      for (const email of claimed) {
+        const sending: Promise<void> = handle(ctx, email)
+          .catch((error: unknown) => ctx.log.error({ err: error, emailId: email.id }, 'email send failed'))
+          .finally(() => inFlight.delete(sending));
+        inFlight.add(sending);
+      }
       return expanded + claimed.length;
     },
+    async drain() {
+      while (inFlight.size > 0) await Promise.all(inFlight);
+    },
+    onWake(fn) {
+      wake = fn;
+    },
     async close() {
+      await this.drain?.();
       transport?.close();
     },
   };
+}
+
+/** One transaction for a group of finished attempts: the log, the outcomes, undeliverable payees. */
+async function recordAttempts({ db }: WorkerContext, owner: string, tried: Tried[]): Promise<void> {
+  await db.transaction(async (tx) => {
+    await insertEmailAttempts(
+      tx,
+      tried.flatMap((t) => (t.attempt ? [t.attempt] : [])),
+    );
+    await finishEmails(
+      tx,
+      owner,
+      tried.map((t) => t.outcome),
+    );
+    await markRecipientsUndeliverable(tx, [...new Set(tried.flatMap((t) => (t.undeliverableRecipient ? [t.undeliverableRecipient] : [])))]);
+  });
 }
 
 const captured = (email: EmailRecord): Tried => ({
@@ -90,7 +167,8 @@ async function send(transport: Transporter, email: EmailRecord, config: Paramete
       from: config.mailFrom,
       fromName: email.organizationName,
       to: email.toAddress,
-      messageId: email.messageId!,
+      // Null only for an email queued by the code before Message-IDs were written at insert.
+      messageId: email.messageId ?? `<${email.id}@${messageIdHost(config.mailFrom)}>`,
       rendered: renderEmail(email.template, email.data, config),
     });
     const info = await transport.sendMail(message);
@@ -106,7 +184,12 @@ async function send(transport: Transporter, email: EmailRecord, config: Paramete
   }
   const durationMs = Math.round(performance.now() - started);
   const attemptNumber = email.attempts + 1;
-  const retryInMs = error === null || permanent ? undefined : nextEmailRetryMs(attemptNumber);
+  let retryInMs = error === null || permanent ? undefined : nextEmailRetryMs(attemptNumber);
+  // A code that would only go out after it expired is not retried: it fails now.
+  if (retryInMs !== undefined && email.expiresAt && Date.now() + retryInMs >= email.expiresAt.getTime()) {
+    retryInMs = undefined;
+    error = `${error}; expired before it could be sent`;
+  }
   const status: EmailOutcome['status'] = error === null ? 'sent' : retryInMs === undefined ? 'failed' : 'queued';
   return {
     outcome: { id: email.id, status, retryInMs: retryInMs ?? null, error },

@@ -7,12 +7,14 @@ import type { RenderedEmail } from './templates.js';
 
 const MAX_NAME_LENGTH = 78;
 export const SEND_TIMEOUT_MS = 30_000;
+/** Pooled SMTP connections per worker process: several messages on the wire at once. */
+export const MAX_SMTP_CONNECTIONS = 5;
 
 export function createMailTransport(smtpUrl: string): Transporter {
   return nodemailer.createTransport({
     url: smtpUrl,
     pool: true,
-    maxConnections: 5,
+    maxConnections: MAX_SMTP_CONNECTIONS,
     maxMessages: 500,
     connectionTimeout: SEND_TIMEOUT_MS,
     greetingTimeout: SEND_TIMEOUT_MS,

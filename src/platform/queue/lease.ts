@@ -34,6 +34,12 @@ export interface ClaimDefinition {
    * group at its cap costs nothing and never hides the others, however long its backlog.
    */
   capPerGroup?: { column: string; groups: string };
+  /**
+   * A column claimed in ascending order before the due column (e.g. emails' `priority`: one-time
+   * codes ahead of bulk mail). Leave it unset for plain due order; an index on (this column, due
+   * column) then serves the claim. Not combinable with `capPerGroup`.
+   */
+  priorityColumn?: string;
   /** The columns of the claimed rows to return, over alias `q`. */
   returning: string;
   /** The final select over the `claimed` rows (may join what the task needs); default all of them. */
@@ -64,11 +70,13 @@ export function defineClaim(table: LeaseTable, def: ClaimDefinition): Claim {
        returning ${def.returning}
      )
      ${def.select ?? 'select * from claimed'}`;
+  if (def.priorityColumn && def.capPerGroup) throw new Error('A claim orders by priority or caps per group, not both.');
+  const order = def.priorityColumn ? `q.${def.priorityColumn}, q.${table.dueColumn}` : `q.${table.dueColumn}`;
   let text: string;
   if (!def.capPerGroup) {
     text = `with picked as (
        select q.id ${dueScan}
-       order by q.${table.dueColumn} limit $1
+       order by ${order} limit $1
        for update of q skip locked
      ), ${claimed}`;
   } else {
