@@ -14,8 +14,7 @@ export type Target = { kind: 'postgres'; databaseUrl: string } | { kind: 'pglite
 function childEnv(target: Target, extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['DATABASE_URL', 'DATA_DIR', 'PORT', 'HOST', 'SANDBOX_DELAY_MS', 'LOG_LEVEL']) delete env[name];
-  // LINK_SECRET is required with DATABASE_URL; the embedded database generates its own.
-  if (target.kind === 'postgres') Object.assign(env, { DATABASE_URL: target.databaseUrl, LINK_SECRET: 'benchmark-link-secret-0123456789abcdefghij' });
+  if (target.kind === 'postgres') env.DATABASE_URL = target.databaseUrl;
   else env.DATA_DIR = target.dataDir;
   // LINK_SECRET is required with DATABASE_URL; the bench's own, unless one is set.
   return { LINK_SECRET: 'bench-link-secret-0123456789abcdef-0123456789', ...env, LOG_LEVEL: 'warn', ...extra };

@@ -118,8 +118,6 @@ export class Processes {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DATABASE_URL: settings.databaseUrl,
-      // Required with DATABASE_URL; every process of a test signs links alike.
-      LINK_SECRET: 'reliability-suite-link-secret-0123456789abcdef',
       DATA_DIR: this.dataDir,
       PORT: String(port),
       HOST: '127.0.0.1',
