@@ -88,7 +88,8 @@ async function send(transport: Transporter, email: EmailRecord, config: Paramete
   try {
     const message = buildMessage({
       from: config.mailFrom,
-      fromName: email.organizationName,
+      fromName: email.senderName,
+      replyTo: email.replyTo,
       to: email.toAddress,
       messageId: email.messageId!,
       rendered: renderEmail(email.template, email.data, config),
