@@ -155,7 +155,14 @@ describe.skipIf(!haveBrowser)('the Emails page in a real browser', () => {
     await hosted.close();
 
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.getByTestId('email-facts').waitFor();
+    const phoneFrame = page.frames().find((f) => f !== page.mainFrame())!;
+    await expect(phoneFrame.locator('body').textContent()).resolves.toContain('Invoice 2');
     await shot('23-email-detail-phone');
+    // Chromium paints an out-of-process frame only once it has been on screen.
+    await page.getByTestId('email-html').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${ARTIFACTS}23b-email-html-phone.png` });
     await page.goto(`${base}/#/emails`);
     await page.getByTestId('emails-table').waitFor();
     await shot('24-emails-phone');

@@ -100,15 +100,15 @@ export function emailsPage(el: HTMLElement, ctx: PageContext) {
         list.data.length === 0
           ? empty(recipientId ? 'No emails to this recipient yet.' : 'No emails yet. Creating a batch emails each payee.')
           : html`<div class="table-scroll"><table class="table" data-testid="emails-table">
-            <thead><tr><th>To</th><th>Subject</th><th>Kind</th><th>Status</th><th>Created</th></tr></thead>
+            <thead><tr><th>To</th><th>Subject</th><th class="wide-only">Kind</th><th>Status</th><th class="wide-only">Created</th></tr></thead>
             <tbody>
               ${list.data.map(
                 (e) => html`<tr>
                   <td>${e.to}</td>
                   <td><a href="#/emails/${e.id}">${e.subject}</a></td>
-                  <td>${TEMPLATE_LABELS[e.template] ?? e.template}</td>
+                  <td class="wide-only">${TEMPLATE_LABELS[e.template] ?? e.template}</td>
                   <td>${emailStatusBadge(e.status)}</td>
-                  <td>${dateTime(e.createdAt)}</td>
+                  <td class="wide-only">${dateTime(e.createdAt)}</td>
                 </tr>`,
               )}
             </tbody>
