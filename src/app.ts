@@ -10,6 +10,7 @@ import emailRoutes from './modules/emails/emails.routes.js';
 import { recordMailFrom } from './modules/emails/index.js';
 import eventRoutes from './modules/events/events.routes.js';
 import ledgerRoutes from './modules/ledger/ledger.routes.js';
+import organizationRoutes from './modules/organizations/organizations.routes.js';
 import batchRoutes from './modules/payouts/batches.routes.js';
 import { BatchSchema, PaymentSchema } from './modules/payouts/payouts.schema.js';
 import { wakeAwaitingPayoutsOf } from './modules/payouts/index.js';
@@ -45,7 +46,7 @@ export interface AppDependencies {
 const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSchema, BatchSchema, SubscriptionSchema];
 
 // Every authenticated module's routes; each is a plugin with thin handlers over its service.
-const API_MODULES = [apiKeyRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes, emailRoutes];
+const API_MODULES = [apiKeyRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes, emailRoutes, organizationRoutes];
 
 /** Trust the nearest `hops` proxies (Fastify accepts a count at run time but types only a function). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;

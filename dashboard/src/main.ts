@@ -2,6 +2,7 @@ import { currentEnvironment, get, post, RequestFailed, setCsrfToken, setEnvironm
 import { accountPage } from './pages/account.js';
 import { loginPage, setupPage } from './pages/auth.js';
 import { balancePage } from './pages/balance.js';
+import { emailDetailPage, emailsPage } from './pages/emails.js';
 import { batchDetailPage, batchesPage } from './pages/batches.js';
 import { newBatchPage } from './pages/new-batch.js';
 import { payoutDetailPage, payoutsPage } from './pages/payouts.js';
@@ -33,6 +34,9 @@ const ROUTES: { pattern: RegExp; mount: Mount; permission: string; nav?: string 
   { pattern: /^\/batches$/, mount: batchesPage, permission: 'payouts:read', nav: 'Batches' },
   { pattern: /^\/recipients\/([\w-]+)$/, mount: recipientDetailPage, permission: 'recipients:read' },
   { pattern: /^\/recipients$/, mount: recipientsPage, permission: 'recipients:read', nav: 'Recipients' },
+  // Like GET /emails: admins and managers (the roles that may write to recipients).
+  { pattern: /^\/emails\/([\w-]+)$/, mount: emailDetailPage, permission: 'recipients:write' },
+  { pattern: /^\/emails(?:\?recipientId=([\w-]+))?$/, mount: emailsPage, permission: 'recipients:write', nav: 'Emails' },
   { pattern: /^\/webhooks\/([\w-]+)$/, mount: webhookDetailPage, permission: 'webhooks:read' },
   { pattern: /^\/webhooks$/, mount: webhooksPage, permission: 'webhooks:read', nav: 'Webhooks' },
   { pattern: /^\/balance$/, mount: balancePage, permission: 'payouts:read', nav: 'Balance' },

@@ -6,6 +6,8 @@ import { empty, errorBox, formValues, html, nothing, page } from '../ui.js';
 export function settingsPage(el: HTMLElement, ctx: PageContext) {
   let created: { key: string; name: string; environment: string } | null = null;
   let error: unknown = null;
+  let senderSaved = false;
+  let senderError: unknown = null;
   page(
     el,
     async () => {
@@ -14,9 +16,10 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
         api('GET', '/api-keys', undefined, { 'x-payouts-environment': 'production' }),
       ]);
       const users = ctx.can('users:manage') ? (await get('/users')).data : [];
-      return { keys: [...sandbox.data, ...production.data].sort((a: any, b: any) => (a.createdAt < b.createdAt ? 1 : -1)), users };
+      const sender = ctx.can('users:manage') ? (await get('/organization/settings')).data : null;
+      return { keys: [...sandbox.data, ...production.data].sort((a: any, b: any) => (a.createdAt < b.createdAt ? 1 : -1)), users, sender };
     },
-    ({ keys, users }, reload) => {
+    ({ keys, users, sender }, reload) => {
       const act = async (fn: () => Promise<unknown>) => {
         try {
           await fn();
@@ -37,6 +40,19 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
       const revoke = (key: any) =>
         confirm(`Revoke “${key.name}”? Requests with it fail from now on.`) &&
         act(() => api('DELETE', `/api-keys/${key.id}`, undefined, { 'x-payouts-environment': key.environment }));
+      const saveSender = (event: Event) => {
+        event.preventDefault();
+        const v = formValues(event.target as HTMLFormElement);
+        return (async () => {
+          try {
+            await api('PATCH', '/organization/settings', { senderName: v.senderName ?? '', replyTo: v.replyTo ?? '' });
+            [senderSaved, senderError] = [true, null];
+          } catch (failure) {
+            [senderSaved, senderError] = [false, failure];
+          }
+          await reload();
+        })();
+      };
       const invite = (event: Event) => {
         event.preventDefault();
         const form = event.target as HTMLFormElement;
@@ -92,7 +108,26 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
             </tbody></table>`
             : nothing
         }
+        ${sender ? senderSection(sender, saveSender, senderSaved, senderError) : nothing}
       `;
     },
   );
+}
+
+interface SenderSettings {
+  organizationName: string;
+  senderName: string | null;
+  replyTo: string | null;
+}
+
+/** Admins only: the name and reply-to address of the organization's emails. */
+function senderSection(sender: SenderSettings, save: (event: Event) => unknown, saved: boolean, error: unknown) {
+  return html`<h2>Sender</h2>
+    <form class="card sender-form" @submit=${save} data-testid="sender-settings">
+      <p class="muted">How the organization's emails to payees look in their inbox. Leave the name empty to use the organization's name, “${sender.organizationName}”.</p>
+      <label>Sender name <input name="senderName" maxlength="78" placeholder=${sender.organizationName} .value=${sender.senderName ?? ''} /></label>
+      <label>Reply-to address <input name="replyTo" type="email" maxlength="254" placeholder="support@yourcompany.com" .value=${sender.replyTo ?? ''} /></label>
+      <div class="actions"><button type="submit" class="primary">Save sender</button>${saved ? html`<span class="saved" role="status" data-testid="sender-saved">Saved.</span>` : nothing}</div>
+      ${errorBox(error)}
+    </form>`;
 }

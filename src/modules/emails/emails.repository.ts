@@ -21,6 +21,10 @@ export interface EmailRecord {
   sentAt: Date | null;
   expiresAt: Date | null;
   organizationName: string;
+  /** The From display name: the organization's sender name, or its name when it has none. */
+  senderName: string;
+  /** The organization's Reply-To address, if it set one. */
+  replyTo: string | null;
 }
 
 interface EmailRow {
@@ -40,10 +44,15 @@ interface EmailRow {
   sent_at: Date | null;
   expires_at: Date | null;
   organization_name: string;
+  sender_name: string;
+  reply_to: string | null;
 }
 
+// The sender is read when the email is sent or shown, so a changed setting applies to every
+// email not yet sent.
 const COLUMNS = `e.id, e.organization_id, e.environment, e.recipient_id, e.to_address, e.template, e.data, e.message_id, e.status, e.priority,
-  e.attempts, e.last_error, e.created_at, e.sent_at, e.expires_at, o.name as organization_name`;
+  e.attempts, e.last_error, e.created_at, e.sent_at, e.expires_at, o.name as organization_name,
+  coalesce(o.sender_name, o.name) as sender_name, o.reply_to`;
 
 const toEmail = (r: EmailRow): EmailRecord => ({
   id: r.id,
@@ -62,6 +71,8 @@ const toEmail = (r: EmailRow): EmailRecord => ({
   sentAt: r.sent_at,
   expiresAt: r.expires_at,
   organizationName: r.organization_name,
+  senderName: r.sender_name,
+  replyTo: r.reply_to,
 });
 
 /**

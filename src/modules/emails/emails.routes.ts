@@ -3,8 +3,8 @@ import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope } from '../../platform/http/schemas.js';
-import { EmailSchema, ListEmailsQuery, renderEmailView } from './emails.schema.js';
-import { getEmailView, inviteRecipient, listEmailViews } from './emails.service.js';
+import { EmailDeliverySchema, EmailSchema, ListEmailsQuery, renderEmailView } from './emails.schema.js';
+import { emailDelivery, getEmailView, inviteRecipient, listEmailViews } from './emails.service.js';
 
 export default async function emailRoutes(app: AppInstance) {
   const tags = ['Emails'];
@@ -37,6 +37,16 @@ export default async function emailRoutes(app: AppInstance) {
         renderEmailView(app.config.mailFrom, false),
       );
     },
+  });
+
+  app.get('/emails/settings', {
+    config: { permission: 'recipients:write' },
+    schema: {
+      tags,
+      summary: "How this environment's emails are delivered: sent over SMTP, or captured (kept, never sent)",
+      response: { 200: DataEnvelope(EmailDeliverySchema), ...commonErrors },
+    },
+    handler: async (request) => ({ data: emailDelivery(app.config, tenantOf(request).environment) }),
   });
 
   app.get('/emails/:id', {

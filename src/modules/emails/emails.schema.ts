@@ -20,6 +20,7 @@ export const EmailSchema = Type.Object(
     recipientId: NullableText,
     to: Type.String(),
     from: Type.String(),
+    replyTo: Type.Union([Type.String(), Type.Null()], { description: "The organization's reply-to address, when it set one." }),
     template: Type.Union(TEMPLATE_NAMES.map((t) => Type.Literal(t))),
     status: Type.Union(['queued', 'sending', 'sent', 'failed', 'captured'].map((s) => Type.Literal(s))),
     subject: Type.String(),
@@ -36,13 +37,23 @@ export const EmailSchema = Type.Object(
   { $id: 'Email' },
 );
 
+export const EmailDeliverySchema = Type.Object({
+  smtpConfigured: Type.Boolean({ description: 'Whether the server has an SMTP_URL.' }),
+  captured: Type.Boolean({ description: "True when this environment's emails are kept, not sent: always in the sandbox, in production without SMTP_URL." }),
+  secretsHidden: Type.Boolean({
+    description: 'True in production: messages that carry a secret (a one-time code, an invitation or reset link) are shown with it hidden.',
+  }),
+  mailFrom: Type.String({ description: 'The address emails are sent from (MAIL_FROM).' }),
+});
+
 export const ListEmailsQuery = Type.Object({ recipientId: Type.Optional(Type.String({ maxLength: 64 })), ...PageQuery }, { additionalProperties: false });
 
 export const renderEmailView = (mailFrom: string, withAttempts: boolean) => (v: EmailView) => ({
   id: v.email.id,
   recipientId: v.email.recipientId,
   to: v.email.toAddress,
-  from: `${v.email.organizationName} <${mailFrom}>`,
+  from: `${v.email.senderName} <${mailFrom}>`,
+  replyTo: v.email.replyTo,
   template: v.email.template as (typeof TEMPLATE_NAMES)[number],
   status: v.email.status,
   subject: v.rendered.subject,

@@ -1,9 +1,10 @@
+import type { Config } from '../../config.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { notFound } from '../../platform/http/errors.js';
 import type { Page } from '../../platform/http/pagination.js';
 import { isUuid, uuidv7 } from '../../platform/ids.js';
 import type { LinkConfig } from '../../platform/links.js';
-import type { Tenant } from '../../platform/tenant.js';
+import type { Environment, Tenant } from '../../platform/tenant.js';
 import { findOrganization } from '../organizations/index.js';
 import { getRecipient } from '../recipients/index.js';
 import * as repo from './emails.repository.js';
@@ -121,6 +122,17 @@ export async function expandNextBatchSlice(db: Database, sliceSize: number = EXP
     // A finished batch still counts as work done, so the loop goes straight on.
     return Math.max(payees.length, 1);
   });
+}
+
+/** Whether this environment's emails go out over SMTP or are captured, for the dashboard's banner. */
+export function emailDelivery(config: Pick<Config, 'smtpUrl' | 'mailFrom'>, environment: Environment) {
+  const smtpConfigured = Boolean(config.smtpUrl);
+  return {
+    smtpConfigured,
+    captured: environment === 'sandbox' || !smtpConfigured,
+    secretsHidden: environment === 'production',
+    mailFrom: config.mailFrom,
+  };
 }
 
 export interface EmailView {

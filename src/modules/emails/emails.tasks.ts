@@ -165,7 +165,8 @@ async function send(transport: Transporter, email: EmailRecord, config: Paramete
   try {
     const message = buildMessage({
       from: config.mailFrom,
-      fromName: email.organizationName,
+      fromName: email.senderName,
+      replyTo: email.replyTo,
       to: email.toAddress,
       // Null only for an email queued by the code before Message-IDs were written at insert.
       messageId: email.messageId ?? `<${email.id}@${messageIdHost(config.mailFrom)}>`,

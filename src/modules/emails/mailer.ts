@@ -40,6 +40,8 @@ export class UnsafeAddressError extends Error {}
 export interface OutgoingEmail {
   from: string;
   fromName: string;
+  /** The organization's Reply-To; validated when set, and left out here unless it is a plain address. */
+  replyTo?: string | null;
   to: string;
   messageId: string;
   rendered: RenderedEmail;
@@ -51,6 +53,7 @@ export function buildMessage(email: OutgoingEmail): SendMailOptions {
   return {
     from: { name: displayName(email.fromName), address: email.from },
     to: { name: '', address: email.to },
+    ...(email.replyTo && isPlainEmailAddress(email.replyTo) ? { replyTo: { name: '', address: email.replyTo } } : {}),
     envelope: { from: email.from, to: [email.to] },
     messageId: email.messageId,
     subject: displayName(email.rendered.subject),

@@ -4,6 +4,10 @@ export interface Organization {
   id: string;
   name: string;
   isDefault: boolean;
+  /** The display name of its emails' From; null means the organization's name. */
+  senderName: string | null;
+  /** The Reply-To of its emails; null means none. */
+  replyTo: string | null;
   createdAt: Date;
 }
 
@@ -11,6 +15,8 @@ interface OrganizationRow {
   id: string;
   name: string;
   is_default: boolean;
+  sender_name: string | null;
+  reply_to: string | null;
   created_at: Date;
 }
 
@@ -18,6 +24,8 @@ const toOrganization = (row: OrganizationRow): Organization => ({
   id: row.id,
   name: row.name,
   isDefault: row.is_default,
+  senderName: row.sender_name,
+  replyTo: row.reply_to,
   createdAt: row.created_at,
 });
 
@@ -38,5 +46,20 @@ export async function findOrganizationById(ex: Executor, id: string): Promise<Or
 
 export async function findDefaultOrganization(ex: Executor): Promise<Organization | undefined> {
   const rows = await ex.query<OrganizationRow>('select * from organizations where is_default');
+  return rows[0] && toOrganization(rows[0]);
+}
+
+/** Sets the sender fields a patch names (`set*` true), leaving the other as it is, in one statement. */
+export async function updateSenderSettings(
+  ex: Executor,
+  id: string,
+  patch: { setSenderName: boolean; senderName: string | null; setReplyTo: boolean; replyTo: string | null },
+): Promise<Organization | undefined> {
+  const rows = await ex.query<OrganizationRow>(
+    `update organizations set sender_name = case when $2::boolean then $3::text else sender_name end,
+       reply_to = case when $4::boolean then $5::text else reply_to end
+     where id = $1 returning *`,
+    [id, patch.setSenderName, patch.senderName, patch.setReplyTo, patch.replyTo],
+  );
   return rows[0] && toOrganization(rows[0]);
 }

@@ -1,0 +1,28 @@
+import { Type } from '@sinclair/typebox';
+import { MAX_REPLY_TO_LENGTH, MAX_SENDER_NAME_LENGTH } from './sender-settings.js';
+
+export const SenderSettingsSchema = Type.Object({
+  organizationName: Type.String(),
+  senderName: Type.Union([Type.String(), Type.Null()], {
+    description: "The display name in the From of this organization's emails; null shows the organization's name.",
+  }),
+  replyTo: Type.Union([Type.String(), Type.Null()], { description: 'The Reply-To address of its emails; null for none.' }),
+});
+
+// Lengths are checked by the service after trimming, with a message naming the field; the schema
+// only keeps absurd bodies out.
+export const UpdateSenderSettingsBody = Type.Object(
+  {
+    senderName: Type.Optional(
+      Type.Union([Type.String({ maxLength: MAX_SENDER_NAME_LENGTH * 4 }), Type.Null()], {
+        description: `One line, at most ${MAX_SENDER_NAME_LENGTH} characters, no < > @ ". null or "" goes back to the organization's name.`,
+      }),
+    ),
+    replyTo: Type.Optional(
+      Type.Union([Type.String({ maxLength: MAX_REPLY_TO_LENGTH * 2 }), Type.Null()], {
+        description: 'A plain address (support@example.com). null or "" removes it.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
