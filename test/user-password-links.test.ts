@@ -103,9 +103,7 @@ describe('dashboard user invitations and password resets', () => {
   it('refuses an expired invitation and a made-up token the same way', async () => {
     expect((await invite('late@example.com')).statusCode).toBe(201);
     const { token } = await lastMailTo('late@example.com');
-    await t.db.query(
-      `update user_tokens set expires_at = now() - interval '1 second' where user_id = (select id from users where email = 'late@example.com')`,
-    );
+    await t.db.query(`update user_tokens set expires_at = now() - interval '1 second' where user_id = (select id from users where email = 'late@example.com')`);
     const expired = await setPassword(token, 'amber falcon meadow 27');
     const madeUp = await setPassword('x'.repeat(43), 'amber falcon meadow 27');
     for (const response of [expired, madeUp]) expect([response.statusCode, response.json().error.param]).toEqual([400, 'token']);
@@ -213,7 +211,10 @@ describe('password link routes under the per-address sign-in limit', () => {
     ] as const) {
       const statuses = [];
       for (let i = 0; i < 3; i++) statuses.push((await t.app.inject({ method: 'POST', url, payload, remoteAddress: `10.0.0.${url.length}` })).statusCode);
-      expect(statuses.slice(0, 2).every((s) => s !== 429), url).toBe(true);
+      expect(
+        statuses.slice(0, 2).every((s) => s !== 429),
+        url,
+      ).toBe(true);
       expect(statuses[2], url).toBe(429);
     }
   });

@@ -19,7 +19,10 @@ export async function findLiveSession(ex: Executor, tokenHash: Buffer): Promise<
   );
   const row = rows[0];
   return (
-    row && { csrfToken: row.csrf_token, user: { id: row.id, organizationId: row.organization_id, email: row.email, role: row.role, createdAt: row.created_at, pending: false } }
+    row && {
+      csrfToken: row.csrf_token,
+      user: { id: row.id, organizationId: row.organization_id, email: row.email, role: row.role, createdAt: row.created_at, pending: false },
+    }
   );
 }
 

@@ -6,7 +6,19 @@ import { AppError } from '../../platform/http/errors.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope, Timestamp } from '../../platform/http/schemas.js';
 import { permissionsOf, ROLES, type Role } from './permissions.js';
 import { inviteUser, requestPasswordReset, resendInvitation, setPasswordWithToken } from './password-links.service.js';
-import { changePassword, createUser, listUsers, login, logout, needsSetup, removeUser, resolveSession, type Session, setupFirstAdmin, type User } from './users.service.js';
+import {
+  changePassword,
+  createUser,
+  listUsers,
+  login,
+  logout,
+  needsSetup,
+  removeUser,
+  resolveSession,
+  type Session,
+  setupFirstAdmin,
+  type User,
+} from './users.service.js';
 
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const UserSchema = Type.Object({
