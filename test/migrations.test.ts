@@ -36,7 +36,7 @@ describe('migrations', () => {
     const pools = await Promise.all(Array.from({ length: 4 }, () => openPostgres(testDb.url!, 2)));
     try {
       const results = await Promise.all(pools.map((db) => migrate(db)));
-      expect(results.flat().sort()).toEqual(readMigrations().map((m) => m.version));
+      expect(results.flat().sort((a, b) => a - b)).toEqual(readMigrations().map((m) => m.version));
       const [count] = await testDb.db.query<{ n: bigint }>('select count(*) as n from organizations');
       expect(count!.n).toBe(1n);
     } finally {
