@@ -162,6 +162,7 @@ describe('dashboard authentication', () => {
         'POST /auth/logout',
         'POST /auth/password',
         'POST /users',
+        'POST /users/:id/invitation',
       ].sort(),
     );
   });

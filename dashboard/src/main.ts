@@ -1,6 +1,6 @@
 import { currentEnvironment, get, post, RequestFailed, setCsrfToken, setEnvironment, type Environment } from './api.js';
 import { accountPage } from './pages/account.js';
-import { loginPage, setupPage } from './pages/auth.js';
+import { forgotPasswordPage, loginPage, setPasswordPage, setupPage } from './pages/auth.js';
 import { balancePage } from './pages/balance.js';
 import { emailDetailPage, emailsPage } from './pages/emails.js';
 import { batchDetailPage, batchesPage } from './pages/batches.js';
@@ -96,7 +96,16 @@ async function signOut() {
 }
 
 function route() {
-  if (!session) return;
+  // An emailed link opens its page even in a tab that is signed in (as someone else, perhaps).
+  if (path().startsWith('/set-password')) {
+    signedOutPage();
+    return;
+  }
+  if (!session) {
+    // Signed out: only the sign-in page and the password pages exist.
+    if (!signedOutPage()) loginPage(root, startSession);
+    return;
+  }
   const can = (p: string) => session!.permissions.includes(p);
   let current = path();
   if (current === '/' || current === '') {
@@ -130,7 +139,25 @@ export async function startSession(next: Session, fresh = true) {
   route();
 }
 
+/** The pages reached without a session: from an emailed link, or "Forgot password?". */
+function signedOutPage(): boolean {
+  const current = path();
+  if (current.startsWith('/set-password')) {
+    const token = new URLSearchParams(current.split('?')[1] ?? '').get('token') ?? '';
+    // The token is a secret: keep it out of the address bar and history from now on.
+    history.replaceState(null, '', `${location.pathname}#/set-password`);
+    setPasswordPage(root, startSession, token);
+    return true;
+  }
+  if (current === '/forgot-password') {
+    forgotPasswordPage(root);
+    return true;
+  }
+  return false;
+}
+
 async function boot() {
+  if (signedOutPage()) return;
   try {
     const { data } = await get<{ data: { needsSetup: boolean } }>('/auth/setup');
     if (data.needsSetup) return setupPage(root, startSession);

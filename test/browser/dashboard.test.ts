@@ -6,6 +6,7 @@ import { workerTasks } from '../../src/worker/tasks.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { startReceiver, type Receiver } from '../receiver.js';
+import { type SmtpSink, startSmtpSink } from '../smtp-sink.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
@@ -20,9 +21,11 @@ describe.skipIf(!haveBrowser)('dashboard in a real browser', () => {
   let page: Page;
   let worker: RunningWorker;
   let receiver: Receiver;
+  let smtp: SmtpSink;
 
   beforeAll(async () => {
-    t = await createTestApp({ sandboxDelayMs: 150, workerPollMs: 50 });
+    smtp = await startSmtpSink();
+    t = await createTestApp({ sandboxDelayMs: 150, workerPollMs: 50, smtpUrl: smtp.url });
     base = await t.app.listen({ port: 0, host: '127.0.0.1' });
     worker = startWorker({ db: t.db, config: t.config, log: t.app.log as never }, workerTasks(t.config));
     receiver = await startReceiver();
@@ -47,6 +50,7 @@ describe.skipIf(!haveBrowser)('dashboard in a real browser', () => {
     await worker?.stop();
     await receiver?.close();
     await t?.close();
+    await smtp?.stop();
   });
 
   const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
@@ -153,15 +157,19 @@ describe.skipIf(!haveBrowser)('dashboard in a real browser', () => {
     await page.goto(`${base}/#/settings`);
     await page.getByLabel('User email').fill('emp@example.com');
     await page.getByLabel('Role').selectOption('employee');
-    await page.getByLabel('First password').fill('employee password');
-    await page.getByRole('button', { name: 'Invite' }).click();
+    await page.getByRole('button', { name: 'Send invitation' }).click();
     await page.getByRole('cell', { name: 'emp@example.com' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
-
     await page.getByTestId('login').waitFor();
-    await page.getByLabel('Email').fill('emp@example.com');
-    await page.getByLabel('Password').fill('employee password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    // The invitee chooses a password from the emailed link, and is signed in.
+    await expect.poll(() => smtp.messages.filter((m) => JSON.stringify(m.to).includes('emp@example.com')).length, { timeout: 10_000 }).toBe(1);
+    const invitation = smtp.messages.find((m) => JSON.stringify(m.to).includes('emp@example.com'))!;
+    const link = /https?:\/\/\S+\/#\/set-password\?token=[\w%-]+/.exec(invitation.text ?? '')![0];
+    await page.goto(`${base}/${new URL(link).hash}`);
+    await page.getByLabel('New password', { exact: true }).fill('employee password');
+    await page.getByLabel('Repeat the new password').fill('employee password');
+    await page.getByRole('button', { name: 'Save password and sign in' }).click();
     await page.getByText('Your role has no pages yet').waitFor();
     await expect(page.getByRole('link', { name: 'Settings' }).count()).resolves.toBe(0);
     await page.goto(`${base}/#/settings`);

@@ -14,6 +14,8 @@ interface FormOptions {
   minLength?: number;
   /** Setup only: the one-time token from the server's log; undefined shows a field to paste it. */
   setupToken?: string | null;
+  /** Sign-in only: the "Forgot password?" link under the form. */
+  forgotLink?: boolean;
 }
 
 function credentialsForm(root: HTMLElement, opts: FormOptions) {
@@ -38,6 +40,7 @@ function credentialsForm(root: HTMLElement, opts: FormOptions) {
           <label>Password <input name="password" type="password" autocomplete=${opts.minLength ? 'new-password' : 'current-password'} required minlength=${opts.minLength ?? 1} /></label>
           <button type="submit" class="primary" ?disabled=${busy}>${busy ? 'Please wait…' : opts.submit}</button>
         </form>
+        ${opts.forgotLink ? html`<p><a class="link" href="#/forgot-password" data-testid="forgot-link">Forgot password?</a></p>` : nothing}
       </div>`,
       root,
     );
@@ -84,4 +87,90 @@ export const loginPage = (root: HTMLElement, start: Start) =>
     path: '/auth/login',
     testid: 'login',
     start,
+    forgotLink: true,
   });
+
+/** "Forgot password?": asks for the email and always answers the same, whether or not it has an account. */
+export function forgotPasswordPage(root: HTMLElement) {
+  let error: unknown = null;
+  let busy = false;
+  let sentTo: string | null = null;
+  const draw = () =>
+    render(
+      html`<div class="auth-card" data-testid="forgot-password">
+        <h1>Reset your password</h1>
+        ${
+          sentTo
+            ? html`<p class="notice" role="status" data-testid="reset-requested">
+                If ${sentTo} belongs to a dashboard user, an email with a link to choose a new password is on its way. The link is valid for 1 hour.
+              </p>`
+            : html`<p class="muted">Enter the email you sign in with. We will email you a link to choose a new password.</p>
+                ${errorBox(error)}
+                <form @submit=${onSubmit}>
+                  <label>Email <input name="email" type="email" autocomplete="username" required autofocus /></label>
+                  <button type="submit" class="primary" ?disabled=${busy}>${busy ? 'Please wait…' : 'Email me a link'}</button>
+                </form>`
+        }
+        <p><a class="link" href="#/">Back to sign in</a></p>
+      </div>`,
+      root,
+    );
+  async function onSubmit(event: Event) {
+    event.preventDefault();
+    busy = true;
+    error = null;
+    draw();
+    try {
+      const { email } = formValues(event.target as HTMLFormElement);
+      await post('/auth/password/reset', { email });
+      sentTo = email!;
+    } catch (failure) {
+      error = failure;
+    }
+    busy = false;
+    draw();
+  }
+  draw();
+}
+
+/** The page an invitation or reset email links to: choose a password (typed twice), then signed in. */
+export function setPasswordPage(root: HTMLElement, start: Start, token: string) {
+  let error: unknown = null;
+  let busy = false;
+  const draw = () =>
+    render(
+      html`<div class="auth-card" data-testid="set-password">
+        <h1>Choose your password</h1>
+        <p class="muted">Use a passphrase of four or more unrelated words, or a password manager. Your other sessions end when you save it.</p>
+        ${errorBox(error)}
+        <form @submit=${onSubmit}>
+          <label>New password <input name="password" type="password" autocomplete="new-password" required minlength="10" autofocus /></label>
+          <label>Repeat the new password <input name="repeat" type="password" autocomplete="new-password" required minlength="10" /></label>
+          <button type="submit" class="primary" ?disabled=${busy}>${busy ? 'Please wait…' : 'Save password and sign in'}</button>
+        </form>
+        <p><a class="link" href="#/forgot-password">Link expired? Ask for a new one</a></p>
+      </div>`,
+      root,
+    );
+  async function onSubmit(event: Event) {
+    event.preventDefault();
+    const { password, repeat } = formValues(event.target as HTMLFormElement);
+    if (password !== repeat) {
+      error = new Error('The two passwords differ. Type the same password twice.');
+      draw();
+      return;
+    }
+    busy = true;
+    error = null;
+    draw();
+    try {
+      const { data } = await post<{ data: Session }>('/auth/password/set', { token, password });
+      await start(data);
+    } catch (failure) {
+      error = failure;
+      busy = false;
+      draw();
+    }
+  }
+  draw();
+}

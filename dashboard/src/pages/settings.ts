@@ -5,6 +5,7 @@ import { empty, errorBox, formValues, html, nothing, page } from '../ui.js';
 
 export function settingsPage(el: HTMLElement, ctx: PageContext) {
   let created: { key: string; name: string; environment: string } | null = null;
+  let invited: string | null = null;
   let error: unknown = null;
   let senderSaved = false;
   let senderError: unknown = null;
@@ -58,10 +59,18 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
         const form = event.target as HTMLFormElement;
         const v = formValues(form);
         return act(async () => {
-          await post('/users', { email: v.email, role: v.role, password: v.password });
+          invited = null;
+          const { data } = await post('/users', { email: v.email, role: v.role });
+          invited = data.email;
           form.reset();
         });
       };
+      const resend = (user: any) =>
+        act(async () => {
+          invited = null;
+          await post(`/users/${user.id}/invitation`);
+          invited = user.email;
+        });
       return html`
         <div class="page-head"><h1>Settings</h1></div>
         ${errorBox(error)}
@@ -100,11 +109,28 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
               <strong>Invite a user</strong>
               <input name="email" type="email" required placeholder="Email" aria-label="User email" />
               <select name="role" aria-label="Role"><option value="manager">Manager</option><option value="accountant">Accountant</option><option value="employee">Employee</option><option value="admin">Admin</option></select>
-              <input name="password" type="password" required minlength="10" placeholder="First password (10+ characters)" aria-label="First password" />
-              <button type="submit" class="primary">Invite</button>
+              <button type="submit" class="primary">Send invitation</button>
             </form>
-            <table class="table"><thead><tr><th>Email</th><th>Role</th><th>Since</th><th></th></tr></thead><tbody>
-              ${users.map((u: any) => html`<tr><td>${u.email}</td><td>${u.role}</td><td>${dateTime(u.createdAt)}</td><td>${u.id === ctx.session.user.id ? html`<span class="muted">You</span>` : html`<button class="danger" @click=${() => confirm(`Remove ${u.email}?`) && act(() => api('DELETE', `/users/${u.id}`))}>Remove</button>`}</td></tr>`)}
+            ${
+              invited
+                ? html`<div class="notice" role="status" data-testid="invitation-sent">
+                  <span>Invitation sent to <strong>${invited}</strong>: the email has a link to choose a password, valid for 72 hours.</span>
+                </div>`
+                : nothing
+            }
+            <table class="table" data-testid="users-table"><thead><tr><th>Email</th><th>Role</th><th>Status</th><th>Since</th><th></th></tr></thead><tbody>
+              ${users.map(
+                (u: any) => html`<tr>
+                  <td>${u.email}</td><td>${u.role}</td>
+                  <td>${u.pending ? html`<span class="badge" data-testid="user-pending">Invited</span>` : 'Active'}</td>
+                  <td>${dateTime(u.createdAt)}</td>
+                  <td>${
+                    u.id === ctx.session.user.id
+                      ? html`<span class="muted">You</span>`
+                      : html`${u.pending ? html`<button @click=${() => resend(u)}>Resend invitation</button> ` : nothing}<button class="danger" @click=${() => confirm(`Remove ${u.email}?`) && act(() => api('DELETE', `/users/${u.id}`))}>Remove</button>`
+                  }</td>
+                </tr>`,
+              )}
             </tbody></table>`
             : nothing
         }

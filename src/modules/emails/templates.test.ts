@@ -16,6 +16,8 @@ const SAMPLES: { [T in keyof TemplateData]: TemplateData[T] } = {
   claim_reminder: { organizationName: org, payout, expiresOn: '2026-01-31' },
   recipient_action_needed: { organizationName: org, recipientId, reason: 'Your bank account was closed' },
   payout_method_changed: { organizationName: org, recipientId, method: 'a bank account ending 6789', changedBy: 'you', changedAt: '2026-01-01' },
+  user_invitation: { organizationName: org, email: 'new@example.com', role: 'manager', invitedBy: 'boss@example.com', token: 'tok_SECRET-1', validHours: 72 },
+  password_reset: { organizationName: org, email: 'me@example.com', token: 'tok_SECRET-2', validMinutes: 60 },
 };
 
 describe('email templates', () => {
@@ -52,6 +54,21 @@ describe('email templates', () => {
     const hidden = renderEmail('one_time_code', SAMPLES.one_time_code, links, { hideSecrets: true });
     expect(JSON.stringify(hidden)).not.toContain('123456');
     expect(hidden.text).toContain(HIDDEN);
+  });
+
+  it('carries the set-password link in invitations and resets, and hides the whole link on request', () => {
+    const invitation = renderEmail('user_invitation', SAMPLES.user_invitation, links);
+    expect(invitation.text).toContain('https://pay.example.com/#/set-password?token=tok_SECRET-1');
+    expect(invitation.html).toContain('href="https://pay.example.com/#/set-password?token=tok_SECRET-1"');
+    expect(invitation.text).toContain('valid for 72 hours');
+    const reset = renderEmail('password_reset', SAMPLES.password_reset, links);
+    expect(reset.text).toContain('https://pay.example.com/#/set-password?token=tok_SECRET-2');
+    expect(reset.text).toContain('valid for 60 minutes');
+    for (const name of ['user_invitation', 'password_reset'] as const) {
+      const hidden = renderEmail(name, SAMPLES[name], links, { hideSecrets: true });
+      expect(JSON.stringify(hidden)).not.toMatch(/tok_SECRET|set-password/);
+      expect(hidden.text).toContain(HIDDEN);
+    }
   });
 
   it('formats dollars', () => {

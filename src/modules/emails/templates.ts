@@ -22,6 +22,9 @@ export interface TemplateData {
   claim_reminder: { organizationName: string; payout: PayoutLine; expiresOn: string };
   recipient_action_needed: { organizationName: string; recipientId: string; reason: string };
   payout_method_changed: { organizationName: string; recipientId: string; method: string; changedBy: string; changedAt: string };
+  /** A dashboard user's invitation: `token` is the set-password link's secret (only its hash is kept elsewhere). */
+  user_invitation: { organizationName: string; email: string; role: string; invitedBy: string | null; token: string; validHours: number };
+  password_reset: { organizationName: string; email: string; token: string; validMinutes: number };
 }
 
 export type TemplateName = keyof TemplateData;
@@ -34,10 +37,16 @@ export const TEMPLATE_NAMES = [
   'claim_reminder',
   'recipient_action_needed',
   'payout_method_changed',
+  'user_invitation',
+  'password_reset',
 ] as const satisfies readonly TemplateName[];
 
 /** Templates whose data carries a secret, and which fields: hidden from everyone but the recipient in production. */
-export const SECRET_FIELDS: Partial<Record<TemplateName, readonly string[]>> = { one_time_code: ['code'] };
+export const SECRET_FIELDS: Partial<Record<TemplateName, readonly string[]>> = {
+  one_time_code: ['code'],
+  user_invitation: ['token'],
+  password_reset: ['token'],
+};
 export const HIDDEN = '[hidden]';
 
 export interface RenderedEmail {
@@ -75,6 +84,13 @@ function compose(organizationName: string, body: Body): RenderedEmail {
   // Subjects are headers: nodemailer encodes them, and no line break may reach them.
   return { subject: body.subject.replace(/[\r\n]+/g, ' '), text, html };
 }
+
+/**
+ * The dashboard's set-password page for a token. The token rides in the fragment, which browsers
+ * never send to a server (no access log, no Referer keeps it). A hidden token hides the whole link.
+ */
+const setPasswordUrl = (links: LinkConfig, token: string) =>
+  token === HIDDEN ? HIDDEN : `${links.publicUrl}/#/set-password?token=${encodeURIComponent(token)}`;
 
 const describe = (p: PayoutLine) => `${dollars(p.amount)}${p.description ? ` — ${p.description}` : ''}`;
 
@@ -151,6 +167,24 @@ const RENDERERS: { [T in TemplateName]: (data: TemplateData[T], links: LinkConfi
         'If this was not you, open the link below right away.',
       ],
       link: { label: 'Review your payout method', url: linkFor(links, 'recipient', d.recipientId) },
+    }),
+  user_invitation: (d, links) =>
+    compose(d.organizationName, {
+      subject: `You are invited to the ${d.organizationName} payouts dashboard`,
+      paragraphs: [
+        `${d.invitedBy ?? 'An admin'} invited you (${d.email}) to the ${d.organizationName} payouts dashboard as ${d.role}.`,
+        `Open the link below to choose your password. It is valid for ${d.validHours} hours and can be used once. If you did not expect this invitation, ignore this email.`,
+      ],
+      link: { label: 'Choose your password', url: setPasswordUrl(links, d.token) },
+    }),
+  password_reset: (d, links) =>
+    compose(d.organizationName, {
+      subject: `Reset your ${d.organizationName} dashboard password`,
+      paragraphs: [
+        `Someone asked to reset the password of ${d.email} on the ${d.organizationName} payouts dashboard.`,
+        `Open the link below to choose a new one. It is valid for ${d.validMinutes} minutes and can be used once; your other sessions end when you use it. If you did not ask for this, ignore this email: your password stays as it is.`,
+      ],
+      link: { label: 'Choose a new password', url: setPasswordUrl(links, d.token) },
     }),
 };
 

@@ -12,13 +12,17 @@ export async function insertSession(ex: Executor, s: { tokenHash: Buffer; userId
 
 export async function findLiveSession(ex: Executor, tokenHash: Buffer): Promise<{ user: User; csrfToken: string } | undefined> {
   const rows = await ex.query<{ csrf_token: string; id: string; organization_id: string; email: string; role: User['role']; created_at: Date }>(
+    // A user with a session has a password: never pending.
     `select s.csrf_token, u.id, u.organization_id, u.email, u.role, u.created_at from sessions s join users u on u.id = s.user_id
      where s.token_hash = $1 and s.expires_at > now()`,
     [tokenHash],
   );
   const row = rows[0];
   return (
-    row && { csrfToken: row.csrf_token, user: { id: row.id, organizationId: row.organization_id, email: row.email, role: row.role, createdAt: row.created_at } }
+    row && {
+      csrfToken: row.csrf_token,
+      user: { id: row.id, organizationId: row.organization_id, email: row.email, role: row.role, createdAt: row.created_at, pending: false },
+    }
   );
 }
 
@@ -28,6 +32,10 @@ export async function deleteSession(ex: Executor, tokenHash: Buffer): Promise<vo
 
 export async function deleteExpiredSessions(ex: Executor): Promise<number> {
   return (await ex.query('delete from sessions where expires_at < now() returning user_id')).length;
+}
+
+export async function deleteSessionsOfUser(ex: Executor, userId: string): Promise<number> {
+  return (await ex.query('delete from sessions where user_id = $1 returning user_id', [userId])).length;
 }
 
 export async function deleteOtherSessionsOfUser(ex: Executor, userId: string, keptTokenHash: Buffer): Promise<number> {

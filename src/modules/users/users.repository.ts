@@ -7,6 +7,8 @@ export interface User {
   email: string;
   role: Role;
   createdAt: Date;
+  /** Invited and has not chosen a password yet: cannot sign in. */
+  pending: boolean;
 }
 
 interface UserRow {
@@ -15,15 +17,22 @@ interface UserRow {
   email: string;
   role: Role;
   created_at: Date;
-  password_hash: string;
+  password_hash: string | null;
 }
 
-const toUser = (r: UserRow): User => ({ id: r.id, organizationId: r.organization_id, email: r.email, role: r.role, createdAt: r.created_at });
+const toUser = (r: UserRow): User => ({
+  id: r.id,
+  organizationId: r.organization_id,
+  email: r.email,
+  role: r.role,
+  createdAt: r.created_at,
+  pending: r.password_hash === null,
+});
 
-/** Inserts a user; undefined when the email is taken (in any organization). */
+/** Inserts a user (without a password: invited); undefined when the email is taken (in any organization). */
 export async function insertUser(
   ex: Executor,
-  u: { id: string; organizationId: string; email: string; passwordHash: string; role: Role; createdBy: string | null },
+  u: { id: string; organizationId: string; email: string; passwordHash: string | null; role: Role; createdBy: string | null },
 ): Promise<User | undefined> {
   const rows = await ex.query<UserRow>(
     'insert into users (id, organization_id, email, password_hash, role, created_by) values ($1, $2, $3, $4, $5, $6) on conflict (email) do nothing returning *',
@@ -77,7 +86,22 @@ export async function updatePasswordHash(ex: Executor, id: string, expectedHash:
   return (await ex.query('update users set password_hash = $3 where id = $1 and password_hash = $2 returning id', [id, expectedHash, newHash])).length === 1;
 }
 
-export async function findUserWithHashById(ex: Executor, id: string): Promise<(User & { passwordHash: string }) | undefined> {
+/** Sets the password of a user who proved control of their email (a set-password link). */
+export async function setPasswordHash(ex: Executor, id: string, newHash: string): Promise<boolean> {
+  return (await ex.query('update users set password_hash = $2 where id = $1 returning id', [id, newHash])).length === 1;
+}
+
+export async function findUserInOrganization(ex: Executor, organizationId: string, id: string): Promise<User | undefined> {
+  const rows = await ex.query<UserRow>('select * from users where organization_id = $1 and id = $2', [organizationId, id]);
+  return rows[0] && toUser(rows[0]);
+}
+
+export async function findUserByEmail(ex: Executor, email: string): Promise<User | undefined> {
+  const rows = await ex.query<UserRow>('select * from users where email = $1', [email]);
+  return rows[0] && toUser(rows[0]);
+}
+
+export async function findUserWithHashById(ex: Executor, id: string): Promise<(User & { passwordHash: string | null }) | undefined> {
   const rows = await ex.query<UserRow>('select * from users where id = $1', [id]);
   return rows[0] && { ...toUser(rows[0]), passwordHash: rows[0].password_hash };
 }
@@ -87,7 +111,7 @@ export async function countUsers(ex: Executor): Promise<number> {
   return Number(rows[0]!.n);
 }
 
-export async function findUserWithHashByEmail(ex: Executor, email: string): Promise<(User & { passwordHash: string }) | undefined> {
+export async function findUserWithHashByEmail(ex: Executor, email: string): Promise<(User & { passwordHash: string | null }) | undefined> {
   const rows = await ex.query<UserRow>('select * from users where email = $1', [email]);
   return rows[0] && { ...toUser(rows[0]), passwordHash: rows[0].password_hash };
 }

@@ -5,10 +5,29 @@ import { readCookie, SESSION_COOKIE, tenantOf, userOf } from '../../platform/htt
 import { AppError } from '../../platform/http/errors.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope, Timestamp } from '../../platform/http/schemas.js';
 import { permissionsOf, ROLES, type Role } from './permissions.js';
-import { changePassword, createUser, listUsers, login, logout, needsSetup, removeUser, resolveSession, setupFirstAdmin, type User } from './users.service.js';
+import { inviteUser, requestPasswordReset, resendInvitation, setPasswordWithToken } from './password-links.service.js';
+import {
+  changePassword,
+  createUser,
+  listUsers,
+  login,
+  logout,
+  needsSetup,
+  removeUser,
+  resolveSession,
+  type Session,
+  setupFirstAdmin,
+  type User,
+} from './users.service.js';
 
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
-const UserSchema = Type.Object({ id: Type.String(), email: Type.String(), role: RoleSchema, createdAt: Timestamp });
+const UserSchema = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  role: RoleSchema,
+  createdAt: Timestamp,
+  pending: Type.Boolean({ description: 'Invited and has not chosen a password yet' }),
+});
 const SessionSchema = Type.Object({ user: UserSchema, csrfToken: Type.String(), permissions: Type.Array(Type.String()) });
 // The rules the service enforces (with its own messages) are stated here for the OpenAPI document.
 const Email = Type.String({ minLength: 3, maxLength: 320, description: 'An email address (local@domain.tld); compared without case.' });
@@ -30,7 +49,7 @@ const SetupBody = Type.Object(
   { additionalProperties: false },
 );
 
-const renderUser = (u: User) => ({ id: u.id, email: u.email, role: u.role, createdAt: u.createdAt.toISOString() });
+const renderUser = (u: User) => ({ id: u.id, email: u.email, role: u.role, createdAt: u.createdAt.toISOString(), pending: u.pending });
 const renderSession = (user: User, csrfToken: string) => ({ user: renderUser(user), csrfToken, permissions: [...permissionsOf(user.role)] });
 
 export default async function userRoutes(app: AppInstance) {
@@ -41,8 +60,9 @@ export default async function userRoutes(app: AppInstance) {
     const secure = httpsPublicUrl || request.protocol === 'https';
     reply.header('set-cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`);
   };
-  const startSession = async (request: FastifyRequest, reply: FastifyReply, email: string, password: string) => {
-    const session = await login(app.db, app.config, email, password);
+  const startSession = async (request: FastifyRequest, reply: FastifyReply, email: string, password: string) =>
+    answerSession(request, reply, await login(app.db, app.config, email, password));
+  const answerSession = (request: FastifyRequest, reply: FastifyReply, session: Session) => {
     setCookie(request, reply, session.token, app.config.sessionTtlHours * 3600);
     return { data: renderSession(session.user, session.csrfToken) };
   };
@@ -133,6 +153,33 @@ export default async function userRoutes(app: AppInstance) {
     },
   });
 
+  app.post('/auth/password/reset', {
+    config: { public: true },
+    schema: {
+      tags,
+      summary: 'Ask for a password reset link by email (valid 1 hour); the answer is the same whether or not the email has an account',
+      security: [],
+      body: Type.Object({ email: Email }, { additionalProperties: false }),
+      response: { 202: DataEnvelope(Type.Object({ requested: Type.Boolean() })), ...commonErrors, 429: Type.Ref('ErrorResponse') },
+    },
+    handler: async (request, reply) => {
+      await requestPasswordReset(app.db, request.body.email);
+      return reply.status(202).send({ data: { requested: true } });
+    },
+  });
+
+  app.post('/auth/password/set', {
+    config: { public: true },
+    schema: {
+      tags,
+      summary: 'Choose a password with the token of an invitation or reset link (single use); ends every other session and signs in',
+      security: [],
+      body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), password: Password }, { additionalProperties: false }),
+      response: { 200: DataEnvelope(SessionSchema), ...commonErrors, 429: Type.Ref('ErrorResponse') },
+    },
+    handler: async (request, reply) => answerSession(request, reply, await setPasswordWithToken(app.db, app.config, request.body)),
+  });
+
   app.get('/users', {
     config: { permission: 'users:manage', dashboardOnly: true },
     schema: { tags, summary: 'Users of the organization', response: { 200: ListEnvelope(UserSchema), ...commonErrors } },
@@ -143,20 +190,39 @@ export default async function userRoutes(app: AppInstance) {
     config: { permission: 'users:manage', dashboardOnly: true },
     schema: {
       tags,
-      summary: 'Invite a user: an account with a role and a first password to hand over',
-      body: Type.Object({ email: Email, role: RoleSchema, password: NewPassword }, { additionalProperties: false }),
+      summary: 'Invite a user: an account with a role, and an email with a link to choose their password (valid 72 hours)',
+      body: Type.Object(
+        {
+          email: Email,
+          role: RoleSchema,
+          password: Type.Optional(
+            Type.String({ minLength: 1, maxLength: 200, description: 'Deprecated: a first password to hand over yourself, instead of the invitation email' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
       response: { 201: DataEnvelope(UserSchema), ...commonErrors, 409: Type.Ref('ErrorResponse') },
     },
     handler: async (request, reply) => {
-      const user = await createUser(app.db, app.config, {
-        organizationId: tenantOf(request).organizationId,
-        email: request.body.email,
-        password: request.body.password,
-        role: request.body.role as Role,
-        createdBy: userOf(request).email,
-      });
+      const input = { organizationId: tenantOf(request).organizationId, email: request.body.email, role: request.body.role as Role };
+      const user =
+        request.body.password === undefined
+          ? await inviteUser(app.db, { ...input, invitedBy: userOf(request).email })
+          : await createUser(app.db, app.config, { ...input, password: request.body.password, createdBy: userOf(request).email });
       return reply.status(201).send({ data: renderUser(user) });
     },
+  });
+
+  app.post('/users/:id/invitation', {
+    config: { permission: 'users:manage', dashboardOnly: true },
+    schema: {
+      tags,
+      summary: 'Send a pending user a new invitation email; the previous link stops working',
+      params: IdParams,
+      response: { 202: DataEnvelope(UserSchema), ...commonErrors, 409: Type.Ref('ErrorResponse') },
+    },
+    handler: async (request, reply) =>
+      reply.status(202).send({ data: renderUser(await resendInvitation(app.db, tenantOf(request).organizationId, request.params.id, userOf(request).email)) }),
   });
 
   app.delete('/users/:id', {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../../config.js';
-import type { Database } from '../../platform/db/database.js';
+import type { Database, Executor } from '../../platform/db/database.js';
 import { AppError, notFound } from '../../platform/http/errors.js';
 import { isUuid, uuidv7 } from '../../platform/ids.js';
 import { resolveOrganization } from '../organizations/index.js';
@@ -19,16 +19,17 @@ const LOCK_SECONDS = 15 * 60;
 const SETUP_TOKEN_TTL_HOURS = 24;
 
 /** The settings the users module reads: the password hash cost (tests lower it) and the session length. */
-type UserSettings = Pick<Config, 'passwordHashCost' | 'sessionTtlHours'>;
+export type UserSettings = Pick<Config, 'passwordHashCost' | 'sessionTtlHours'>;
 
-const normalizeEmail = (email: string) => email.trim().toLowerCase();
-const sha256 = (token: string): Buffer => createHash('sha256').update(token).digest();
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+export const sha256 = (token: string): Buffer => createHash('sha256').update(token).digest();
 export const hashSessionToken = sha256;
 
-async function checkNewUser(email: string, password: string, role: string): Promise<void> {
+/** Checks a new user's email and role, and their password when one is given (an invited user has none yet). */
+export async function checkNewUser(email: string, password: string | undefined, role: string): Promise<void> {
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new AppError('invalid_request', 'Enter a valid email address.', 'email');
   if (!(ROLES as readonly string[]).includes(role)) throw new AppError('invalid_request', `The role must be one of: ${ROLES.join(', ')}.`, 'role');
-  await assertStrongPassword(password, [email]);
+  if (password !== undefined) await assertStrongPassword(password, [email]);
 }
 
 export const needsSetup = async (db: Database): Promise<boolean> => (await repo.countUsers(db)) === 0;
@@ -149,17 +150,23 @@ export async function login(db: Database, settings: UserSettings, email: string,
   const normalized = normalizeEmail(email);
   await reserveAttempt(db, normalized);
   const user = await repo.findUserWithHashByEmail(db, normalized);
+  // An invited user without a password yet costs the same check as an unknown email, and fails.
   const valid = await verifyPassword(password, user?.passwordHash ?? dummyHash(settings.passwordHashCost));
-  if (!user || !valid) throw new AppError('unauthorized', 'Wrong email or password.');
+  if (!user?.passwordHash || !valid) throw new AppError('unauthorized', 'Wrong email or password.');
   await sessions.clearLoginFailures(db, normalized);
   if (needsRehash(user.passwordHash, settings.passwordHashCost)) {
     await repo.updatePasswordHash(db, user.id, user.passwordHash, await hashPassword(password, settings.passwordHashCost));
   }
+  const { passwordHash: _hidden, ...publicUser } = user;
+  return openSession(db, settings, publicUser);
+}
+
+/** A brand-new session for a user who just proved who they are. */
+export async function openSession(ex: Executor, settings: UserSettings, user: User): Promise<Session> {
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
-  await sessions.insertSession(db, { tokenHash: hashSessionToken(token), userId: user.id, csrfToken, ttlHours: settings.sessionTtlHours });
-  const { passwordHash: _hidden, ...publicUser } = user;
-  return { token, csrfToken, user: publicUser };
+  await sessions.insertSession(ex, { tokenHash: hashSessionToken(token), userId: user.id, csrfToken, ttlHours: settings.sessionTtlHours });
+  return { token, csrfToken, user: { ...user, pending: false } };
 }
 
 /**
@@ -173,7 +180,7 @@ export async function changePassword(
   input: { userId: string; sessionToken: string; currentPassword: string; newPassword: string },
 ): Promise<number> {
   const user = await repo.findUserWithHashById(db, input.userId);
-  if (!user) throw new AppError('unauthorized', 'Your session has expired. Sign in again.');
+  if (!user?.passwordHash) throw new AppError('unauthorized', 'Your session has expired. Sign in again.');
   if (input.newPassword === input.currentPassword) throw new AppError('invalid_request', 'The new password must differ from the current one.', 'newPassword');
   await assertStrongPassword(input.newPassword, [user.email], 'newPassword');
   await reserveAttempt(db, user.email);
@@ -181,8 +188,9 @@ export async function changePassword(
     throw new AppError('invalid_request', 'The current password is wrong.', 'currentPassword');
   await sessions.clearLoginFailures(db, user.email);
   const newHash = await hashPassword(input.newPassword, settings.passwordHashCost);
+  const currentHash = user.passwordHash;
   return db.transaction(async (tx) => {
-    if (!(await repo.updatePasswordHash(tx, user.id, user.passwordHash, newHash))) {
+    if (!(await repo.updatePasswordHash(tx, user.id, currentHash, newHash))) {
       throw new AppError('conflict', 'The password was changed meanwhile. Sign in again with the new one.', 'currentPassword');
     }
     return sessions.deleteOtherSessionsOfUser(tx, user.id, hashSessionToken(input.sessionToken));
