@@ -20,12 +20,16 @@ export interface RunningWorker {
  */
 export function startWorker(ctx: WorkerContext, tasks: readonly WorkerTask[], options: { loop?: boolean } = {}): RunningWorker {
   let stopping = false;
-  const wakers = new Map<WorkerTask, Set<() => void>>();
+  // Per task: the loops waiting for work, and whether a wake-up came while none was waiting. A
+  // slot that frees while the loop is busy claiming must not be lost: the loop would then sleep
+  // WORKER_POLL_MS with work due (that alone cost a 200 ms stall per cycle of webhook sends).
+  const signals = new Map<WorkerTask, { waiting: Set<() => void>; woken: boolean }>();
   for (const task of tasks) {
-    const waiting = new Set<() => void>();
-    wakers.set(task, waiting);
+    const signal = { waiting: new Set<() => void>(), woken: false };
+    signals.set(task, signal);
     task.onWake?.(() => {
-      for (const wake of [...waiting]) wake();
+      if (signal.waiting.size === 0) signal.woken = true;
+      for (const wake of [...signal.waiting]) wake();
     });
   }
 
@@ -41,18 +45,26 @@ export function startWorker(ctx: WorkerContext, tasks: readonly WorkerTask[], op
 
   const idle = (task: WorkerTask) =>
     new Promise<void>((resolve) => {
-      const waiting = wakers.get(task)!;
+      const signal = signals.get(task)!;
+      if (signal.woken) {
+        signal.woken = false;
+        resolve();
+        return;
+      }
       const done = () => {
         clearTimeout(timer);
-        waiting.delete(done);
+        signal.waiting.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ctx.config.workerPollMs);
-      waiting.add(done);
+      signal.waiting.add(done);
     });
 
   const loop = async (task: WorkerTask) => {
+    const signal = signals.get(task)!;
     while (!stopping) {
+      // Only a wake-up that comes after this run started says there may be more than it saw.
+      signal.woken = false;
       const handled = await runOnce(task);
       if (!stopping && handled === 0) await idle(task);
     }
@@ -71,7 +83,7 @@ export function startWorker(ctx: WorkerContext, tasks: readonly WorkerTask[], op
     },
     async stop() {
       stopping = true;
-      for (const waiting of wakers.values()) for (const wake of [...waiting]) wake();
+      for (const signal of signals.values()) for (const wake of [...signal.waiting]) wake();
       await Promise.all(loops);
       await Promise.all(tasks.map((task) => task.drain?.()));
       await Promise.all(tasks.map((task) => task.close?.()));

@@ -1,5 +1,5 @@
 import type { Executor } from '../../platform/db/database.js';
-import { claim, defineClaim, defineRelease, type LeaseTable, release } from '../../platform/queue/lease.js';
+import { claim, defineClaim, defineRelease, type LeaseTable, releaseParams } from '../../platform/queue/lease.js';
 import type { Tenant } from '../../platform/tenant.js';
 
 export interface NewDelivery {
@@ -41,6 +41,8 @@ export interface ClaimedDelivery {
   eventType: string;
   eventCreatedAt: Date;
   data: unknown;
+  /** The subscription's live signing secrets (several during a rotation's overlap). */
+  secrets: string[];
 }
 
 const DELIVERY_QUEUE: LeaseTable = { table: 'webhook_deliveries', dueColumn: 'next_attempt_at', readyWhen: "q.status = 'pending'" };
@@ -56,7 +58,10 @@ const CLAIM_DELIVERIES = defineClaim(DELIVERY_QUEUE, {
   // Only active subscriptions are read, each for its free slots.
   capPerGroup: { column: 'subscription_id', groups: "select id from webhook_subscriptions where status = 'active'" },
   returning: 'q.id, q.subscription_id, q.event_id, q.attempt_count',
-  select: `select c.id, c.subscription_id, s.callback_url, c.attempt_count, e.type, e.created_at as event_created_at, e.data
+  // The live secrets come with the claim: no further round trip before the requests go out.
+  select: `select c.id, c.subscription_id, s.callback_url, c.attempt_count, e.type, e.created_at as event_created_at, e.data,
+       array(select k.secret from webhook_secrets k where k.subscription_id = c.subscription_id and (k.expires_at is null or k.expires_at > now())
+             order by k.created_at, k.id) as secrets
      from claimed c join events e on e.id = c.event_id join webhook_subscriptions s on s.id = c.subscription_id`,
 });
 
@@ -80,6 +85,7 @@ export async function claimDueDeliveries(
     type: string;
     event_created_at: Date;
     data: unknown;
+    secrets: string[];
   }>(ex, CLAIM_DELIVERIES, { limit, leaseSeconds, owner, capPerGroup: perSubscription });
   return rows.map((r) => ({
     id: r.id,
@@ -89,6 +95,7 @@ export async function claimDueDeliveries(
     eventType: r.type,
     eventCreatedAt: r.event_created_at,
     data: r.data,
+    secrets: r.secrets,
   }));
 }
 
@@ -101,24 +108,6 @@ export interface AttemptRecord {
   durationMs: number;
   error: string | null;
   responseExcerpt: string | null;
-}
-
-export async function insertAttempts(ex: Executor, attempts: AttemptRecord[]): Promise<void> {
-  if (attempts.length === 0) return;
-  await ex.query(
-    `insert into webhook_attempts (id, delivery_id, subscription_id, attempted_at, status_code, duration_ms, error, response_excerpt)
-     select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::integer[], $6::integer[], $7::text[], $8::text[])`,
-    [
-      attempts.map((a) => a.id),
-      attempts.map((a) => a.deliveryId),
-      attempts.map((a) => a.subscriptionId),
-      attempts.map((a) => a.attemptedAt),
-      attempts.map((a) => a.statusCode),
-      attempts.map((a) => a.durationMs),
-      attempts.map((a) => a.error),
-      attempts.map((a) => a.responseExcerpt),
-    ],
-  );
 }
 
 export interface DeliveryOutcome {
@@ -140,14 +129,47 @@ const COMPLETE_DELIVERIES = defineRelease(DELIVERY_QUEUE, {
        delivered_at = case when v.status = 'delivered' then now() else q.delivered_at end`,
 });
 
-/** Records the outcome of one attempt per delivery; only the lease holder's write counts. */
-export async function completeDeliveries(ex: Executor, owner: string, outcomes: DeliveryOutcome[]): Promise<void> {
-  await release(
-    ex,
-    COMPLETE_DELIVERIES,
-    owner,
-    outcomes.map((o) => ({ id: o.id, delayMs: o.retryInMs, values: [o.status, o.statusCode, o.error] })),
-  );
+/**
+ * Records a group of finished attempts in one statement (one round trip, atomic without a
+ * transaction): the outcome of each delivery (only the lease holder's write counts), the
+ * attempts' log, and the endpoints' health (successes clear a failing streak, failures start one).
+ */
+const RECORD_ATTEMPTS = `with released as (${COMPLETE_DELIVERIES.text}),
+     logged as (
+       insert into webhook_attempts (id, delivery_id, subscription_id, attempted_at, status_code, duration_ms, error, response_excerpt)
+       select * from unnest($7::uuid[], $8::uuid[], $9::uuid[], $10::timestamptz[], $11::integer[], $12::integer[], $13::text[], $14::text[])
+     ), healthy as (
+       update webhook_subscriptions set failing_since = null where id = any($15::uuid[]) and failing_since is not null
+     ), failing as (
+       update webhook_subscriptions set failing_since = now() where id = any($16::uuid[]) and failing_since is null
+     )
+     select 1`;
+
+export async function recordAttempts(
+  ex: Executor,
+  owner: string,
+  attempts: AttemptRecord[],
+  outcomes: DeliveryOutcome[],
+  health: { succeeded: string[]; failed: string[] },
+): Promise<void> {
+  if (attempts.length === 0 && outcomes.length === 0) return;
+  await ex.query(RECORD_ATTEMPTS, [
+    ...releaseParams(
+      COMPLETE_DELIVERIES,
+      owner,
+      outcomes.map((o) => ({ id: o.id, delayMs: o.retryInMs, values: [o.status, o.statusCode, o.error] })),
+    ),
+    attempts.map((a) => a.id),
+    attempts.map((a) => a.deliveryId),
+    attempts.map((a) => a.subscriptionId),
+    attempts.map((a) => a.attemptedAt),
+    attempts.map((a) => a.statusCode),
+    attempts.map((a) => a.durationMs),
+    attempts.map((a) => a.error),
+    attempts.map((a) => a.responseExcerpt),
+    health.succeeded,
+    health.failed,
+  ]);
 }
 
 export interface DeliveryRecord {

@@ -85,27 +85,6 @@ export async function expireLiveSecrets(ex: Executor, subscriptionId: string, ov
 }
 
 /** The secrets that sign now, per subscription, oldest first. */
-export async function findLiveSecrets(ex: Executor, subscriptionIds: string[]): Promise<Map<string, string[]>> {
-  const rows = await ex.query<{ subscription_id: string; secret: string }>(
-    `select subscription_id, secret from webhook_secrets
-     where subscription_id = any($1::uuid[]) and (expires_at is null or expires_at > now()) order by created_at, id`,
-    [subscriptionIds],
-  );
-  const secrets = new Map<string, string[]>();
-  for (const row of rows) secrets.set(row.subscription_id, [...(secrets.get(row.subscription_id) ?? []), row.secret]);
-  return secrets;
-}
-
-/** Health bookkeeping after a round of attempts: successes clear the failing streak, failures start one. */
-export async function recordSubscriptionHealth(ex: Executor, succeeded: string[], failed: string[]): Promise<void> {
-  if (succeeded.length > 0) {
-    await ex.query('update webhook_subscriptions set failing_since = null where id = any($1::uuid[]) and failing_since is not null', [succeeded]);
-  }
-  if (failed.length > 0) {
-    await ex.query('update webhook_subscriptions set failing_since = now() where id = any($1::uuid[]) and failing_since is null', [failed]);
-  }
-}
-
 /** Disables subscriptions: those named (410 Gone), and any of `candidates` failing for longer than allowed. */
 export async function disableSubscriptions(ex: Executor, gone: string[], candidates: string[], failingForSeconds: number): Promise<void> {
   if (gone.length > 0) {

@@ -1,20 +1,13 @@
 import type { Config } from '../../config.js';
-import type { Database } from '../../platform/db/database.js';
+import type { Database, Executor } from '../../platform/db/database.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { newLeaseOwner } from '../../platform/queue/lease.js';
 import type { WorkerContext, WorkerTask } from '../../platform/worker-task.js';
-import {
-  type AttemptRecord,
-  type ClaimedDelivery,
-  claimDueDeliveries,
-  completeDeliveries,
-  type DeliveryOutcome,
-  insertAttempts,
-} from './deliveries.repository.js';
+import { type AttemptRecord, type ClaimedDelivery, claimDueDeliveries, type DeliveryOutcome, recordAttempts } from './deliveries.repository.js';
 import { describeRequestError, WebhookHttpClient } from './http-client.js';
 import { nextRetryDelayMs, parseRetryAfter } from './retry.js';
 import { signedHeaders } from './signing.js';
-import { disableSubscriptions, findLiveSecrets, recordSubscriptionHealth } from './subscriptions.repository.js';
+import { disableSubscriptions } from './subscriptions.repository.js';
 
 const DISABLE_AFTER_FAILING_SECONDS = 5 * 24 * 3600;
 
@@ -51,6 +44,10 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
   let wake = () => {};
   let toRecord: { tried: Tried; recorded: () => void }[] = [];
   let recording = false;
+  // Set when a claim took fewer rows than it had room for (every due row it may take is taken),
+  // cleared when a recorded attempt frees a slot. While set and requests are in flight, claiming
+  // again finds nothing new: the loop waits for the wake-up of the next freed slot instead.
+  let claimedAllDue = false;
 
   /** Writes every finished attempt queued so far, group by group, one group at a time. */
   const recordFinished = async (ctx: WorkerContext) => {
@@ -61,7 +58,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
         const group = toRecord;
         toRecord = [];
         try {
-          await recordAttempts(
+          await recordGroup(
             ctx.db,
             owner,
             group.map((g) => g.tried),
@@ -77,15 +74,16 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
     }
   };
 
-  const send = async (ctx: WorkerContext, delivery: ClaimedDelivery, secrets: string[]) => {
+  const send = async (ctx: WorkerContext, delivery: ClaimedDelivery) => {
     try {
-      const tried = await attempt(client!, delivery, secrets, ctx.config.webhookTimeoutMs);
+      const tried = await attempt(client!, delivery, ctx.config.webhookTimeoutMs);
       await new Promise<void>((recorded) => {
         toRecord.push({ tried, recorded });
         void recordFinished(ctx);
       });
     } finally {
       // A recorded attempt frees a slot, and may unblock the payout's next delivery.
+      claimedAllDue = false;
       wake();
     }
   };
@@ -94,14 +92,16 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
     name: 'deliver-webhooks',
     async runOnce(ctx) {
       const { db, config } = ctx;
+      // New deliveries that came due meanwhile are found at the next freed slot or poll.
+      if (claimedAllDue && inFlight.size > 0) return 0;
       while (inFlight.size >= config.webhookMaxInFlight) await Promise.race(inFlight);
       const room = Math.min(config.workerBatchSize, config.webhookMaxInFlight - inFlight.size);
       const claimed = await db.transaction((tx) => claimDueDeliveries(tx, room, deliveryLeaseSeconds(config), owner, config.webhookMaxInFlightPerEndpoint));
+      claimedAllDue = claimed.length < room;
       if (claimed.length === 0) return 0;
       client ??= new WebhookHttpClient(allowPrivate);
-      const secrets = await findLiveSecrets(db, [...new Set(claimed.map((d) => d.subscriptionId))]);
       for (const delivery of claimed) {
-        const sending: Promise<void> = send(ctx, delivery, secrets.get(delivery.subscriptionId) ?? [])
+        const sending: Promise<void> = send(ctx, delivery)
           .catch((error: unknown) => ctx.log.error({ err: error, deliveryId: delivery.id }, 'webhook send failed'))
           .finally(() => inFlight.delete(sending));
         inFlight.add(sending);
@@ -121,34 +121,38 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
   };
 }
 
-/** One transaction for a group of finished attempts: the log, the outcomes, the endpoint's health. */
-async function recordAttempts(db: Database, owner: string, tried: Tried[]): Promise<void> {
+/**
+ * Records a group of finished attempts: the log, the outcomes and the endpoints' health in one
+ * statement; only a group with failures also checks (in the same transaction) whether an
+ * endpoint is to be disabled.
+ */
+async function recordGroup(db: Database, owner: string, tried: Tried[]): Promise<void> {
   const succeeded = [...new Set(tried.filter((t) => t.outcome.status === 'delivered').map((t) => t.delivery.subscriptionId))];
   const failed = [...new Set(tried.filter((t) => t.outcome.status !== 'delivered').map((t) => t.delivery.subscriptionId))];
-  await db.transaction(async (tx) => {
-    await insertAttempts(
-      tx,
-      tried.map((t) => t.attempt),
-    );
-    await completeDeliveries(
-      tx,
+  const gone = [...new Set(tried.filter((t) => t.gone).map((t) => t.delivery.subscriptionId))];
+  const record = (ex: Executor) =>
+    recordAttempts(
+      ex,
       owner,
+      tried.map((t) => t.attempt),
       tried.map((t) => t.outcome),
+      { succeeded, failed: failed.filter((id) => !succeeded.includes(id)) },
     );
-    await recordSubscriptionHealth(
-      tx,
-      succeeded,
-      failed.filter((id) => !succeeded.includes(id)),
-    );
-    await disableSubscriptions(tx, [...new Set(tried.filter((t) => t.gone).map((t) => t.delivery.subscriptionId))], failed, DISABLE_AFTER_FAILING_SECONDS);
+  if (failed.length === 0) {
+    await record(db);
+    return;
+  }
+  await db.transaction(async (tx) => {
+    await record(tx);
+    await disableSubscriptions(tx, gone, failed, DISABLE_AFTER_FAILING_SECONDS);
   });
 }
 
-async function attempt(client: WebhookHttpClient, delivery: ClaimedDelivery, secrets: string[], timeoutMs: number): Promise<Tried> {
+async function attempt(client: WebhookHttpClient, delivery: ClaimedDelivery, timeoutMs: number): Promise<Tried> {
   const body = JSON.stringify(webhookEnvelope(delivery));
   const attemptedAt = new Date();
   const timestamp = Math.floor(attemptedAt.getTime() / 1000);
-  const headers = signedHeaders(secrets, delivery.subscriptionId, delivery.id, timestamp, body);
+  const headers = signedHeaders(delivery.secrets, delivery.subscriptionId, delivery.id, timestamp, body);
   const started = performance.now();
   let statusCode: number | null = null;
   let error: string | null = null;
