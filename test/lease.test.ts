@@ -25,9 +25,14 @@ describe('lease primitive', () => {
   afterAll(() => t.close());
   beforeEach(() => t.db.exec('delete from lease_test_jobs'));
 
-  const add = async (count: number, grp = 'g', status = 'ready') => {
+  // `dueSecondsAgo` orders groups explicitly: two inserts can see the same now() (PGlite's clock
+  // is coarse), and a tie in due order would make the order between groups arbitrary.
+  const add = async (count: number, grp = 'g', status = 'ready', dueSecondsAgo = 0) => {
     const ids = Array.from({ length: count }, () => uuidv7());
-    await t.db.query(`insert into lease_test_jobs (id, grp, status, due_at) select id, $2, $3, now() from unnest($1::uuid[]) as id`, [ids, grp, status]);
+    await t.db.query(
+      `insert into lease_test_jobs (id, grp, status, due_at) select id, $2, $3, now() - $4 * interval '1 second' from unnest($1::uuid[]) as id`,
+      [ids, grp, status, dueSecondsAgo],
+    );
     return ids;
   };
   const take = (owner: string, limit = 100, leaseSeconds = 60) =>
@@ -80,7 +85,7 @@ describe('lease primitive', () => {
 
   it('keeps each group to its cap of live leases, across owners, without hiding other groups', async () => {
     // The capped group's rows come first in due order: they must not starve the other group.
-    await add(10, 'hanging');
+    await add(10, 'hanging', 'ready', 60);
     await add(10, 'normal');
     const first = await takeCapped('a', 3, 4);
     // The earliest rows are all the first group's, yet it gets only its cap: the rest go to the other.
