@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimDueEmails } from '../src/modules/emails/emails.repository.js';
 import { queueEmail, recordMailFrom } from '../src/modules/emails/emails.service.js';
@@ -77,6 +78,12 @@ describe('emails over SMTP (production)', () => {
     expect(page.headers['content-type']).toContain('text/html');
     expect(page.body).toContain('Acme Studios');
     expect(page.body).toMatch(/\$250\.00|\$50\.00/);
+    // No script may run on a capability page; its one inline style is allowed by its hash.
+    const csp = String(page.headers['content-security-policy']);
+    const style = /<style>([\s\S]*?)<\/style>/.exec(page.body)![1]!;
+    expect(csp).toContain(`style-src 'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('script-src');
   });
 
   it('tells the payee when a payout completes and when it is returned, with the reason', async () => {

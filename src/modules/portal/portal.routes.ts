@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../platform/http/app-instance.js';
-import { escapeHtml, htmlPage } from '../../platform/html.js';
+import { escapeHtml, HTML_PAGE_CSP, htmlPage } from '../../platform/html.js';
 import { type LinkKind, verifyLinkSegment } from '../../platform/links.js';
 import { dollars } from '../../platform/money.js';
 import { findPayoutPageById, findRecipientPageById } from './portal.repository.js';
@@ -32,7 +32,11 @@ export default async function portalRoutes(app: AppInstance) {
       const id = verifyLinkSegment(secret, kind, request.params.link);
       const html = id === undefined ? undefined : await render(id);
       // Capability links must not leak through Referer headers or caches.
-      reply.header('Referrer-Policy', 'no-referrer').header('Cache-Control', 'no-store').type('text/html; charset=utf-8');
+      reply
+        .header('Referrer-Policy', 'no-referrer')
+        .header('Cache-Control', 'no-store')
+        .header('Content-Security-Policy', HTML_PAGE_CSP)
+        .type('text/html; charset=utf-8');
       return reply.status(html === undefined ? 404 : 200).send(html ?? NOT_FOUND_PAGE);
     };
 
