@@ -1,7 +1,7 @@
 // Karat's dashboard roles, enforced on the server for every session-authenticated request.
 // API keys act for their whole organization and pass every check but the dashboard-only routes.
 // Each route declares the permission it needs in its own definition (platform/http/route-access.ts).
-import type { Permission } from '../../platform/http/route-access.js';
+import { PERMISSIONS, type Permission } from '../../platform/http/route-access.js';
 
 export type { Permission };
 
@@ -9,17 +9,8 @@ export const ROLES = ['admin', 'manager', 'accountant', 'employee'] as const;
 export type Role = (typeof ROLES)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: [
-    'payouts:read',
-    'payouts:write',
-    'recipients:read',
-    'recipients:write',
-    'keys:manage',
-    'webhooks:read',
-    'webhooks:write',
-    'users:manage',
-    'signed_in',
-  ],
+  // Admins hold every permission there is.
+  admin: PERMISSIONS,
   manager: ['payouts:read', 'payouts:write', 'recipients:read', 'recipients:write', 'keys:manage', 'webhooks:read', 'webhooks:write', 'signed_in'],
   accountant: ['payouts:read', 'recipients:read', 'signed_in'],
   employee: ['signed_in'],
