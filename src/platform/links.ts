@@ -2,11 +2,12 @@
 // token is an HMAC of the id under LINK_SECRET. The same link is answered every time without
 // storing it; a link to one payout can never be turned into a link to another.
 
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Config, ConfigError } from '../config.js';
 import { isUuid } from './ids.js';
+import { constantTimeEqual } from './secure-compare.js';
 
 export type LinkKind = 'payout' | 'recipient';
 export type LinkConfig = Pick<Config, 'publicUrl' | 'linkSecret'>;
@@ -29,10 +30,8 @@ export function verifyLinkSegment(secret: string, kind: LinkKind, segment: strin
   const dot = segment.indexOf('.');
   if (dot === -1) return undefined;
   const id = segment.slice(0, dot);
-  const given = Buffer.from(segment.slice(dot + 1));
   if (!isUuid(id)) return undefined;
-  const expected = Buffer.from(linkToken(secret, kind, id));
-  return given.length === expected.length && timingSafeEqual(given, expected) ? id : undefined;
+  return constantTimeEqual(segment.slice(dot + 1), linkToken(secret, kind, id)) ? id : undefined;
 }
 
 function requireSecret(config: Pick<Config, 'linkSecret'>): string {
