@@ -18,6 +18,7 @@ const SAMPLES: { [T in keyof TemplateData]: TemplateData[T] } = {
   payout_method_changed: { organizationName: org, recipientId, method: 'a bank account ending 6789', changedBy: 'you', changedAt: '2026-01-01' },
   user_invitation: { organizationName: org, email: 'new@example.com', role: 'manager', invitedBy: 'boss@example.com', token: 'tok_SECRET-1', validHours: 72 },
   password_reset: { organizationName: org, email: 'me@example.com', token: 'tok_SECRET-2', validMinutes: 60 },
+  portal_locked: { organizationName: org, recipientId, lockedUntil: '2026-01-02 10:00 UTC', lockHours: 24 },
 };
 
 describe('email templates', () => {

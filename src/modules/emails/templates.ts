@@ -25,6 +25,8 @@ export interface TemplateData {
   /** A dashboard user's invitation: `token` is the set-password link's secret (only its hash is kept elsewhere). */
   user_invitation: { organizationName: string; email: string; role: string; invitedBy: string | null; token: string; validHours: number };
   password_reset: { organizationName: string; email: string; token: string; validMinutes: number };
+  /** The recipient portal locked after too many codes or wrong codes; `lockedUntil` is already formatted for people. */
+  portal_locked: { organizationName: string; recipientId: string; lockedUntil: string; lockHours: number };
 }
 
 export type TemplateName = keyof TemplateData;
@@ -39,6 +41,7 @@ export const TEMPLATE_NAMES = [
   'payout_method_changed',
   'user_invitation',
   'password_reset',
+  'portal_locked',
 ] as const satisfies readonly TemplateName[];
 
 /** Templates whose data carries a secret, and which fields: hidden from everyone but the recipient in production. */
@@ -185,6 +188,15 @@ const RENDERERS: { [T in TemplateName]: (data: TemplateData[T], links: LinkConfi
         `Open the link below to choose a new one. It is valid for ${d.validMinutes} minutes and can be used once; your other sessions end when you use it. If you did not ask for this, ignore this email: your password stays as it is.`,
       ],
       link: { label: 'Choose a new password', url: setPasswordUrl(links, d.token) },
+    }),
+  portal_locked: (d, links) =>
+    compose(d.organizationName, {
+      subject: `Your ${d.organizationName} payout portal is locked for ${d.lockHours} hours`,
+      paragraphs: [
+        `Too many one-time codes were asked for, or too many wrong codes entered, for your ${d.organizationName} payout portal, so we locked it for ${d.lockHours} hours (until ${d.lockedUntil}).`,
+        'Nothing was changed: your payouts and your payout method are as they were. If this was not you, someone may have one of your payout links; they still cannot act without the codes we email you. Once the lock ends, open the link below again.',
+      ],
+      link: { label: 'Open your payout portal', url: linkFor(links, 'recipient', d.recipientId) },
     }),
 };
 

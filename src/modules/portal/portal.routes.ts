@@ -1,73 +1,220 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppInstance } from '../../platform/http/app-instance.js';
-import { escapeHtml, HTML_PAGE_CSP, htmlPage } from '../../platform/html.js';
-import { type LinkKind, verifyLinkSegment } from '../../platform/links.js';
-import { dollars } from '../../platform/money.js';
-import { findPayoutPageById, findRecipientPageById } from './portal.repository.js';
+import { AppError } from '../../platform/http/errors.js';
+import { checkCode, isCodeShaped, requestCode } from './codes.js';
+import { PORTAL_CSP } from './layout.js';
+import * as pages from './pages.js';
+import { destinationOf, type LinkTarget, payoutOfSession, payoutsOfSession, resolveLink, sessionRecipient } from './portal.service.js';
+import { clearedSessionCookie, csrfMatches, endPortalSession, type PortalSession, readPortalSession, sessionCookie } from './sessions.js';
 
-// The pages behind payoutLink and onboardingUrl. Until the recipient portal lands they show a
-// plain summary; a wrong token and an unknown id answer the same 404 page, revealing nothing.
+// The recipient's hosted pages: the public summaries behind payoutLink (/p/<link>) and
+// onboardingUrl (/r/<link>), and the portal under /portal, reached with an emailed code. Every
+// answer is an HTML page, errors included; a wrong or tampered link is the same 404 page as an
+// unknown one, revealing nothing.
 
-const STATUS_TEXT: Record<string, string> = {
-  created: 'Created',
-  pending: 'On its way',
-  awaiting_acceptance: 'Waiting for you',
-  processing: 'Being paid',
-  completed: 'Paid',
-  failed: 'Failed',
-  returned: 'Returned',
-  canceled: 'Canceled',
-};
+/** Thrown by handlers to answer with a page other than their own (a 404, an ended session, a refusal). */
+export class PortalPageError extends Error {
+  constructor(
+    readonly status: number,
+    readonly html: string,
+  ) {
+    super(`portal page ${status}`);
+  }
+}
 
-const NOT_FOUND_PAGE = htmlPage('Link not found', '<h1>This link is not valid</h1><p>Check that you copied the whole link from your email.</p>');
-const sandboxMarker = (environment: string) => (environment === 'sandbox' ? '<p class="sandbox">Sandbox: no real money moves.</p>' : '');
+const LinkParams = Type.Object({ path: Type.Union([Type.Literal('p'), Type.Literal('r')]), link: Type.String({ maxLength: 100 }) });
+const PublicLinkParams = Type.Object({ link: Type.String({ maxLength: 100 }) });
+const FormBody = Type.Object({ csrf: Type.Optional(Type.String({ maxLength: 200 })), code: Type.Optional(Type.String({ maxLength: 50 })) });
+const FORM_LIMIT_BYTES = 16 * 1024;
+
+const send = (reply: FastifyReply, status: number, html: string) => reply.status(status).type('text/html; charset=utf-8').send(html);
+const seeOther = (reply: FastifyReply, location: string) => reply.status(303).header('location', location).send();
+const notFound = () => new PortalPageError(404, pages.notFoundPage());
+
+/**
+ * A state-changing request must come from our own pages: a browser names the page's origin, which
+ * must be this server's (its PUBLIC_URL or the host it was sent to). Clients that send neither
+ * header are not browsers, and CSRF is an attack through browsers.
+ */
+function assertSameOrigin(request: FastifyRequest, publicUrl: string): void {
+  const origin = request.headers.origin;
+  const site = request.headers['sec-fetch-site'];
+  const fromHere = (value: string) => {
+    if (value === new URL(publicUrl).origin) return true;
+    try {
+      const host = new URL(value).host;
+      return host === request.host || host === new URL(`${request.protocol}://${request.host}`).host;
+    } catch {
+      return false;
+    }
+  };
+  if ((origin !== undefined && !fromHere(origin)) || site === 'cross-site' || site === 'same-site') {
+    throw new PortalPageError(
+      403,
+      pages.errorPage('Request refused', 'This form was sent from another site. Open the portal from the link in your email and try again.'),
+    );
+  }
+}
 
 export default async function portalRoutes(app: AppInstance) {
   const secret = app.config.linkSecret!;
-  const params = Type.Object({ link: Type.String({ maxLength: 100 }) });
-  const schema = { params, hide: true, security: [] };
-  const page =
-    (kind: LinkKind, render: (id: string) => Promise<string | undefined>) =>
-    async (request: { params: { link: string } }, reply: import('fastify').FastifyReply) => {
-      const id = verifyLinkSegment(secret, kind, request.params.link);
-      const html = id === undefined ? undefined : await render(id);
-      // Capability links must not leak through Referer headers or caches.
-      reply
-        .header('Referrer-Policy', 'no-referrer')
-        .header('Cache-Control', 'no-store')
-        .header('Content-Security-Policy', HTML_PAGE_CSP)
-        .type('text/html; charset=utf-8');
-      return reply.status(html === undefined ? 404 : 200).send(html ?? NOT_FOUND_PAGE);
-    };
+  const secureCookie = app.config.publicUrl.startsWith('https:');
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  // Capability links and personal data: no referrer, no cache, the portal's own CSP.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('content-security-policy', PORTAL_CSP).header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
+    return payload;
+  });
+  app.addHook('preHandler', async (request) => {
+    if (request.method === 'POST') assertSameOrigin(request, app.config.publicUrl);
+  });
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof PortalPageError) return send(reply, error.status, error.html);
+    if (error instanceof AppError) {
+      if (error.headers) reply.headers(error.headers);
+      if (error.code === 'too_many_requests')
+        return send(reply, 429, pages.errorPage('Too many attempts', 'Too many attempts from your network. Wait a minute, then try again.'));
+      if (error.status < 500) return send(reply, error.status, pages.errorPage('This did not work', error.message));
+    }
+    const fastifyError = error as { validationContext?: string; statusCode?: number };
+    if (fastifyError.validationContext === 'params') return send(reply, 404, pages.notFoundPage());
+    const status = fastifyError.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return send(reply, status, pages.errorPage('This did not work', 'The form could not be read. Go back, reload the page and try again.'));
+    }
+    request.log.error({ err: error }, 'portal page failed');
+    return send(
+      reply,
+      500,
+      pages.errorPage('Something went wrong', 'Something went wrong on our side. Please try again in a few minutes.', String(request.id)),
+    );
+  });
+
+  const target = async (path: pages.LinkPath, link: string): Promise<LinkTarget> =>
+    (await resolveLink(app.db, secret, path, link)) ?? Promise.reject(notFound());
 
   app.get('/p/:link', {
     config: { public: true },
-    schema,
-    handler: page('payout', async (id) => {
-      const p = await findPayoutPageById(app.db, id);
-      if (!p) return undefined;
-      return htmlPage(
-        `Payout from ${p.organizationName}`,
-        `${sandboxMarker(p.environment)}<h1>${escapeHtml(p.organizationName)} sent you ${escapeHtml(dollars(Number(p.amount)))}</h1>
-<dl><dt>From</dt><dd>${escapeHtml(p.organizationName)}</dd><dt>Amount</dt><dd>${escapeHtml(dollars(Number(p.amount)))} ${escapeHtml(p.currency)}</dd>
-<dt>Description</dt><dd>${escapeHtml(p.description ?? '—')}</dd><dt>Status</dt><dd>${escapeHtml(STATUS_TEXT[p.status] ?? p.status)}${p.statusReason ? ` (${escapeHtml(p.statusReason)})` : ''}</dd></dl>`,
-      );
-    }),
+    schema: { params: PublicLinkParams, hide: true },
+    handler: async (request, reply) => {
+      const { payout } = await target('p', request.params.link);
+      return send(reply, 200, pages.payoutSummaryPage(payout!, request.params.link));
+    },
   });
 
   app.get('/r/:link', {
     config: { public: true },
-    schema,
-    handler: page('recipient', async (id) => {
-      const r = await findRecipientPageById(app.db, id);
-      if (!r) return undefined;
-      return htmlPage(
-        `Get paid by ${r.organizationName}`,
-        `${sandboxMarker(r.environment)}<h1>Welcome${r.firstName ? `, ${escapeHtml(r.firstName)}` : ''}</h1>
-<p>${escapeHtml(r.organizationName)} wants to pay you. Setting up takes a few steps:</p>
-<ol><li>Your name and country</li><li>How you want to be paid</li><li>A tax form, if ${escapeHtml(r.organizationName)} needs one</li><li>Whether to accept future payouts automatically</li></ol>
-<p>Online setup is coming soon; you will receive an email when it is ready.</p>`,
-      );
-    }),
+    schema: { params: PublicLinkParams, hide: true },
+    handler: async (request, reply) => {
+      const { recipient } = await target('r', request.params.link);
+      return send(reply, 200, pages.welcomePage(recipient, request.params.link));
+    },
   });
+
+  await app.register(
+    async (portal: AppInstance) => {
+      portal.setNotFoundHandler((_request, reply) => send(reply, 404, pages.notFoundPage()));
+
+      /** The request's live session, or the "open your link again" page. */
+      const sessionOf = async (request: FastifyRequest): Promise<PortalSession> =>
+        (await readPortalSession(app.db, request.headers.cookie)) ?? Promise.reject(new PortalPageError(401, pages.sessionEndedPage()));
+      /** A session whose form carried its CSRF token. */
+      const changingSessionOf = async (request: FastifyRequest, csrf: string | undefined): Promise<PortalSession> => {
+        const session = await sessionOf(request);
+        if (!csrfMatches(session, csrf)) {
+          throw new PortalPageError(403, pages.errorPage('Please try again', 'This form has expired. Go back, reload the page and try again.'));
+        }
+        return session;
+      };
+
+      portal.post('/code/:path/:link', {
+        config: { public: true },
+        schema: { params: LinkParams, body: Type.Optional(FormBody), hide: true },
+        handler: async (request, reply) => {
+          const { path, link } = request.params;
+          const found = await target(path, link);
+          // Already signed in as this recipient on this device: no code needed.
+          const session = await readPortalSession(app.db, request.headers.cookie);
+          if (session?.recipientId === found.recipient.id) return seeOther(reply, destinationOf(found));
+          const result = await requestCode(app.db, found.recipient);
+          if (result.kind === 'locked') return send(reply, 429, pages.lockedPage(found.recipient, result.until));
+          return seeOther(reply, `/portal/verify/${path}/${link}`);
+        },
+      });
+
+      portal.get('/verify/:path/:link', {
+        config: { public: true },
+        schema: { params: LinkParams, hide: true },
+        handler: async (request, reply) => {
+          const found = await target(request.params.path, request.params.link);
+          return send(reply, 200, pages.codeEntryPage(found.recipient, request.params.path, request.params.link));
+        },
+      });
+
+      portal.post('/verify/:path/:link', {
+        config: { public: true },
+        schema: { params: LinkParams, body: FormBody, hide: true },
+        handler: async (request, reply) => {
+          const { path, link } = request.params;
+          const found = await target(path, link);
+          const code = (request.body.code ?? '').replace(/\s+/g, '');
+          if (!isCodeShaped(code)) {
+            return send(
+              reply,
+              400,
+              pages.codeEntryPage(found.recipient, path, link, { error: 'Enter the 6 digits of the code from the email.', value: code.slice(0, 6) }),
+            );
+          }
+          const result = await checkCode(app.db, found.recipient, code);
+          if (result.kind === 'locked') return send(reply, 429, pages.lockedPage(found.recipient, result.until));
+          if (result.kind === 'wrong') {
+            const error = 'That code is not right, or it has expired or been used. Check the latest email, or ask for a new code.';
+            return send(reply, 400, pages.codeEntryPage(found.recipient, path, link, { error }));
+          }
+          reply.header('set-cookie', sessionCookie(result.session.token, secureCookie));
+          return seeOther(reply, destinationOf(found));
+        },
+      });
+
+      portal.get('/', {
+        config: { public: true },
+        schema: { querystring: Type.Object({ before: Type.Optional(Type.String({ maxLength: 40 })) }), hide: true },
+        handler: async (request, reply) => {
+          const session = await sessionOf(request);
+          const recipient = await sessionRecipient(app.db, session);
+          if (!recipient) throw new PortalPageError(401, pages.sessionEndedPage());
+          const { payouts, olderFrom } = await payoutsOfSession(app.db, session, request.query.before);
+          return send(reply, 200, pages.homePage({ recipient, csrfToken: session.csrfToken, payouts, ...(olderFrom ? { olderFrom } : {}) }));
+        },
+      });
+
+      portal.get('/payouts/:id', {
+        config: { public: true },
+        schema: { params: Type.Object({ id: Type.String({ maxLength: 40 }) }), hide: true },
+        handler: async (request, reply) => {
+          const session = await sessionOf(request);
+          const recipient = await sessionRecipient(app.db, session);
+          const found = await payoutOfSession(app.db, session, request.params.id);
+          if (!recipient || !found) throw notFound();
+          return send(reply, 200, pages.payoutPage({ recipient, csrfToken: session.csrfToken, ...found }));
+        },
+      });
+
+      portal.post('/sign-out', {
+        config: { public: true },
+        schema: { body: FormBody, hide: true },
+        handler: async (request, reply) => {
+          const session = await changingSessionOf(request, request.body.csrf);
+          await endPortalSession(app.db, session);
+          reply.header('set-cookie', clearedSessionCookie(secureCookie));
+          return send(reply, 200, pages.signedOutPage());
+        },
+      });
+    },
+    { prefix: '/portal' },
+  );
 }

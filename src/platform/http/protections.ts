@@ -40,8 +40,11 @@ export async function installSecurityHeaders(app: FastifyInstance, config: Reado
   });
 }
 
-/** Routes that check a password or a setup token: a few tries a minute per address. */
-const SIGN_IN_ROUTES = new Set(['POST /auth/login', 'POST /auth/setup']);
+/**
+ * Routes that check a password, a setup token or a portal code, or send a portal code: a few tries
+ * a minute per address (the portal's per-recipient limits are its own, in the database).
+ */
+const SIGN_IN_ROUTES = new Set(['POST /auth/login', 'POST /auth/setup', 'POST /portal/code/:path/:link', 'POST /portal/verify/:path/:link']);
 const isSignIn = (request: FastifyRequest) =>
   SIGN_IN_ROUTES.has(`${request.method} ${request.routeOptions.url}`) || /^\/auth\/password/.test(request.routeOptions.url ?? '');
 

@@ -1,0 +1,2 @@
+// What other parts of the service use of the portal: its periodic clean-up.
+export { purgePortalLeftovers } from './portal.tasks.js';
