@@ -257,6 +257,21 @@ describe('recipient portal', () => {
     expect(locks).toHaveLength(1);
   });
 
+  it('counts parallel guesses before comparing them: at most 5 per code, 10 a day, one lock and one email', async () => {
+    const gil = await pay(t, key, 'sandbox+awaiting_acceptance@gil.example');
+    const k = linkKey(gil.payoutLink);
+    await askCode(t, k);
+    const code = await latestCode(t, gil.recipientId);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => sendCode(t, k, wrongCodeFor(code))));
+    const statuses = answers.map((a) => a.statusCode).sort();
+    expect(statuses.filter((s) => s === 400)).toHaveLength(9);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(11);
+    const [codeRow] = await t.db.query<{ tries: number }>('select tries from portal_codes where recipient_id = $1', [gil.recipientId]);
+    expect(codeRow!.tries).toBe(5);
+    expectPage(await sendCode(t, k, code), 429, 'Your portal is locked for now');
+    expect(await t.db.query(`select 1 from emails where template = 'portal_locked' and recipient_id = $1`, [gil.recipientId])).toHaveLength(1);
+  });
+
   it('keeps a session to its own recipient: other recipients, organizations and environments are 404', async () => {
     const fay = await pay(t, key, 'sandbox+awaiting_acceptance@fay.example', 1_000, 'Fay 1');
     const gus = await pay(t, key, 'sandbox+awaiting_acceptance@gus.example', 2_000, 'Gus 1');
