@@ -95,7 +95,7 @@ describe('recipient portal', () => {
     expect(page.body).toContain('Email me a code');
     expect(page.body).toContain(`action="/portal/code/${linkKey(ana.payoutLink)}"`);
     expect(Buffer.byteLength(page.body)).toBeLessThan(100_000);
-    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['referrer-policy']).toBe('same-origin');
     expect(page.headers['cache-control']).toBe('no-store');
 
     const welcome = await get(t, pathOf(await onboardingUrl(t, key, ana.recipientId)));
@@ -312,6 +312,8 @@ describe('recipient portal', () => {
     expectPage(await signOut({ csrf: 'x'.repeat(32) }), 403, 'This form has expired');
     expectPage(await signOut({ csrf }, { origin: 'https://evil.example' }), 403, 'sent from another site');
     expectPage(await signOut({ csrf }, { 'sec-fetch-site': 'cross-site' }), 403, 'sent from another site');
+    expectPage(await signOut({ csrf }, { 'sec-fetch-site': 'same-site' }), 403, 'sent from another site');
+    expectPage(await signOut({ csrf }, { origin: 'null' }), 403, 'sent from another site');
     expectPage(await get(t, '/portal', cookie), 200);
 
     // A code cannot be requested from another site either.

@@ -148,7 +148,7 @@ export function payoutPage(v: PayoutView, actions = ''): string {
     { title: `Payout of ${money(p)} from ${p.organizationName}`, organizationName: p.organizationName, environment: p.environment, csrfToken: v.csrfToken },
     `<p><a href="/portal">← All your payouts</a></p>
 ${v.notice ? `<div class="notice" role="status">${e(v.notice)}</div>` : ''}${v.error ? `<div class="error" role="alert">${e(v.error)}</div>` : ''}
-<div class="card"><p class="amount">${e(money(p))}</p>
+<div class="card"><h1 class="amount">${e(money(p))}</h1>
 <dl><dt>From</dt><dd>${e(p.organizationName)}</dd><dt>Description</dt><dd>${e(p.description ?? '—')}</dd><dt>Status</dt><dd>${statusBadge(p.status)}</dd></dl></div>
 ${actions}
 <h2>Timeline</h2>

@@ -33,13 +33,14 @@ const seeOther = (reply: FastifyReply, location: string) => reply.status(303).he
 const notFound = () => new PortalPageError(404, pages.notFoundPage());
 
 /**
- * A state-changing request must come from our own pages: a browser names the page's origin, which
- * must be this server's (its PUBLIC_URL or the host it was sent to). Clients that send neither
- * header are not browsers, and CSRF is an attack through browsers.
+ * A state-changing request must come from our own pages. Browsers say where a request comes from:
+ * `Sec-Fetch-Site` (every current browser) must be `same-origin`; otherwise `Origin`, when sent,
+ * must be this server's (its PUBLIC_URL or the host the request was sent to; `null` is not).
+ * Clients that send neither are not browsers, and CSRF is an attack through browsers.
  */
 function assertSameOrigin(request: FastifyRequest, publicUrl: string): void {
-  const origin = request.headers.origin;
   const site = request.headers['sec-fetch-site'];
+  const origin = request.headers.origin;
   const fromHere = (value: string) => {
     if (value === new URL(publicUrl).origin) return true;
     try {
@@ -49,7 +50,8 @@ function assertSameOrigin(request: FastifyRequest, publicUrl: string): void {
       return false;
     }
   };
-  if ((origin !== undefined && !fromHere(origin)) || site === 'cross-site' || site === 'same-site') {
+  const sameOrigin = site !== undefined ? site === 'same-origin' : origin === undefined || fromHere(origin);
+  if (!sameOrigin) {
     throw new PortalPageError(
       403,
       pages.errorPage('Request refused', 'This form was sent from another site. Open the portal from the link in your email and try again.'),
@@ -64,9 +66,10 @@ export default async function portalRoutes(app: AppInstance) {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
-  // Capability links and personal data: no referrer, no cache, the portal's own CSP.
+  // Capability links and personal data: no referrer to other sites (our own forms still get an
+  // Origin), no cache, the portal's own CSP.
   app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('content-security-policy', PORTAL_CSP).header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
+    reply.header('content-security-policy', PORTAL_CSP).header('referrer-policy', 'same-origin').header('cache-control', 'no-store');
     return payload;
   });
   app.addHook('preHandler', async (request) => {

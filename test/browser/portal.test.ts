@@ -1,0 +1,165 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workerTasks } from '../../src/worker/tasks.js';
+import { type RunningWorker, startWorker } from '../../src/worker/worker.js';
+import { bearer, createTestApp, type TestApp } from '../harness.js';
+
+// The recipient portal in Chromium, at desktop width and at 390 px: from the payout email's link
+// to the code (read from the sandbox's captured mailbox, as an integrator would) to the portal.
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package.`);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const SIZES = [
+  [1280, 860, 'desktop'],
+  [390, 844, '390'],
+] as const;
+
+describe.skipIf(!haveBrowser)('the recipient portal in a real browser', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let worker: RunningWorker;
+  let key: string;
+  const cspViolations: string[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    t = await createTestApp({ sandboxDelayMs: 0, workerPollMs: 50, publicUrl: base });
+    await t.db.query(`update organizations set name = 'Acme Studios' where id = $1`, [t.defaultOrganizationId]);
+    await t.app.listen({ port, host: '127.0.0.1' });
+    worker = startWorker({ db: t.db, config: t.config, log: t.app.log as never }, workerTasks(t.config));
+    key = await t.createKey('sandbox');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.stop();
+    await t?.close();
+  });
+
+  async function newPage(width: number, height: number): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ viewport: { width, height } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    return { context, page };
+  }
+  const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+  const fitsWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+
+  /** The captured emails of the sandbox, as GET /emails shows them to a sandbox key. */
+  async function mailbox(recipientId: string, subjectStart: string): Promise<{ text: string }[]> {
+    const listed = (await t.app.inject({ method: 'GET', url: `/emails?recipientId=${recipientId}`, headers: bearer(key) })).json().data as {
+      subject: string;
+      text: string;
+    }[];
+    return listed.filter((e) => e.subject.startsWith(subjectStart));
+  }
+  async function waitForMail(recipientId: string, subjectStart: string, count: number): Promise<string> {
+    await expect.poll(async () => (await mailbox(recipientId, subjectStart)).length, { timeout: 10_000, interval: 50 }).toBeGreaterThanOrEqual(count);
+    return (await mailbox(recipientId, subjectStart))[0]!.text;
+  }
+
+  it('payout email → link → "Email me a code" → code → the payout and the list of payouts, by keyboard, at both widths', async () => {
+    for (const [width, height, suffix] of SIZES) {
+      const payee = `sandbox+awaiting_acceptance@${suffix}.example`;
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/payments',
+        headers: bearer(key),
+        payload: {
+          payouts: [
+            { payeeEmail: payee, amount: 25_000, description: 'Logo design, March' },
+            { payeeEmail: payee, amount: 4_000 },
+          ],
+        },
+      });
+      expect(created.statusCode).toBe(201);
+      const payoutId = created.json().data.payouts[0].id;
+      const payment = (await t.app.inject({ method: 'GET', url: `/payments/${payoutId}`, headers: bearer(key) })).json().data;
+      const recipientId = payment.recipient.id;
+      const newPayoutMail = await waitForMail(recipientId, 'Acme Studios sent you', 1);
+      const link = /https?:\/\/\S+\/p\/\S+/.exec(newPayoutMail)![0];
+
+      const { context, page } = await newPage(width, height);
+      await page.goto(link);
+      await page.getByRole('heading', { name: /Acme Studios sent you \$(250|40)\.00/ }).waitFor();
+      await expect(page.getByText('Sandbox: no real money moves').isVisible()).resolves.toBe(true);
+      await expect(fitsWidth(page)).resolves.toBe(true);
+      await shot(page, `40-portal-payout-link-${suffix}`);
+
+      // Keyboard only: Tab to the button, Enter; the code field has the focus on arrival.
+      const button = page.getByRole('button', { name: 'Email me a code' });
+      for (let i = 0; i < 10 && !(await button.evaluate((b) => b === document.activeElement)); i++) await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      await page.getByLabel('Email code').waitFor();
+      await expect(page.getByLabel('Email code').evaluate((input) => input === document.activeElement)).resolves.toBe(true);
+      const codeMail = await waitForMail(recipientId, 'Your code:', 1);
+      const code = /Your code is (\d{6})/.exec(codeMail)![1]!;
+
+      await page.keyboard.type(code === '000000' ? '111111' : '000000');
+      await page.keyboard.press('Enter');
+      await expect(page.getByRole('alert').textContent()).resolves.toContain('That code is not right');
+      await expect(fitsWidth(page)).resolves.toBe(true);
+      await shot(page, `41-portal-wrong-code-${suffix}`);
+
+      await page.getByLabel('Email code').fill(code);
+      await page.getByLabel('Email code').press('Enter');
+      await page.getByTestId('timeline').waitFor();
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toMatch(/\$(250|40)\.00/);
+      await expect(page.getByTestId('timeline').textContent()).resolves.toContain('Waiting for you');
+      await expect(fitsWidth(page)).resolves.toBe(true);
+      await shot(page, `42-portal-payout-${suffix}`);
+
+      await page.getByRole('link', { name: '← All your payouts' }).click();
+      await page.getByRole('heading', { name: 'Your payouts from Acme Studios' }).waitFor();
+      await expect(page.getByTestId('payout-list').getByRole('link').count()).resolves.toBe(2);
+      await expect(page.getByText('2 payouts are waiting for you.').isVisible()).resolves.toBe(true);
+      await expect(fitsWidth(page)).resolves.toBe(true);
+      await shot(page, `43-portal-home-${suffix}`);
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
+      await page.goto(`${base}/portal`);
+      await page.getByRole('heading', { name: 'Please open your link again' }).waitFor();
+      await context.close();
+    }
+    expect(cspViolations).toEqual([]);
+  });
+
+  it('a tampered link shows the 404 page', async () => {
+    const { context, page } = await newPage(390, 844);
+    const response = await page.goto(`${base}/p/01a22db1-7228-7630-ac6e-ba3f945691f7.AAAAAAAAAAAAAAAAAAAAAAAA`);
+    expect(response!.status()).toBe(404);
+    await page.getByRole('heading', { name: 'This link is not valid' }).waitFor();
+    await shot(page, '44-portal-not-found-390');
+    await context.close();
+  });
+});
