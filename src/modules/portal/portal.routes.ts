@@ -1,63 +1,22 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { AppError } from '../../platform/http/errors.js';
 import { checkCode, isCodeShaped, requestCode } from './codes.js';
 import { PORTAL_CSP } from './layout.js';
 import * as pages from './pages.js';
+import { assertSameOrigin, FormBody, notFound, PortalPageError, requireChangingSession, requireSession, seeOther, send } from './portal.http.js';
 import { destinationOf, type LinkTarget, payoutOfSession, payoutsOfSession, resolveLink, sessionRecipient } from './portal.service.js';
-import { clearedSessionCookie, csrfMatches, endPortalSession, type PortalSession, readPortalSession, sessionCookie } from './sessions.js';
+import { clearedSessionCookie, endPortalSession, readPortalSession, sessionCookie } from './sessions.js';
 
 // The recipient's hosted pages: the public summaries behind payoutLink (/p/<link>) and
 // onboardingUrl (/r/<link>), and the portal under /portal, reached with an emailed code. Every
 // answer is an HTML page, errors included; a wrong or tampered link is the same 404 page as an
 // unknown one, revealing nothing.
 
-/** Thrown by handlers to answer with a page other than their own (a 404, an ended session, a refusal). */
-export class PortalPageError extends Error {
-  constructor(
-    readonly status: number,
-    readonly html: string,
-  ) {
-    super(`portal page ${status}`);
-  }
-}
-
 const LinkParams = Type.Object({ path: Type.Union([Type.Literal('p'), Type.Literal('r')]), link: Type.String({ maxLength: 100 }) });
 const PublicLinkParams = Type.Object({ link: Type.String({ maxLength: 100 }) });
-const FormBody = Type.Object({ csrf: Type.Optional(Type.String({ maxLength: 200 })), code: Type.Optional(Type.String({ maxLength: 50 })) });
 const FORM_LIMIT_BYTES = 16 * 1024;
-
-const send = (reply: FastifyReply, status: number, html: string) => reply.status(status).type('text/html; charset=utf-8').send(html);
-const seeOther = (reply: FastifyReply, location: string) => reply.status(303).header('location', location).send();
-const notFound = () => new PortalPageError(404, pages.notFoundPage());
-
-/**
- * A state-changing request must come from our own pages. Browsers say where a request comes from:
- * `Sec-Fetch-Site` (every current browser) must be `same-origin`; otherwise `Origin`, when sent,
- * must be this server's (its PUBLIC_URL or the host the request was sent to; `null` is not).
- * Clients that send neither are not browsers, and CSRF is an attack through browsers.
- */
-function assertSameOrigin(request: FastifyRequest, publicUrl: string): void {
-  const site = request.headers['sec-fetch-site'];
-  const origin = request.headers.origin;
-  const fromHere = (value: string) => {
-    if (value === new URL(publicUrl).origin) return true;
-    try {
-      const host = new URL(value).host;
-      return host === request.host || host === new URL(`${request.protocol}://${request.host}`).host;
-    } catch {
-      return false;
-    }
-  };
-  const sameOrigin = site !== undefined ? site === 'same-origin' : origin === undefined || fromHere(origin);
-  if (!sameOrigin) {
-    throw new PortalPageError(
-      403,
-      pages.errorPage('Request refused', 'This form was sent from another site. Open the portal from the link in your email and try again.'),
-    );
-  }
-}
 
 export default async function portalRoutes(app: AppInstance) {
   const secret = app.config.linkSecret!;
@@ -122,17 +81,8 @@ export default async function portalRoutes(app: AppInstance) {
     async (portal: AppInstance) => {
       portal.setNotFoundHandler((_request, reply) => send(reply, 404, pages.notFoundPage()));
 
-      /** The request's live session, or the "open your link again" page. */
-      const sessionOf = async (request: FastifyRequest): Promise<PortalSession> =>
-        (await readPortalSession(app.db, request.headers.cookie)) ?? Promise.reject(new PortalPageError(401, pages.sessionEndedPage()));
-      /** A session whose form carried its CSRF token. */
-      const changingSessionOf = async (request: FastifyRequest, csrf: string | undefined): Promise<PortalSession> => {
-        const session = await sessionOf(request);
-        if (!csrfMatches(session, csrf)) {
-          throw new PortalPageError(403, pages.errorPage('Please try again', 'This form has expired. Go back, reload the page and try again.'));
-        }
-        return session;
-      };
+      const sessionOf = (request: FastifyRequest) => requireSession(app.db, request);
+      const changingSessionOf = (request: FastifyRequest, csrf: string | undefined) => requireChangingSession(app.db, request, csrf);
 
       portal.post('/code/:path/:link', {
         config: { public: true },
