@@ -1,7 +1,8 @@
 import { escapeHtml as e } from '../../platform/html.js';
+import { dollars } from '../../platform/money.js';
 import { formatTime } from './format.js';
 import { csrfField, portalPage } from './layout.js';
-import type { PortalRecipient } from './portal.repository.js';
+import type { PayoutPage, PortalRecipient } from './portal.repository.js';
 
 // The onboarding steps and the recipient's details, as pure functions of what they show. Each form
 // carries the session's CSRF token; each mistake is shown on its own field (aria-invalid +
@@ -168,6 +169,27 @@ export function decisionForms(payoutId: string, csrfToken: string, ready: boolea
       : 'Accept this payout, then tell us how you want to be paid: it is sent as soon as you are set up. Or decline it.'
   }</p><div class="actions">
 <form method="post" action="/portal/payouts/${e(payoutId)}/accept">${csrfField(csrfToken)}<button class="primary" type="submit">Accept</button></form>
-<form method="post" action="/portal/payouts/${e(payoutId)}/decline">${csrfField(csrfToken)}<button class="danger" type="submit">Decline</button></form>
+<form method="get" action="/portal/payouts/${e(payoutId)}/decline"><button class="danger" type="submit">Decline</button></form>
 </div></div>`;
 }
+
+/** Declining cannot be undone: it gets a page of its own, with the button the SPEC names. */
+export function declinePage(p: Page, payout: PayoutPage): string {
+  const amount = dollars(Number(payout.amount));
+  return portalPage(
+    shell(p, 'Decline this payout?'),
+    `<h1>Decline ${e(amount)} from ${e(payout.organizationName)}?</h1>
+<div class="card"><p>${e(payout.description ?? 'This payout')} will be canceled and the money goes back to ${e(payout.organizationName)}. This cannot be undone.</p>
+<div class="actions"><form method="post" action="/portal/payouts/${e(payout.id)}/decline">${csrfField(p.csrfToken)}<button class="danger" type="submit">Decline</button></form>
+<a href="/portal/payouts/${e(payout.id)}">Keep it</a></div></div>`,
+  );
+}
+
+/** What a finished step or decision says on the page it leads to, by a fixed key (never text from the URL). */
+export const NOTICES: Record<string, string> = {
+  profile: 'Your name and country are saved.',
+  method: 'Your payout method is saved. We emailed you about the change.',
+  'auto-accept': 'Your choice about future payouts is saved.',
+  accepted: 'You accepted this payout.',
+  declined: 'You declined this payout. The money goes back to the sender.',
+};
