@@ -138,7 +138,8 @@ export const SETTINGS = {
   webhookMaxInFlightPerEndpoint: {
     env: 'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT',
     default: 10,
-    description: 'Webhook requests in flight at most per subscription, across all worker processes',
+    description:
+      'Webhook requests in flight per subscription in a worker process at first; fast answers earn it up to 20 times more, a request left unanswered brings it back',
     parse: integer(1, 1000),
   },
   sessionTtlHours: { env: 'SESSION_TTL_HOURS', default: 12, description: 'How long a dashboard sign-in lasts', parse: integer(1, 24 * 30) },
