@@ -6,8 +6,8 @@
 // transaction each, so neither a million waiting payouts nor a crash mid-run needs anything else.
 import type { Executor } from '../../platform/db/database.js';
 import type { PeriodicTask } from '../../platform/schedule/schedule.js';
-import { queueEmail } from '../emails/index.js';
-import { lockUnclaimedPayouts, markClaimRemindersDue } from './claim-expiry.repository.js';
+import { queueEmails } from '../emails/index.js';
+import { type ClaimReminderDue, lockUnclaimedPayouts, markClaimRemindersDue } from './claim-expiry.repository.js';
 import { applyMoves } from './transitions.js';
 
 /** Payouts per transaction: bounds how long a slice holds its row and balance locks. */
@@ -31,14 +31,24 @@ export async function expireUnclaimedSlice(tx: Executor, expiryDays: number, lim
 /** Queues one slice of claim reminders; answers how many it queued. */
 export async function remindUnclaimedSlice(tx: Executor, expiryDays: number, limit: number = CLAIM_EXPIRY_SLICE): Promise<number> {
   const due = await markClaimRemindersDue(tx, expiryDays - CLAIM_REMINDER_DAYS_BEFORE, expiryDays, limit);
+  // One insert per tenant in the slice, not one per email: on the embedded database a slice of
+  // single-row inserts held its one connection for seconds.
+  const byTenant = new Map<string, ClaimReminderDue[]>();
   for (const reminder of due) {
-    await queueEmail(
+    const key = `${reminder.organizationId}:${reminder.environment}`;
+    const reminders = byTenant.get(key);
+    if (reminders) reminders.push(reminder);
+    else byTenant.set(key, [reminder]);
+  }
+  for (const reminders of byTenant.values()) {
+    const { organizationId, environment } = reminders[0]!;
+    await queueEmails(
       tx,
-      { organizationId: reminder.organizationId, environment: reminder.environment },
-      {
+      { organizationId, environment },
+      reminders.map((reminder) => ({
         recipientId: reminder.recipientId,
         to: reminder.recipientEmail,
-        template: 'claim_reminder',
+        template: 'claim_reminder' as const,
         data: {
           organizationName: reminder.organizationName,
           payout: { id: reminder.payoutId, amount: Number(reminder.amount), description: reminder.description },
@@ -46,7 +56,7 @@ export async function remindUnclaimedSlice(tx: Executor, expiryDays: number, lim
         },
         // The mark above already makes it once; the key keeps it once should a writer ever repeat.
         dedupeKey: `claim_reminder:${reminder.payoutId}:${reminder.sequence}`,
-      },
+      })),
     );
   }
   return due.length;
