@@ -14,6 +14,7 @@ export interface Config {
   bodyLimitBytes: number;
   idempotencyTtlHours: number;
   sandboxDelayMs: number;
+  claimExpiryDays: number;
   workerPollMs: number;
   workerBatchSize: number;
   leaseSeconds: number;
@@ -109,6 +110,13 @@ export const SETTINGS = {
   },
   idempotencyTtlHours: { env: 'IDEMPOTENCY_TTL_HOURS', default: 24, description: 'How long idempotency keys are remembered', parse: integer(1, 24 * 365) },
   sandboxDelayMs: { env: 'SANDBOX_DELAY_MS', default: 1000, description: 'Simulated delay between sandbox payout steps', parse: integer(0, 3_600_000) },
+  claimExpiryDays: {
+    env: 'CLAIM_EXPIRY_DAYS',
+    default: 30,
+    description:
+      'Days a payout may wait in awaiting_acceptance (counted from when it entered it) before it is canceled and its funds released; its recipient is reminded 7 days before. 8 to 3650; applies to both environments',
+    parse: integer(8, 3650),
+  },
   workerPollMs: { env: 'WORKER_POLL_MS', default: 200, description: 'How often an idle worker looks for work', parse: integer(1, 60_000) },
   workerBatchSize: { env: 'WORKER_BATCH_SIZE', default: 200, description: 'Rows a worker claims at once', parse: integer(1, 10_000) },
   leaseSeconds: {

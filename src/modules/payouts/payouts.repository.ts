@@ -23,7 +23,7 @@ export interface PayoutRecord {
   createdAt: Date;
 }
 
-interface PayoutRow {
+export interface PayoutRow {
   id: string;
   organization_id: string;
   environment: Environment;
@@ -41,10 +41,10 @@ interface PayoutRow {
   created_at: Date;
 }
 
-const COLUMNS = `p.id, p.organization_id, p.environment, p.batch_id, p.recipient_id, p.kind, p.amount, p.currency, p.description,
+export const COLUMNS = `p.id, p.organization_id, p.environment, p.batch_id, p.recipient_id, p.kind, p.amount, p.currency, p.description,
   p.reference_id, p.status, p.status_reason, p.sequence, p.sandbox_scenario, p.created_at`;
 
-const toPayout = (row: PayoutRow): PayoutRecord => ({
+export const toPayout = (row: PayoutRow): PayoutRecord => ({
   id: row.id,
   organizationId: row.organization_id,
   environment: row.environment,
@@ -273,7 +273,7 @@ export async function applyStatusChanges(ex: Executor, changes: StatusChange[]):
   const rows = await ex.query<{ id: string }>(
     `update payouts p set status = v.to_status, status_reason = v.reason, sequence = p.sequence + 1,
        next_action_at = case when v.delay_ms is null then null else now() + v.delay_ms * interval '1 millisecond' end,
-       lease_expires_at = null, lease_owner = null, updated_at = now()
+       lease_expires_at = null, lease_owner = null, updated_at = now(), status_changed_at = now()
      from unnest($1::uuid[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::integer[]) as v(id, from_status, from_sequence, to_status, reason, delay_ms)
      where p.id = v.id and p.status = v.from_status and p.sequence = v.from_sequence
      returning p.id`,
