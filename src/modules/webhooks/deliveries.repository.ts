@@ -59,11 +59,13 @@ const CLAIM_DELIVERIES = defineClaim(DELIVERY_QUEUE, {
            select 1 from webhook_deliveries earlier
            where earlier.payout_id = q.payout_id and earlier.subscription_id::text = q.subscription_id::text
              and earlier.status = 'pending' and earlier.sequence < q.sequence))`,
-  // Only active subscriptions are read, each for its free slots: `$4` leased at most, unless the
-  // claiming process sets a cap of its own for it (`$5` subscriptions, `$6` their caps).
+  // Only active subscriptions are read, each for its free slots: `$4` leased at most by the
+  // claiming process, unless it sets a cap of its own for it (`$5` subscriptions, `$6` their caps).
+  // Per process, as the lanes that send them are: a dead worker's leases hold nobody back.
   capPerGroup: {
     column: 'subscription_id',
     groups: "select id from webhook_subscriptions where status = 'active'",
+    perOwner: true,
     cap: 'coalesce((select c.cap from unnest($5::uuid[], $6::integer[]) as c(id, cap) where c.id = g.grp), $4::integer)',
   },
   returning: 'q.id, q.subscription_id, q.event_id, q.attempt_count',
@@ -75,7 +77,7 @@ const CLAIM_DELIVERIES = defineClaim(DELIVERY_QUEUE, {
 });
 
 export interface DeliveryCaps {
-  /** Deliveries leased at most per subscription, across every worker process. */
+  /** Deliveries leased at most per subscription by the claiming process. */
   perSubscription: number;
   /** Other caps for the subscriptions the claiming process knows (fast, or found slow). */
   known: ReadonlyMap<string, number>;
@@ -83,8 +85,7 @@ export interface DeliveryCaps {
 
 /**
  * Claims due deliveries under a lease: at most `caps.perSubscription` (or its known cap) leased
- * at once per subscription across every worker process, and a payout's deliveries in sequence
- * order.
+ * at once per subscription by this owner, and a payout's deliveries in sequence order.
  */
 export async function claimDueDeliveries(ex: Executor, limit: number, leaseSeconds: number, owner: string, caps: DeliveryCaps): Promise<ClaimedDelivery[]> {
   const rows = await claim<{

@@ -52,12 +52,12 @@ export const SLOW_REQUEST_MS = 1_000;
 const IDLE_LANE_MS = 5 * 60_000;
 
 /**
- * How long a delivery stays leased: a delivery waits behind its endpoint's requests at most until
- * the first of them ends (one that got no answer sends the waiting deliveries back), then makes
- * its own request; so two request timeouts, with a margin, and never less than LEASE_SECONDS.
+ * How long a delivery stays leased: it starts its request within one request timeout of its claim
+ * (a delivery that waited longer in its lane is given back untried), and the request takes at
+ * most one more; never less than LEASE_SECONDS.
  */
 export function deliveryLeaseSeconds(config: Pick<Config, 'leaseSeconds' | 'webhookTimeoutMs'>): number {
-  return Math.max(config.leaseSeconds, 30, Math.ceil((config.webhookTimeoutMs * 2) / 1000) + 5);
+  return Math.max(config.leaseSeconds, 30, Math.ceil((config.webhookTimeoutMs * 2) / 1000));
 }
 
 /** The deliveries a process holds for one subscription: sending now, and waiting for a slot. */
@@ -75,7 +75,7 @@ interface EndpointLane {
  * the process has room for (WEBHOOK_MAX_IN_FLIGHT deliveries held) and returns: the loop goes on
  * claiming while slow requests are in flight. Each subscription has a lane per process that
  * keeps its requests in flight within its limit (see FAST_ENDPOINT_GROWTH: a hanging endpoint
- * never gets more than WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT); the claim leases it up to
+ * never gets more than WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT); the claim leases this process up to
  * LEASED_PER_REQUEST_SLOT times that limit, and the extra deliveries wait in the lane and go out
  * as requests finish, so a fast endpoint is kept busy. Each attempt is recorded as soon as it
  * finishes, with whatever else finished meanwhile (one transaction per group), and frees its
@@ -134,7 +134,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
    * Waits for a request slot of the delivery's subscription, sends, and frees the slot at once.
    * Answers undefined for a delivery given back untried because its endpoint stopped answering.
    */
-  const sendInLane = async (ctx: WorkerContext, delivery: ClaimedDelivery): Promise<Tried | undefined> => {
+  const sendInLane = async (ctx: WorkerContext, delivery: ClaimedDelivery, claimedAt: number): Promise<Tried | undefined> => {
     const first = ctx.config.webhookMaxInFlightPerEndpoint;
     const lane = lanes.get(delivery.subscriptionId) ?? { limit: first, sending: 0, lastUsed: Date.now(), waiting: [] };
     lanes.set(delivery.subscriptionId, lane);
@@ -146,18 +146,21 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
     } else lane.sending++;
     let tried: Tried | undefined;
     try {
+      // Too late to start within the lease (see deliveryLeaseSeconds): back to the table.
+      if (performance.now() - claimedAt > ctx.config.webhookTimeoutMs) return undefined;
       tried = await attempt(client!, delivery, ctx.config.webhookTimeoutMs);
       return tried;
     } finally {
       lane.sending--;
       lane.lastUsed = Date.now();
-      if (!tried || tried.attempt.statusCode === null) {
+      // (A delivery given back for lateness leaves the endpoint's limit as it was.)
+      if (tried?.attempt.statusCode === null) {
         // No answer at all: the endpoint may be down or hanging. Its waiting deliveries go back
         // to the table rather than wait here behind requests that may take their whole timeout.
         lane.limit = first;
         for (const giveBack of lane.waiting.splice(0)) giveBack(false);
-      } else if (tried.attempt.durationMs > SLOW_REQUEST_MS) lane.limit = Math.max(first, Math.floor(lane.limit / 2));
-      else lane.limit = Math.min(lane.limit + 1, first * FAST_ENDPOINT_GROWTH);
+      } else if (tried && tried.attempt.durationMs > SLOW_REQUEST_MS) lane.limit = Math.max(first, Math.floor(lane.limit / 2));
+      else if (tried) lane.limit = Math.min(lane.limit + 1, first * FAST_ENDPOINT_GROWTH);
       while (lane.sending < lane.limit && lane.waiting.length > 0) {
         lane.sending++;
         lane.waiting.shift()!(true);
@@ -187,9 +190,9 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
       });
     });
 
-  const send = async (ctx: WorkerContext, delivery: ClaimedDelivery) => {
+  const send = async (ctx: WorkerContext, delivery: ClaimedDelivery, claimedAt: number) => {
     try {
-      const tried = await sendInLane(ctx, delivery);
+      const tried = await sendInLane(ctx, delivery, claimedAt);
       if (!tried) {
         await giveBack(ctx, delivery.id);
         return;
@@ -221,8 +224,9 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
       claimedAllDue = claimed.length < room;
       if (claimed.length === 0) return 0;
       client ??= new WebhookHttpClient(allowPrivate);
+      const claimedAt = performance.now();
       for (const delivery of claimed) {
-        const sending: Promise<void> = send(ctx, delivery)
+        const sending: Promise<void> = send(ctx, delivery, claimedAt)
           .catch((error: unknown) => ctx.log.error({ err: error, deliveryId: delivery.id }, 'webhook send failed'))
           .finally(() => held.delete(sending));
         held.add(sending);

@@ -28,8 +28,8 @@ export interface ClaimDefinition {
   alsoWhen?: string;
   /**
    * At most `$4` live leases per value of `column` (e.g. per webhook subscription), counted in the
-   * claim statement itself. Exact across processes because such claims are serialized (see
-   * `claim`). `groups` lists the groups that may have work (e.g. active subscriptions); each one
+   * claim statement itself, across processes or per owner (`perOwner`). Exact because such claims
+   * are serialized (see `claim`). `groups` lists the groups that may have work (e.g. active subscriptions); each one
    * below its cap is read through an index on (column, due column) for its free slots only, so a
    * group at its cap costs nothing and never hides the others, however long its backlog.
    */
@@ -41,6 +41,11 @@ export interface ClaimDefinition {
      * claim's extra parameters (`$5` on), e.g. a smaller cap for groups the caller knows are slow.
      */
     cap?: string;
+    /**
+     * Count only the claiming owner's leases (`$3`): a cap per process rather than across all of
+     * them, so a dead process's leases never hold back the live ones until they run out.
+     */
+    perOwner?: boolean;
   };
   /**
    * A column claimed in ascending order before the due column (e.g. emails' `priority`: one-time
@@ -88,10 +93,11 @@ export function defineClaim(table: LeaseTable, def: ClaimDefinition): Claim {
        for update of q skip locked
      ), ${claimed}`;
   } else {
-    const { column, groups, cap = '$4' } = def.capPerGroup;
+    const { column, groups, cap = '$4', perOwner = false } = def.capPerGroup;
+    const whose = perOwner ? 'lease_owner = $3' : 'lease_owner is not null';
     text = `with leased as (
        select ${column} as grp, count(*)::integer as n from ${table.table}
-       where lease_owner is not null and lease_expires_at >= now() group by ${column}
+       where ${whose} and lease_expires_at >= now() group by ${column}
      ), open_groups as (
        select g.grp, (${cap}) - coalesce(l.n, 0) as free
        from (${groups}) as g(grp) left join leased l on l.grp = g.grp
