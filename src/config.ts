@@ -1,6 +1,7 @@
 // The only reader of process.env. Every setting is parsed and validated once, all problems are
 // reported together, and the result is frozen so nothing can change it behind our back.
 
+import { type KeyRing, parseKeyRing } from './platform/crypto.js';
 import { isPlainEmailAddress } from './platform/email-address.js';
 
 export interface Config {
@@ -34,6 +35,8 @@ export interface Config {
   rateLimitSignIn: number;
   rateLimitPublic: number;
   linkSecret: string | undefined;
+  encryptionKeys: KeyRing | undefined;
+  methodChangeHoldHours: number;
   smtpUrl: string | undefined;
   mailFrom: string;
 }
@@ -48,6 +51,8 @@ interface Setting<T> {
   default: T;
   description: string;
   parse: (raw: string) => T | undefined;
+  /** Never echoed in an error: the value itself is a secret. */
+  secret?: boolean;
 }
 
 const integer = (min: number, max: number) => (raw: string) => {
@@ -218,6 +223,21 @@ export const SETTINGS = {
     description:
       'Secret (32+ characters) that signs payout and onboarding links; required with DATABASE_URL, generated into DATA_DIR otherwise. Changing it invalidates every link',
     parse: (raw: string) => (raw.trim().length >= 32 ? raw.trim() : undefined),
+    secret: true,
+  },
+  encryptionKeys: {
+    env: 'ENCRYPTION_KEY',
+    default: undefined,
+    description:
+      'AES-256-GCM key for account numbers and other secrets at rest: base64 of 32 bytes, or `id:key,id:key` to rotate (the first encrypts, all decrypt); required with DATABASE_URL, generated into DATA_DIR otherwise',
+    parse: parseKeyRing,
+    secret: true,
+  },
+  methodChangeHoldHours: {
+    env: 'METHOD_CHANGE_HOLD_HOURS',
+    default: 24,
+    description: "How long a recipient's not-yet-processing payouts are held after its payout method is replaced",
+    parse: integer(0, 24 * 30),
   },
   smtpUrl: {
     env: 'SMTP_URL',
@@ -245,7 +265,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       continue;
     }
     const parsed = setting.parse(raw);
-    if (parsed === undefined) problems.push(`${setting.env}=${JSON.stringify(raw)} is not valid: ${setting.description}`);
+    if (parsed === undefined) problems.push(`${setting.env}=${setting.secret ? '(hidden)' : JSON.stringify(raw)} is not valid: ${setting.description}`);
     else values[key] = parsed;
   }
   const timeouts = { ...values, ...overrides } as Config;
