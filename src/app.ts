@@ -208,7 +208,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   await app.register(healthRoutes);
   await app.register(dashboardRoutes);
   // The recipient's hosted pages behind payoutLink and onboardingUrl: public, capability links.
-  await app.register(portalRoutes);
+  await app.register(portalRoutes, { context: recipientContext });
 
   await app.register(async (api) => {
     installAuth(api, authStrategies(db, config));

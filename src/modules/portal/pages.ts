@@ -99,6 +99,9 @@ export interface HomeView {
   csrfToken: string;
   payouts: PayoutPage[];
   olderFrom?: string;
+  /** Escaped HTML shown first (what the last step did, what is left to set up) and the details card. */
+  top?: string;
+  details?: string;
 }
 
 function payoutList(payouts: PayoutPage[]): string {
@@ -117,11 +120,11 @@ export function homePage(v: HomeView): string {
   const waiting = v.payouts.filter((p) => p.status === 'awaiting_acceptance').length;
   return portalPage(
     { title: `Your payouts from ${r.organizationName}`, organizationName: r.organizationName, environment: r.tenant.environment, csrfToken: v.csrfToken },
-    `<h1>Hello${r.firstName ? `, ${e(r.firstName)}` : ''}</h1>
+    `<h1>Hello${r.firstName ? `, ${e(r.firstName)}` : ''}</h1>${v.top ?? ''}
 ${waiting > 0 ? `<div class="notice" role="status">${waiting === 1 ? 'One payout is' : `${waiting} payouts are`} waiting for you.</div>` : ''}
 <h2>Your payouts from ${e(r.organizationName)}</h2>
 <div class="card">${payoutList(v.payouts)}</div>
-${v.olderFrom ? `<p><a href="/portal?before=${e(v.olderFrom)}">Older payouts</a></p>` : ''}`,
+${v.olderFrom ? `<p><a href="/portal?before=${e(v.olderFrom)}">Older payouts</a></p>` : ''}${v.details ?? ''}`,
   );
 }
 

@@ -90,26 +90,10 @@ export async function findPortalRecipientById(ex: Executor, id: string): Promise
   );
 }
 
-/** The recipient's own payouts (money it is sent, not payments recorded as made elsewhere), newest first, before `beforeId`. */
-export async function listPayoutsOfRecipient(
-  ex: Executor,
-  tenant: Tenant,
-  recipientId: string,
-  page: { limit: number; beforeId?: string },
-): Promise<PayoutPage[]> {
-  const rows = await ex.query<PayoutPageRow>(
-    `select ${PAYOUT_COLUMNS} from payouts p join organizations o on o.id = p.organization_id
-     where p.organization_id = $1 and p.environment = $2 and p.recipient_id = $3 and p.kind = 'payout' and ($4::uuid is null or p.id < $4::uuid)
-     order by p.id desc limit $5`,
-    [tenant.organizationId, tenant.environment, recipientId, page.beforeId ?? null, page.limit],
-  );
-  return rows.map(toPayoutPage);
-}
-
 export async function findPayoutOfRecipient(ex: Executor, tenant: Tenant, recipientId: string, payoutId: string): Promise<PayoutPage | undefined> {
   const rows = await ex.query<PayoutPageRow>(
     `select ${PAYOUT_COLUMNS} from payouts p join organizations o on o.id = p.organization_id
-     where p.organization_id = $1 and p.environment = $2 and p.recipient_id = $3 and p.id = $4 and p.kind = 'payout'`,
+     where p.organization_id = $1 and p.environment = $2 and p.recipient_id = $3 and p.id = $4`,
     [tenant.organizationId, tenant.environment, recipientId, payoutId],
   );
   return rows[0] && toPayoutPage(rows[0]);

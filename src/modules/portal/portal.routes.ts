@@ -5,8 +5,10 @@ import { AppError } from '../../platform/http/errors.js';
 import { checkCode, isCodeShaped, requestCode } from './codes.js';
 import { PORTAL_CSP } from './layout.js';
 import * as pages from './pages.js';
-import { assertSameOrigin, FormBody, notFound, PortalPageError, requireChangingSession, requireSession, seeOther, send } from './portal.http.js';
-import { destinationOf, type LinkTarget, payoutOfSession, payoutsOfSession, resolveLink, sessionRecipient } from './portal.service.js';
+import { assertSameOrigin, FormBody, notFound, PortalPageError, requireChangingSession, seeOther, send } from './portal.http.js';
+import type { RecipientContext } from '../recipients/index.js';
+import { destinationOf, type LinkTarget, resolveLink } from './portal.service.js';
+import { signedInRoutes } from './signed-in.routes.js';
 import { clearedSessionCookie, endPortalSession, readPortalSession, sessionCookie } from './sessions.js';
 
 // The recipient's hosted pages: the public summaries behind payoutLink (/p/<link>) and
@@ -18,7 +20,12 @@ const LinkParams = Type.Object({ path: Type.Union([Type.Literal('p'), Type.Liter
 const PublicLinkParams = Type.Object({ link: Type.String({ maxLength: 100 }) });
 const FORM_LIMIT_BYTES = 16 * 1024;
 
-export default async function portalRoutes(app: AppInstance) {
+export interface PortalOptions {
+  /** What the recipient's own changes need (hooks, encryption keys, the change hold), wired in app.ts. */
+  context: RecipientContext;
+}
+
+export default async function portalRoutes(app: AppInstance, options: PortalOptions) {
   const secret = app.config.linkSecret!;
   const secureCookie = app.config.publicUrl.startsWith('https:');
 
@@ -80,8 +87,8 @@ export default async function portalRoutes(app: AppInstance) {
   await app.register(
     async (portal: AppInstance) => {
       portal.setNotFoundHandler((_request, reply) => send(reply, 404, pages.notFoundPage()));
+      signedInRoutes(portal, options.context);
 
-      const sessionOf = (request: FastifyRequest) => requireSession(app.db, request);
       const changingSessionOf = (request: FastifyRequest, csrf: string | undefined) => requireChangingSession(app.db, request, csrf);
 
       portal.post('/code/:path/:link', {
@@ -130,30 +137,6 @@ export default async function portalRoutes(app: AppInstance) {
           }
           reply.header('set-cookie', sessionCookie(result.session.token, secureCookie));
           return seeOther(reply, destinationOf(found));
-        },
-      });
-
-      portal.get('/', {
-        config: { public: true },
-        schema: { querystring: Type.Object({ before: Type.Optional(Type.String({ maxLength: 40 })) }), hide: true },
-        handler: async (request, reply) => {
-          const session = await sessionOf(request);
-          const recipient = await sessionRecipient(app.db, session);
-          if (!recipient) throw new PortalPageError(401, pages.sessionEndedPage());
-          const { payouts, olderFrom } = await payoutsOfSession(app.db, session, request.query.before);
-          return send(reply, 200, pages.homePage({ recipient, csrfToken: session.csrfToken, payouts, ...(olderFrom ? { olderFrom } : {}) }));
-        },
-      });
-
-      portal.get('/payouts/:id', {
-        config: { public: true },
-        schema: { params: Type.Object({ id: Type.String({ maxLength: 40 }) }), hide: true },
-        handler: async (request, reply) => {
-          const session = await sessionOf(request);
-          const recipient = await sessionRecipient(app.db, session);
-          const found = await payoutOfSession(app.db, session, request.params.id);
-          if (!recipient || !found) throw notFound();
-          return send(reply, 200, pages.payoutPage({ recipient, csrfToken: session.csrfToken, ...found }));
         },
       });
 

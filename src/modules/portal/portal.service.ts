@@ -1,6 +1,7 @@
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/ids.js';
 import { verifyLinkSegment } from '../../platform/links.js';
+import { listRecipientPayouts } from '../payouts/index.js';
 import type { LinkPath } from './pages.js';
 import * as repo from './portal.repository.js';
 import type { PortalSession } from './sessions.js';
@@ -33,11 +34,23 @@ export const sessionRecipient = (ex: Executor, session: PortalSession) => repo.f
 export const HOME_PAGE_SIZE = 50;
 
 /** A page of the session recipient's payouts, newest first, and where the next page starts. */
-export async function payoutsOfSession(ex: Executor, session: PortalSession, beforeId: string | undefined) {
-  const payouts = await repo.listPayoutsOfRecipient(ex, session.tenant, session.recipientId, {
+export async function payoutsOfSession(ex: Executor, session: PortalSession, recipient: repo.PortalRecipient, beforeId: string | undefined) {
+  const records = await listRecipientPayouts(ex, session.tenant, session.recipientId, {
     limit: HOME_PAGE_SIZE + 1,
-    ...(beforeId && isUuid(beforeId) ? { beforeId } : {}),
+    before: beforeId && isUuid(beforeId) ? beforeId : null,
   });
+  const payouts: repo.PayoutPage[] = records.map((p) => ({
+    id: p.id,
+    recipientId: p.recipientId,
+    organizationName: recipient.organizationName,
+    environment: p.environment,
+    amount: p.amount,
+    currency: p.currency,
+    description: p.description,
+    status: p.status,
+    statusReason: p.statusReason,
+    createdAt: p.createdAt,
+  }));
   const more = payouts.length > HOME_PAGE_SIZE;
   const shown = payouts.slice(0, HOME_PAGE_SIZE);
   return { payouts: shown, olderFrom: more ? shown.at(-1)!.id : undefined };

@@ -1,0 +1,108 @@
+import type { Database } from '../../platform/db/database.js';
+import { AppError } from '../../platform/http/errors.js';
+import { acceptPayoutAsRecipient, declinePayoutAsRecipient } from '../payouts/index.js';
+import {
+  getRecipient,
+  isCountryCode,
+  maskPayoutMethod,
+  type Recipient,
+  type RecipientContext,
+  setAutoAccept,
+  setPayoutMethod,
+  updateRecipientProfile,
+  validatePayoutMethod,
+} from '../recipients/index.js';
+import type { FieldErrors, RecipientDetails } from './onboarding.pages.js';
+import type { Form } from './portal.http.js';
+import type { PortalSession } from './sessions.js';
+
+// The recipient's own changes through the portal: each checks its form field by field (nothing is
+// saved unless all pass) and calls the recipients and payouts modules with the session's tenant
+// and recipient, never an id from the request.
+
+export type Saved = { ok: true; recipient: Recipient } | { ok: false; errors: FieldErrors };
+
+const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region' });
+const LETTERS = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
+/** Every country the recipients module accepts, by English name. */
+export const COUNTRIES = LETTERS.flatMap((a) => LETTERS.map((b) => a + b))
+  .filter(isCountryCode)
+  .map((code) => ({ code, name: REGION_NAMES.of(code) ?? code }))
+  .sort((x, y) => x.name.localeCompare(y.name, 'en'));
+
+export const recipientOf = (db: Database, session: PortalSession) => getRecipient(db, session.tenant, session.recipientId);
+
+export function detailsOf(r: Recipient): RecipientDetails {
+  const masked = maskPayoutMethod(r.payoutMethod);
+  return {
+    firstName: r.firstName,
+    lastName: r.lastName,
+    country: r.country,
+    method:
+      masked && r.payoutMethod?.type === 'us_bank_account' && masked.type === 'us_bank_account'
+        ? { ...masked, accountType: r.payoutMethod.accountType }
+        : masked,
+    autoAccept: r.autoAcceptPayouts,
+    ready: r.ready,
+    heldUntil: r.payoutsHeldUntil,
+  };
+}
+
+/** Step 1: name and country. */
+export async function saveProfile(db: Database, session: PortalSession, form: Form): Promise<Saved> {
+  const firstName = form.firstName?.trim() ?? '';
+  const lastName = form.lastName?.trim() ?? '';
+  const country = form.country?.trim().toUpperCase() ?? '';
+  const errors: FieldErrors = {};
+  if (!firstName || firstName.length > 200) errors.firstName = 'Enter your first name.';
+  if (!lastName || lastName.length > 200) errors.lastName = 'Enter your last name.';
+  if (!isCountryCode(country)) errors.country = 'Choose your country.';
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  const recipient = await db.transaction((tx) => updateRecipientProfile(tx, session.tenant, session.recipientId, { firstName, lastName, country }));
+  return { ok: true, recipient };
+}
+
+/** Step 2: the payout method, the account number typed twice. */
+export async function saveMethod(db: Database, session: PortalSession, form: Form, ctx: RecipientContext): Promise<Saved> {
+  const input =
+    form.type === 'paypal'
+      ? { type: 'paypal', email: form.email ?? '' }
+      : {
+          type: 'us_bank_account',
+          accountHolderName: form.accountHolderName ?? '',
+          accountHolderType: form.accountHolderType ?? '',
+          routingNumber: (form.routingNumber ?? '').replace(/\s+/g, ''),
+          accountNumber: (form.accountNumber ?? '').replace(/\s+/g, ''),
+          accountType: form.accountType ?? '',
+        };
+  const checked = validatePayoutMethod(input);
+  const errors: FieldErrors = {};
+  if (!checked.ok) for (const error of checked.errors) errors[error.param] ??= error.message;
+  if (input.type === 'us_bank_account' && !errors.accountNumber && (form.accountNumberConfirmation ?? '').replace(/\s+/g, '') !== input.accountNumber) {
+    errors.accountNumberConfirmation = 'The two account numbers differ. Type the same account number twice.';
+  }
+  if (!checked.ok || Object.keys(errors).length > 0) return { ok: false, errors };
+  const recipient = await db.transaction((tx) => setPayoutMethod(tx, session.tenant, session.recipientId, checked.value, { kind: 'recipient' }, ctx));
+  return { ok: true, recipient };
+}
+
+/** Step 3: "Accept future payouts automatically". */
+export const saveAutoAccept = (db: Database, session: PortalSession, on: boolean, ctx: RecipientContext) =>
+  db.transaction((tx) => setAutoAccept(tx, session.tenant, session.recipientId, on, ctx));
+
+export type Decision = { ok: true } | { ok: false; message: string };
+
+/** Accept or Decline, for the session's own recipient only; a payout that moved on is a message, not a second move. */
+export async function decide(db: Database, session: PortalSession, payoutId: string, decision: 'accept' | 'decline'): Promise<Decision> {
+  try {
+    await db.transaction((tx) =>
+      decision === 'accept'
+        ? acceptPayoutAsRecipient(tx, session.tenant, session.recipientId, payoutId)
+        : declinePayoutAsRecipient(tx, session.tenant, session.recipientId, payoutId),
+    );
+    return { ok: true };
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'invalid_state') return { ok: false, message: 'This payout has already moved on, so nothing was changed.' };
+    throw error;
+  }
+}
