@@ -154,6 +154,89 @@ describe.skipIf(!haveBrowser)('the recipient portal in a real browser', () => {
     expect(cspViolations).toEqual([]);
   });
 
+  it('the whole onboarding from the email link: name and country, bank account typed twice, auto-accept, then Accept or Decline', async () => {
+    for (const [width, height, suffix] of SIZES) {
+      const payee = `sandbox+awaiting_acceptance@onboard-${suffix}.example`;
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/payments',
+        headers: bearer(key),
+        payload: { payouts: [{ payeeEmail: payee, amount: 12_000, description: 'Illustrations' }] },
+      });
+      const payoutId = created.json().data.payouts[0].id;
+      const recipientId = (await t.app.inject({ method: 'GET', url: `/payments/${payoutId}`, headers: bearer(key) })).json().data.recipient.id;
+      expect((await t.app.inject({ method: 'POST', url: `/recipients/${recipientId}/invite`, headers: bearer(key) })).statusCode).toBe(202);
+      const invitation = await waitForMail(recipientId, 'Acme Studios invites you', 1);
+      const link = /https?:\/\/\S+\/r\/\S+/.exec(invitation)![0];
+
+      const { context, page } = await newPage(width, height);
+      await page.goto(link);
+      await page.getByRole('heading', { name: 'Welcome' }).waitFor();
+      await shot(page, `45-portal-welcome-${suffix}`);
+      await page.getByRole('button', { name: 'Email me a code' }).click();
+      const code = /Your code is (\d{6})/.exec(await waitForMail(recipientId, 'Your code:', 1))![1]!;
+      await page.getByLabel('Email code').fill(code);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByText('Finish setting up to get paid.').waitFor();
+      await shot(page, `46-portal-home-setup-${suffix}`);
+      await page.getByRole('link', { name: 'Start' }).click();
+
+      await page.getByLabel('First name').fill('Ana');
+      await page.getByLabel('Last name').fill('Lima');
+      await page.getByLabel('Country').selectOption('US');
+      await shot(page, `47-portal-profile-${suffix}`);
+      await page.getByRole('button', { name: 'Save and continue' }).click();
+
+      await page.getByRole('heading', { name: 'How you want to be paid' }).waitFor();
+      await page.getByLabel('Account holder name').fill('Ana Lima');
+      await page.getByLabel('Individual').check();
+      await page.getByLabel('Routing number').fill('011000015');
+      await page.getByLabel('Account number', { exact: true }).fill('000123456789');
+      await page.getByLabel('Confirm account number').fill('000123456780');
+      await page.getByLabel('Savings').check();
+      await page.getByRole('button', { name: 'Save and continue' }).first().click();
+      const mismatch = page.locator('#accountNumberConfirmation-error');
+      await expect(mismatch.textContent()).resolves.toBe('The two account numbers differ. Type the same account number twice.');
+      await expect(page.getByLabel('Confirm account number').getAttribute('aria-invalid')).resolves.toBe('true');
+      await expect(page.getByLabel('Account number', { exact: true }).inputValue()).resolves.toBe('');
+      await expect(fitsWidth(page)).resolves.toBe(true);
+      await shot(page, `48-portal-method-mismatch-${suffix}`);
+      await page.getByLabel('Account number', { exact: true }).fill('000123456789');
+      await page.getByLabel('Confirm account number').fill('000123456789');
+      await page.getByRole('button', { name: 'Save and continue' }).first().click();
+
+      await page.getByLabel('Accept future payouts automatically').waitFor();
+      await shot(page, `49-portal-auto-accept-${suffix}`);
+      await page.getByRole('button', { name: 'Finish' }).click();
+      await page.getByTestId('details').waitFor();
+      await expect(page.getByTestId('details').textContent()).resolves.toContain('a savings account ending in 6789');
+      await expect(page.content()).resolves.not.toContain('000123456789');
+      await expect(fitsWidth(page)).resolves.toBe(true);
+      await shot(page, `50-portal-home-ready-${suffix}`);
+
+      await page.getByTestId('payout-list').getByRole('link').first().click();
+      await page.getByTestId('timeline').waitFor();
+      if (suffix === 'desktop') {
+        await page.getByRole('button', { name: 'Accept' }).click();
+        await page.getByText('You accepted this payout.').waitFor();
+        await shot(page, `51-portal-accepted-${suffix}`);
+        expect((await t.app.inject({ method: 'GET', url: `/payments/${payoutId}`, headers: bearer(key) })).json().data.status).not.toBe('awaiting_acceptance');
+      } else {
+        await page.getByRole('button', { name: 'Decline' }).click();
+        await page.getByRole('heading', { name: 'Decline $120.00 from Acme Studios?' }).waitFor();
+        await shot(page, `51-portal-decline-confirm-${suffix}`);
+        await page.getByRole('button', { name: 'Decline' }).click();
+        await page.getByText('You declined this payout.').waitFor();
+        await shot(page, `52-portal-declined-${suffix}`);
+        const payment = (await t.app.inject({ method: 'GET', url: `/payments/${payoutId}`, headers: bearer(key) })).json().data;
+        expect(payment.status).toBe('canceled');
+        expect(payment.statusUpdates.at(-1).reason).toBe('Declined by the recipient');
+      }
+      await context.close();
+    }
+    expect(cspViolations).toEqual([]);
+  });
+
   it('a tampered link shows the 404 page', async () => {
     const { context, page } = await newPage(390, 844);
     const response = await page.goto(`${base}/p/01a22db1-7228-7630-ac6e-ba3f945691f7.AAAAAAAAAAAAAAAAAAAAAAAA`);
