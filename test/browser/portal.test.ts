@@ -210,6 +210,7 @@ describe.skipIf(!haveBrowser)('the recipient portal in a real browser', () => {
       await page.getByRole('button', { name: 'Finish' }).click();
       await page.getByTestId('details').waitFor();
       await expect(page.getByTestId('details').textContent()).resolves.toContain('a savings account ending in 6789');
+      await expect(page.getByTestId('details').textContent()).resolves.toContain('Ana Lima · United States');
       await expect(page.content()).resolves.not.toContain('000123456789');
       await expect(fitsWidth(page)).resolves.toBe(true);
       await shot(page, `50-portal-home-ready-${suffix}`);

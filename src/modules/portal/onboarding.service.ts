@@ -37,7 +37,7 @@ export function detailsOf(r: Recipient): RecipientDetails {
   return {
     firstName: r.firstName,
     lastName: r.lastName,
-    country: r.country,
+    country: r.country ? (REGION_NAMES.of(r.country) ?? r.country) : null,
     method:
       masked && r.payoutMethod?.type === 'us_bank_account' && masked.type === 'us_bank_account'
         ? { ...masked, accountType: r.payoutMethod.accountType }
