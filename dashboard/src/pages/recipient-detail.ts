@@ -11,11 +11,11 @@ import { loadMethodHistory, methodSection } from './recipient-methods.js';
 export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
   const id = ctx.params[0]!;
   const canWrite = ctx.can('recipients:write');
-  let invited: { emailId: string } | null = null;
+  // The last action's outcome; a new action replaces it, so an old notice never lingers.
+  let notice: { invited: { emailId: string } } | { saved: true } | null = null;
   let inviteError: unknown = null;
   let inviting = false;
   let editing = false;
-  let saved = false;
   const edit: EditState = { problem: null, saving: false };
   const focus = (selector: string) => el.querySelector<HTMLElement>(selector)?.focus();
   page(
@@ -36,10 +36,10 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
         if (inviting) return;
         inviting = true;
         try {
-          invited = (await post(`/recipients/${id}/invite`)).data;
+          notice = { invited: (await post(`/recipients/${id}/invite`)).data };
           inviteError = null;
         } catch (error) {
-          invited = null;
+          notice = null;
           inviteError = error;
         } finally {
           inviting = false;
@@ -47,7 +47,7 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
         await reload();
       };
       const openEdit = async () => {
-        [editing, saved, edit.problem] = [true, false, null];
+        [editing, notice, inviteError, edit.problem] = [true, null, null, null];
         await reload();
         focus('#edit-firstName');
       };
@@ -65,14 +65,14 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
           focus(edit.problem?.param ? `#edit-${edit.problem.param}` : '#edit-problem');
           return;
         }
-        saved = result !== null;
+        notice = result === null ? null : { saved: true };
         await closeEdit();
       };
       return html`
       <p class="muted"><a href="#/recipients">Recipients</a></p>
       <div class="page-head">
         <h1>${recipientName(recipient) || recipient.email}</h1>
-        ${recipientStatusBadge(recipient.status)}
+        ${recipient.status ? recipientStatusBadge(recipient.status) : nothing}
         ${
           canWrite
             ? html`<div class="head-actions">
@@ -84,8 +84,8 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
         }
       </div>
       <div aria-live="polite">
-        ${invited ? html`<div class="notice" data-testid="invite-sent">Invitation queued for ${recipient.email}. <a href="#/emails/${invited.emailId}">See the email</a></div>` : nothing}
-        ${saved ? html`<div class="notice" data-testid="recipient-saved">Changes saved.</div>` : nothing}
+        ${notice && 'invited' in notice ? html`<div class="notice" data-testid="invite-sent">Invitation queued for ${recipient.email}. <a href="#/emails/${notice.invited.emailId}">See the email</a></div>` : nothing}
+        ${notice && 'saved' in notice ? html`<div class="notice" data-testid="recipient-saved">Changes saved.</div>` : nothing}
       </div>
       ${errorBox(inviteError)}
       ${
