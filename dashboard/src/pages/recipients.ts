@@ -100,12 +100,12 @@ export function recipientsPage(el: HTMLElement, ctx: PageContext) {
         list.data.length === 0
           ? empty(emptyText)
           : html`<div class="table-scroll"><table class="table" data-testid="recipients-table">
-            <thead><tr><th>Email</th><th>Name</th><th>Status</th><th>Payout method</th><th class="wide-only">Added</th></tr></thead>
+            <thead><tr><th>Email</th><th class="wide-only">Name</th><th>Status</th><th>Payout method</th><th class="wide-only">Added</th></tr></thead>
             <tbody>
               ${list.data.map(
                 (r) => html`<tr data-recipient-id=${r.id}>
-                  <td><a href="#/recipients/${r.id}">${r.email}</a>${r.emailUndeliverable ? html` ${undeliverableBadge}` : nothing}</td>
-                  <td>${recipientName(r) || '—'}</td>
+                  <td><a href="#/recipients/${r.id}">${r.email}</a>${r.emailUndeliverable ? html` ${undeliverableBadge}` : nothing}<div class="muted phone-only">${recipientName(r)}</div></td>
+                  <td class="wide-only">${recipientName(r) || '—'}</td>
                   <td>${recipientStatusBadge(r.status)}</td>
                   <td data-testid="recipient-method">${methodLabel(r.payoutMethod)}</td>
                   <td class="wide-only">${dateTime(r.createdAt)}</td>
