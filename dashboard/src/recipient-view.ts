@@ -21,6 +21,8 @@ export interface Recipient {
   status?: RecipientStatus;
   payoutMethod?: PayoutMethod | null;
   actionNeededReason?: string | null;
+  country?: string | null;
+  payoutsHeldUntil?: string | null;
 }
 
 export const RECIPIENT_STATUS_LABELS: Record<RecipientStatus, string> = {
@@ -41,13 +43,11 @@ export function methodLabel(method: PayoutMethod | null | undefined): string {
 }
 
 const HOLDER_TYPES: Record<string, string> = { individual: 'Individual', business: 'Business' };
-const ACCOUNT_TYPES: Record<string, string> = { checking: 'Checking', savings: 'Savings' };
 
-/** The method with the details the API lets us show beside it: holder and account type. */
-export function methodDetails(method: (PayoutMethod & { accountType?: string }) | null | undefined) {
-  if (!method) return html`<span data-testid="payout-method">—</span>`;
-  const extras = method.type === 'us_bank_account' ? [HOLDER_TYPES[method.holderType ?? ''], ACCOUNT_TYPES[method.accountType ?? '']].filter(Boolean) : [];
-  return html`<span data-testid="payout-method">${methodLabel(method)}</span>${extras.length ? html` <span class="muted">(${extras.join(', ')})</span>` : nothing}`;
+/** The method with what the API shows beside it: whose account (an individual's or a business's). */
+export function methodDetails(method: PayoutMethod | null | undefined) {
+  const holder = method?.type === 'us_bank_account' ? HOLDER_TYPES[method.holderType ?? ''] : undefined;
+  return html`<span data-testid="payout-method">${methodLabel(method)}</span>${holder ? html` <span class="muted">(${holder})</span>` : nothing}`;
 }
 
 export const recipientName = (r: { firstName: string | null; lastName: string | null }) => [r.firstName, r.lastName].filter(Boolean).join(' ');

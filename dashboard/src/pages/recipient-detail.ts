@@ -26,7 +26,7 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
         ctx.can('payouts:read') ? get(`/payments?recipientId=${id}&limit=50`) : { data: [] },
         // Whether an invitation already went out decides the button's words.
         canWrite ? get(`/emails?recipientId=${id}&limit=100`) : { data: [] },
-        loadMethodHistory(id),
+        loadMethodHistory(id, ctx),
       ]);
       return { recipient: recipient.data, payouts: payouts.data as any[], emails: emails.data as any[], history };
     },
@@ -103,6 +103,7 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
         <dt>Email</dt><dd>${recipient.email}${recipient.emailUndeliverable ? html` ${undeliverableBadge}` : nothing}</dd>
         <dt>Name</dt><dd>${recipientName(recipient) || '—'}</dd>
         <dt>Nickname</dt><dd>${recipient.nickname ?? '—'}</dd>
+        <dt>Country</dt><dd>${recipient.country ?? '—'}</dd>
         <dt>Status</dt><dd>${recipientStatusBadge(recipient.status)}</dd>
         <dt>Auto-accepts payouts</dt><dd>${recipient.autoAcceptPayouts ? 'Yes' : 'No'}</dd>
         <dt>Collects tax information</dt><dd>${recipient.shouldCollectTaxInfo ? 'Yes' : 'No'}</dd>
