@@ -1,8 +1,9 @@
 // `npm run bench`: the server under test runs as its own process (`payouts serve`), the load as
 // another (autocannon), against a private PostgreSQL and against embedded PGlite. Prints a table
 // and writes bench/results/<ISO date>.{json,md} and latest.{json,md}. Nothing here is asserted.
-//   npm run bench -- [--only postgres|pglite] [--scenarios throughput,batch,lifecycle,emails]
+//   npm run bench -- [--only postgres|pglite] [--scenarios throughput,batch,lifecycle,emails,claim-expiry]
 //                    [--duration 10] [--warmup 3] [--connections 50] [--batch 50000] [--payouts 20000]
+//                    [--waiting 1000000] [--waiting-pglite 100000] [--claim-slices 20] [--pg-port 55440] [--work-dir /tmp/payouts-bench]
 import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -12,27 +13,33 @@ import { startPostgres } from './lib/postgres.js';
 import { LOG_DIR, runCli, type Target } from './lib/processes.js';
 import { type BackendResults, type BenchResults, judgeTargets, toMarkdown, writeResults } from './lib/report.js';
 import { batchIngest } from './scenarios/batch.js';
+import { claimExpiryRun } from './scenarios/claim-expiry.js';
 import { emailsRun } from './scenarios/emails.js';
 import type { ScenarioContext } from './scenarios/context.js';
 import { lifecycle } from './scenarios/lifecycle.js';
 import { createThroughput } from './scenarios/throughput.js';
 
-const PG_DIR = '/tmp/payouts-bench/pg';
-const PG_PORT = 55440;
-const PGLITE_DIR = '/tmp/payouts-bench/pglite';
-
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
-    scenarios: { type: 'string', default: 'throughput,batch,lifecycle,emails' },
+    scenarios: { type: 'string', default: 'throughput,batch,lifecycle,emails,claim-expiry' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
     batch: { type: 'string', default: '50000' },
     payouts: { type: 'string', default: '20000' },
+    waiting: { type: 'string', default: '1000000' },
+    'waiting-pglite': { type: 'string', default: '100000' },
+    'claim-slices': { type: 'string', default: '20' },
+    // Two runs on one machine need their own PostgreSQL port and folders: the run stops and wipes them.
+    'pg-port': { type: 'string', default: '55440' },
+    'work-dir': { type: 'string', default: '/tmp/payouts-bench' },
   },
 });
-const SCENARIOS = ['throughput', 'batch', 'lifecycle', 'emails'] as const;
+const PG_DIR = `${values['work-dir']}/pg`;
+const PG_PORT = Number(values['pg-port']);
+const PGLITE_DIR = `${values['work-dir']}/pglite`;
+const SCENARIOS = ['throughput', 'batch', 'lifecycle', 'emails', 'claim-expiry'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const scenarios = values.scenarios!.split(',') as Scenario[];
 const unknown = scenarios.filter((name) => !SCENARIOS.includes(name));
@@ -66,6 +73,12 @@ async function runBackend(backend: ScenarioContext['backend'], label: string, ta
     batch: async () => (results.batch = await batchIngest(ctx)),
     lifecycle: async () => (results.lifecycle = await lifecycle(ctx)),
     emails: async () => (results.emails = await emailsRun(ctx)),
+    'claim-expiry': async () =>
+      (results.claimExpiry = await claimExpiryRun({
+        ...ctx,
+        claimWaiting: Number(backend === 'postgres' ? values.waiting : values['waiting-pglite']),
+        claimSlices: Number(values['claim-slices']),
+      })),
   };
   for (const name of scenarios) {
     const started = Date.now();

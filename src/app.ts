@@ -13,7 +13,6 @@ import ledgerRoutes from './modules/ledger/ledger.routes.js';
 import organizationRoutes from './modules/organizations/organizations.routes.js';
 import batchRoutes from './modules/payouts/batches.routes.js';
 import { BatchSchema, PaymentSchema } from './modules/payouts/payouts.schema.js';
-import { wakeAwaitingPayoutsOf } from './modules/payouts/index.js';
 import payoutRoutes from './modules/payouts/payouts.routes.js';
 import portalRoutes from './modules/portal/portal.routes.js';
 import recipientRoutes from './modules/recipients/recipients.routes.js';
@@ -32,6 +31,7 @@ import { ErrorResponse } from './platform/http/schemas.js';
 import { validatorCompiler } from './platform/http/validation.js';
 import { uuidv7 } from './platform/ids.js';
 import { healthRoutes } from './platform/http/health.js';
+import { recipientContextFor } from './recipient-reactions.js';
 import dashboardRoutes from './modules/dashboard/dashboard.routes.js';
 
 export type { AppInstance };
@@ -145,6 +145,8 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
 
   // Links are rendered everywhere; start-up resolves the secret (runtime.ts withLinkSecret).
   if (!config.linkSecret) throw new Error('buildApp needs config.linkSecret (see withLinkSecret).');
+  // Account numbers are sealed on the way in; start-up resolves the key ring (withEncryptionKeys).
+  const recipientContext = recipientContextFor(config);
   app.decorate('db', db);
   app.decorate('config', config);
   const registeredRoutes: RouteOptions[] = [];
@@ -212,7 +214,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
     installAuth(api, authStrategies(db, config));
     for (const routes of API_MODULES) await api.register(routes);
     // Modules that react to another's changes are wired here, so neither imports the other.
-    await api.register(recipientRoutes, { hooks: { acceptanceChanged: wakeAwaitingPayoutsOf } });
+    await api.register(recipientRoutes, { context: recipientContext });
   });
   return app;
 }

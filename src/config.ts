@@ -1,6 +1,7 @@
 // The only reader of process.env. Every setting is parsed and validated once, all problems are
 // reported together, and the result is frozen so nothing can change it behind our back.
 
+import { type KeyRing, parseKeyRing } from './platform/crypto.js';
 import { isPlainEmailAddress } from './platform/email-address.js';
 
 export interface Config {
@@ -14,6 +15,7 @@ export interface Config {
   bodyLimitBytes: number;
   idempotencyTtlHours: number;
   sandboxDelayMs: number;
+  claimExpiryDays: number;
   workerPollMs: number;
   workerBatchSize: number;
   leaseSeconds: number;
@@ -33,6 +35,8 @@ export interface Config {
   rateLimitSignIn: number;
   rateLimitPublic: number;
   linkSecret: string | undefined;
+  encryptionKeys: KeyRing | undefined;
+  methodChangeHoldHours: number;
   smtpUrl: string | undefined;
   mailFrom: string;
 }
@@ -47,6 +51,8 @@ interface Setting<T> {
   default: T;
   description: string;
   parse: (raw: string) => T | undefined;
+  /** Never echoed in an error: the value itself is a secret. */
+  secret?: boolean;
 }
 
 const integer = (min: number, max: number) => (raw: string) => {
@@ -109,6 +115,13 @@ export const SETTINGS = {
   },
   idempotencyTtlHours: { env: 'IDEMPOTENCY_TTL_HOURS', default: 24, description: 'How long idempotency keys are remembered', parse: integer(1, 24 * 365) },
   sandboxDelayMs: { env: 'SANDBOX_DELAY_MS', default: 1000, description: 'Simulated delay between sandbox payout steps', parse: integer(0, 3_600_000) },
+  claimExpiryDays: {
+    env: 'CLAIM_EXPIRY_DAYS',
+    default: 30,
+    description:
+      'Days a payout may wait in awaiting_acceptance (counted from when it entered it) before it is canceled and its funds released; its recipient is reminded 7 days before. 8 to 3650; applies to both environments',
+    parse: integer(8, 3650),
+  },
   workerPollMs: { env: 'WORKER_POLL_MS', default: 200, description: 'How often an idle worker looks for work', parse: integer(1, 60_000) },
   workerBatchSize: { env: 'WORKER_BATCH_SIZE', default: 200, description: 'Rows a worker claims at once', parse: integer(1, 10_000) },
   leaseSeconds: {
@@ -138,7 +151,8 @@ export const SETTINGS = {
   webhookMaxInFlightPerEndpoint: {
     env: 'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT',
     default: 10,
-    description: 'Webhook requests in flight at most per subscription, across all worker processes',
+    description:
+      'Webhook requests in flight per subscription in a worker process at first; fast answers earn it up to 20 times more, a request left unanswered brings it back',
     parse: integer(1, 1000),
   },
   sessionTtlHours: { env: 'SESSION_TTL_HOURS', default: 12, description: 'How long a dashboard sign-in lasts', parse: integer(1, 24 * 30) },
@@ -209,6 +223,21 @@ export const SETTINGS = {
     description:
       'Secret (32+ characters) that signs payout and onboarding links; required with DATABASE_URL, generated into DATA_DIR otherwise. Changing it invalidates every link',
     parse: (raw: string) => (raw.trim().length >= 32 ? raw.trim() : undefined),
+    secret: true,
+  },
+  encryptionKeys: {
+    env: 'ENCRYPTION_KEY',
+    default: undefined,
+    description:
+      'AES-256-GCM key for account numbers and other secrets at rest: base64 of 32 bytes, or `id:key,id:key` to rotate (the first encrypts, all decrypt); required with DATABASE_URL, generated into DATA_DIR otherwise',
+    parse: parseKeyRing,
+    secret: true,
+  },
+  methodChangeHoldHours: {
+    env: 'METHOD_CHANGE_HOLD_HOURS',
+    default: 24,
+    description: "How long a recipient's not-yet-processing payouts are held after its payout method is replaced",
+    parse: integer(0, 24 * 30),
   },
   smtpUrl: {
     env: 'SMTP_URL',
@@ -236,7 +265,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       continue;
     }
     const parsed = setting.parse(raw);
-    if (parsed === undefined) problems.push(`${setting.env}=${JSON.stringify(raw)} is not valid: ${setting.description}`);
+    if (parsed === undefined) problems.push(`${setting.env}=${setting.secret ? '(hidden)' : JSON.stringify(raw)} is not valid: ${setting.description}`);
     else values[key] = parsed;
   }
   const timeouts = { ...values, ...overrides } as Config;

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
 import { type OpenOptions, openDatabase } from './platform/db/open.js';
+import { withEncryptionKeys } from './platform/encryption-key.js';
 import { withLinkSecret } from './platform/links.js';
 import { createLogger } from './platform/log.js';
 import { issueSetupToken } from './modules/users/users.service.js';
@@ -52,10 +53,10 @@ export async function startServer(
   logger: Logger = createLogger(configured.logLevel),
 ): Promise<Runtime> {
   const db = await openAndMigrate(configured, { share: true, warn: (message) => logger.warn(message) });
-  // Resolved once the data folder exists with its permissions: the generated secret lives in it.
+  // Resolved once the data folder exists with its permissions: the generated secrets live in it.
   let config: Readonly<Config>;
   try {
-    config = withLinkSecret(configured);
+    config = withEncryptionKeys(withLinkSecret(configured), (message) => logger.warn(message));
   } catch (error) {
     await db.close();
     throw error;

@@ -32,6 +32,7 @@ describe('payouts CLI', { timeout: 180_000 }, () => {
       LOG_LEVEL: 'warn',
       DATABASE_URL: testDb?.url ?? '',
       LINK_SECRET: testDb ? 'cli-test-link-secret-of-32-characters-or-more' : '',
+      ENCRYPTION_KEY: testDb ? 'Bz7hN0Yq3yWc9cXJ2kq5m8s1vT4uR6eP0aB3dF5gH7I=' : '',
     };
   });
   afterEach(() => {

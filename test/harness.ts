@@ -8,6 +8,7 @@ import { type Config, loadConfig } from '../src/config.js';
 import { createApiKey } from '../src/modules/api-keys/api-keys.service.js';
 import { createOrganization, resolveOrganization } from '../src/modules/organizations/organizations.service.js';
 import type { Database } from '../src/platform/db/database.js';
+import { parseKeyRing } from '../src/platform/crypto.js';
 import { migrate } from '../src/platform/db/migrate.js';
 import { openPglite } from '../src/platform/db/pglite.js';
 import { openPostgres } from '../src/platform/db/postgres.js';
@@ -17,6 +18,8 @@ import type { Environment } from '../src/platform/tenant.js';
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
 export const onPostgres = TEST_DATABASE_URL !== undefined;
 export const TEST_LINK_SECRET = 'test-link-secret-of-at-least-32-characters';
+/** A fixed test key (32 bytes of 0x07): tests never generate key files. */
+export const TEST_ENCRYPTION_KEYS = parseKeyRing(Buffer.alloc(32, 7).toString('base64'))!;
 
 export interface TestDatabase {
   db: Database;
@@ -83,7 +86,16 @@ export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
   // limit is off unless a test sets it (test/security-http.test.ts does).
   return loadConfig(
     {},
-    { logLevel: 'info', sandboxDelayMs: 0, webhookAllowPrivate: true, passwordHashCost: 14, rateLimitSignIn: 0, linkSecret: TEST_LINK_SECRET, ...overrides },
+    {
+      logLevel: 'info',
+      sandboxDelayMs: 0,
+      webhookAllowPrivate: true,
+      passwordHashCost: 14,
+      rateLimitSignIn: 0,
+      linkSecret: TEST_LINK_SECRET,
+      encryptionKeys: TEST_ENCRYPTION_KEYS,
+      ...overrides,
+    },
   );
 }
 

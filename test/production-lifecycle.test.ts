@@ -22,6 +22,16 @@ describe('production lifecycle', () => {
 
   const statusesOf = (payment: { statusUpdates: { status: string }[] }) => payment.statusUpdates.map((u) => u.status);
   const post = (url: string, payload?: object) => t.app.inject({ method: 'POST', url, headers: bearer(key), ...(payload ? { payload } : {}) });
+  // Production pays only ready recipients: a payout method on file.
+  const giveMethod = async (recipientId: string) => {
+    const response = await t.app.inject({
+      method: 'PUT',
+      url: `/recipients/${recipientId}/payout-method`,
+      headers: bearer(key),
+      payload: { type: 'paypal', email: 'pay@example.com' },
+    });
+    expect(response.statusCode).toBe(200);
+  };
 
   it('starts with nothing to spend, so a batch is refused until an operator funds it', async () => {
     expect(await getBalance(t, key)).toMatchObject({ available: 0, held: 0, paidOut: 0 });
@@ -40,6 +50,7 @@ describe('production lifecycle', () => {
     let payment = await getPayment(t, key, id);
     expect(statusesOf(payment)).toEqual(['created', 'awaiting_acceptance']);
     expect((await post(`/payments/${id}/accept`)).statusCode).toBe(400);
+    await giveMethod(payment.recipient.id);
 
     const patched = await t.app.inject({
       method: 'PATCH',
@@ -71,6 +82,7 @@ describe('production lifecycle', () => {
     const recipient = (
       await post('/recipients', { recipients: [{ firstName: 'Bo', lastName: 'Li', email: 'bo@example.com', autoAcceptPayouts: true }] })
     ).json().data.recipients[0];
+    await giveMethod(recipient.id);
     const id = (await createBatch(t, key, [{ recipientId: recipient.id, amount: 700 }])).json().data.payouts[0].id;
     await drain(worker);
     expect((await getPayment(t, key, id)).status).toBe('pending');

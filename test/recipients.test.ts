@@ -73,6 +73,11 @@ describe('recipients', () => {
       autoAcceptPayouts: false,
       shouldCollectTaxInfo: false,
       emailUndeliverable: false,
+      status: 'invited',
+      payoutMethod: null,
+      country: null,
+      actionNeededReason: null,
+      payoutsHeldUntil: null,
     });
     expect(alan).toMatchObject({
       firstName: 'Alan',

@@ -24,6 +24,26 @@ describe('periodic schedule', () => {
     expect(runs).toBeGreaterThanOrEqual(2);
   });
 
+  it('runs a sliced task again, each slice in a transaction of its own, until a slice is not full', async () => {
+    const answers = [3, 3, 1, 3];
+    const transactions = new Set<string>();
+    const sliced: PeriodicTask = {
+      name: 'sliced-task',
+      cron: '0 0 1 1 *',
+      slice: 3,
+      async run(tx) {
+        const [row] = await tx.query<{ id: string }>('select txid_current()::text as id');
+        transactions.add(row!.id);
+        return answers.shift()!;
+      },
+    };
+    const schedule = startSchedule(ctx(), [sliced], { timers: false });
+    expect(await schedule.runNow('sliced-task')).toEqual({ ran: true, count: 7 });
+    await schedule.stop();
+    expect(transactions.size).toBe(3);
+    expect(answers).toEqual([3]);
+  });
+
   it.skipIf(!onPostgres)('never runs one task in two runners at once (advisory lock)', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));

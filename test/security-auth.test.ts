@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config.js';
 import { createUser, issueSetupToken } from '../src/modules/users/users.service.js';
 import { createLogger } from '../src/platform/log.js';
 import { startServer } from '../src/runtime.js';
-import { bearer, createTestApp, LogCapture, onPostgres, openTestDatabase, TEST_LINK_SECRET, type TestApp } from './harness.js';
+import { bearer, createTestApp, LogCapture, onPostgres, openTestDatabase, TEST_ENCRYPTION_KEYS, TEST_LINK_SECRET, type TestApp } from './harness.js';
 import { createBatch, drain, testWorker } from './payout-helpers.js';
 import { startReceiver } from './receiver.js';
 
@@ -233,6 +233,7 @@ describe('the server at first start', () => {
         dataDir,
         databaseUrl: testDb?.url,
         linkSecret: TEST_LINK_SECRET,
+        encryptionKeys: TEST_ENCRYPTION_KEYS,
         logLevel: 'warn',
         passwordHashCost: 14,
         publicUrl: 'http://payouts.test',

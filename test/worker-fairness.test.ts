@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEASED_PER_REQUEST_SLOT } from '../src/modules/webhooks/webhooks.tasks.js';
 import { workerTasks } from '../src/worker/tasks.js';
 import { type RunningWorker, startWorker } from '../src/worker/worker.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
@@ -104,7 +105,7 @@ describe('worker fairness', () => {
       keyA,
       Array.from({ length: 10 }, (_, i) => ({ payeeEmail: `a${i}@example.com`, amount: 1 })),
     );
-    await until('the hanging endpoint to hold its slots', () => hanging.state.open === PER_ENDPOINT);
+    await until('the hanging endpoint to hold its slots', () => hanging.state.open >= PER_ENDPOINT);
 
     const b = await createBatch(
       t,
@@ -116,10 +117,11 @@ describe('worker fairness', () => {
     await until("tenant B's webhooks", () => receiver.deliveries().length >= B_PAYOUTS * CHANGES_PER_PAYOUT);
 
     // Every one of B's webhooks arrived while A's first requests were still open: none of them
-    // had timed out or been answered, and the endpoint never held more than its slots.
+    // had timed out or been answered, and the endpoint never held more than its first slots in
+    // each of the two workers (it never answered, so it never earned more).
     expect(hanging.state.closed).toBe(0);
-    expect(hanging.state.open).toBe(PER_ENDPOINT);
-    expect(hanging.state.maxOpen).toBe(PER_ENDPOINT);
+    expect(hanging.state.maxOpen).toBeGreaterThanOrEqual(PER_ENDPOINT);
+    expect(hanging.state.maxOpen).toBeLessThanOrEqual(2 * PER_ENDPOINT);
     const [attemptsA] = await t.db.query<{ n: bigint }>(
       `select count(*)::bigint as n from webhook_attempts a join webhook_subscriptions s on s.id = a.subscription_id where s.callback_url = $1`,
       [hanging.url],
@@ -137,12 +139,12 @@ describe('worker fairness', () => {
       expect(sequences).toEqual([...sequences].sort((x, y) => Number(x) - Number(y)));
       expect(sequences).toHaveLength(CHANGES_PER_PAYOUT);
     }
-    // Across both workers, the database never leased more than the cap to the hanging endpoint.
+    // Each worker leased the hanging endpoint at most its first slots and as many waiting.
     const [leased] = await t.db.query<{ n: bigint }>(
       `select count(*)::bigint as n from webhook_deliveries d join webhook_subscriptions s on s.id = d.subscription_id
        where s.callback_url = $1 and d.lease_expires_at > now()`,
       [hanging.url],
     );
-    expect(leased!.n).toBe(BigInt(PER_ENDPOINT));
+    expect(Number(leased!.n)).toBeLessThanOrEqual(2 * LEASED_PER_REQUEST_SLOT * PER_ENDPOINT);
   }, 60_000);
 });

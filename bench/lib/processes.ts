@@ -16,8 +16,14 @@ function childEnv(target: Target, extra: Record<string, string>): NodeJS.Process
   for (const name of ['DATABASE_URL', 'DATA_DIR', 'PORT', 'HOST', 'SANDBOX_DELAY_MS', 'LOG_LEVEL']) delete env[name];
   if (target.kind === 'postgres') env.DATABASE_URL = target.databaseUrl;
   else env.DATA_DIR = target.dataDir;
-  // LINK_SECRET is required with DATABASE_URL; the bench's own, unless one is set.
-  return { LINK_SECRET: 'bench-link-secret-0123456789abcdef-0123456789', ...env, LOG_LEVEL: 'warn', ...extra };
+  // LINK_SECRET and ENCRYPTION_KEY are required with DATABASE_URL; the bench's own, unless set.
+  return {
+    LINK_SECRET: 'bench-link-secret-0123456789abcdef-0123456789',
+    ENCRYPTION_KEY: 'Bz7hN0Yq3yWc9cXJ2kq5m8s1vT4uR6eP0aB3dF5gH7I=',
+    ...env,
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
 }
 
 /** Runs `node bin/payouts.js ARGS` to completion and answers its stdout. */

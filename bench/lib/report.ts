@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchResult } from '../scenarios/batch.js';
+import type { ClaimExpiryResult } from '../scenarios/claim-expiry.js';
 import type { EmailsResult } from '../scenarios/emails.js';
 import type { LifecycleResult } from '../scenarios/lifecycle.js';
 import type { ThroughputResult } from '../scenarios/throughput.js';
@@ -12,6 +13,7 @@ export interface BackendResults {
   batch?: BatchResult;
   lifecycle?: LifecycleResult;
   emails?: EmailsResult;
+  claimExpiry?: ClaimExpiryResult;
   /** A scenario that failed, with its error: the run carries on with the next one. */
   errors: Record<string, string>;
 }
@@ -62,6 +64,23 @@ const ROWS: [string, Cell][] = [
   [
     '… peak RSS SMTP server / payouts server (MiB)',
     (b) => (b.emails ? `${fmt(b.emails.smtpServerMemory.hwmMb, 1)} / ${fmt(b.emails.serverMemory.hwmMb, 1)}` : na),
+  ],
+  ['Claim expiry: waiting payouts seeded (s to seed)', (b) => (b.claimExpiry ? `${fmt(b.claimExpiry.waiting)} (${b.claimExpiry.seedSeconds} s)` : na)],
+  ['… scan plan', (b) => b.claimExpiry?.plan ?? na],
+  [
+    '… expiry payouts/s (slice of 500 p50 / max ms)',
+    (b) =>
+      b.claimExpiry ? `**${fmt(b.claimExpiry.expiry.payoutsPerSecond)}** (${b.claimExpiry.expiry.sliceMs.p50} / ${b.claimExpiry.expiry.sliceMs.max})` : na,
+  ],
+  [
+    '… bare slice payouts/s (p50 / max ms)',
+    (b) => (b.claimExpiry ? `${fmt(b.claimExpiry.bare.payoutsPerSecond)} (${b.claimExpiry.bare.sliceMs.p50} / ${b.claimExpiry.bare.sliceMs.max})` : na),
+  ],
+  ['… **ratio expiry ÷ bare slice**', (b) => (b.claimExpiry ? `**${b.claimExpiry.ratio.toFixed(2)}**` : na)],
+  [
+    '… reminders/s (slice p50 / max ms)',
+    (b) =>
+      b.claimExpiry ? `${fmt(b.claimExpiry.reminders.payoutsPerSecond)} (${b.claimExpiry.reminders.sliceMs.p50} / ${b.claimExpiry.reminders.sliceMs.max})` : na,
   ],
   ['Peak RSS of the server (MiB): create', (b) => fmt(b.throughput?.payments.memory.hwmMb, 1)],
   ['… ceiling server', (b) => fmt(b.throughput?.ceiling.memory.hwmMb, 1)],

@@ -130,6 +130,7 @@ export class Processes {
       DATABASE_POOL_SIZE: String(settings.poolSize ?? 10),
       // Required with DATABASE_URL; every process of a test signs links alike.
       LINK_SECRET: 'reliability-suite-link-secret-0123456789abcdef',
+      ENCRYPTION_KEY: 'Bz7hN0Yq3yWc9cXJ2kq5m8s1vT4uR6eP0aB3dF5gH7I=',
       ...settings.extraEnv,
     };
     const child = spawn(process.execPath, [CLI, ...ARGS[role]], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -70,6 +70,24 @@ export async function queueEmail<T extends TemplateName>(tx: Executor, tenant: T
   return id;
 }
 
+/** Queues many emails of one tenant in one statement, in the caller's transaction (a slice of reminders). */
+export async function queueEmails<T extends TemplateName>(tx: Executor, tenant: Tenant, emails: QueuedEmail<T>[]): Promise<void> {
+  await repo.insertEmails(
+    tx,
+    tenant,
+    emails.map((email) => ({
+      id: uuidv7(),
+      recipientId: email.recipientId,
+      toAddress: email.to,
+      template: email.template,
+      data: email.data,
+      dedupeKey: email.dedupeKey ?? null,
+      priority: email.priority ?? 1,
+      expiresAt: email.expiresAt ?? null,
+    })),
+  );
+}
+
 /** `POST /recipients/{id}/invite`: queues the onboarding invitation and answers the email's id. */
 export async function inviteRecipient(db: Database, tenant: Tenant, recipientId: string): Promise<string> {
   return db.transaction(async (tx) => {

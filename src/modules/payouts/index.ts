@@ -1,2 +1,13 @@
-// What other modules may use of payouts: reacting when a recipient's acceptance changes.
+// What other modules may use of payouts: reacting when a recipient's acceptance or readiness
+// changes, and the recipient's own decisions on its payouts (the portal).
 export { wakeAwaitingPayoutsOf } from './payouts.service.js';
+export type { PayoutRecord } from './payouts.repository.js';
+export type { PayoutStatus } from './state.js';
+export {
+  acceptPayoutAsRecipient,
+  actionNeededReason,
+  DECLINED_REASON,
+  declinePayoutAsRecipient,
+  listRecipientPayouts,
+  reactToReadiness,
+} from './recipient-decisions.js';

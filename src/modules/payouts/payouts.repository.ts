@@ -20,10 +20,12 @@ export interface PayoutRecord {
   statusReason: string | null;
   sequence: number;
   sandboxScenario: string | null;
+  /** When the recipient clicked Accept (null: not yet, or it auto-accepts). */
+  acceptedAt: Date | null;
   createdAt: Date;
 }
 
-interface PayoutRow {
+export interface PayoutRow {
   id: string;
   organization_id: string;
   environment: Environment;
@@ -38,13 +40,14 @@ interface PayoutRow {
   status_reason: string | null;
   sequence: number;
   sandbox_scenario: string | null;
+  accepted_at: Date | null;
   created_at: Date;
 }
 
-const COLUMNS = `p.id, p.organization_id, p.environment, p.batch_id, p.recipient_id, p.kind, p.amount, p.currency, p.description,
-  p.reference_id, p.status, p.status_reason, p.sequence, p.sandbox_scenario, p.created_at`;
+export const COLUMNS = `p.id, p.organization_id, p.environment, p.batch_id, p.recipient_id, p.kind, p.amount, p.currency, p.description,
+  p.reference_id, p.status, p.status_reason, p.sequence, p.sandbox_scenario, p.accepted_at, p.created_at`;
 
-const toPayout = (row: PayoutRow): PayoutRecord => ({
+export const toPayout = (row: PayoutRow): PayoutRecord => ({
   id: row.id,
   organizationId: row.organization_id,
   environment: row.environment,
@@ -59,6 +62,7 @@ const toPayout = (row: PayoutRow): PayoutRecord => ({
   statusReason: row.status_reason,
   sequence: row.sequence,
   sandboxScenario: row.sandbox_scenario,
+  acceptedAt: row.accepted_at,
   createdAt: row.created_at,
 });
 
@@ -234,6 +238,8 @@ export async function listPayouts(ex: Executor, tenant: Tenant, f: PayoutFilter)
 /** A claimed payout, with what the worker needs to decide its next step. */
 export interface DuePayout extends PayoutRecord {
   recipientAutoAccept: boolean;
+  /** The recipient has what it takes to be paid (a payout method on file). */
+  recipientReady: boolean;
 }
 
 const PAYOUT_QUEUE: LeaseTable = { table: 'payouts', dueColumn: 'next_action_at' };
@@ -242,7 +248,7 @@ const CLAIM_PAYOUTS = defineClaim(PAYOUT_QUEUE, {
   name: 'claimDuePayouts',
   // The lease primitive names the queue table `q`.
   returning: COLUMNS.replace(/\bp\./g, 'q.'),
-  select: 'select q.*, r.auto_accept_payouts from claimed q join recipients r on r.id = q.recipient_id',
+  select: 'select q.*, r.auto_accept_payouts, r.ready as recipient_ready from claimed q join recipients r on r.id = q.recipient_id',
 });
 
 /**
@@ -250,8 +256,8 @@ const CLAIM_PAYOUTS = defineClaim(PAYOUT_QUEUE, {
  * lease lets a different worker take them if this one dies before finishing.
  */
 export async function claimDuePayouts(ex: Executor, limit: number, leaseSeconds: number, owner: string): Promise<DuePayout[]> {
-  const rows = await claim<PayoutRow & { auto_accept_payouts: boolean }>(ex, CLAIM_PAYOUTS, { limit, leaseSeconds, owner });
-  return rows.map((row) => ({ ...toPayout(row), recipientAutoAccept: row.auto_accept_payouts }));
+  const rows = await claim<PayoutRow & { auto_accept_payouts: boolean; recipient_ready: boolean }>(ex, CLAIM_PAYOUTS, { limit, leaseSeconds, owner });
+  return rows.map((row) => ({ ...toPayout(row), recipientAutoAccept: row.auto_accept_payouts, recipientReady: row.recipient_ready }));
 }
 
 export interface StatusChange {
@@ -273,7 +279,7 @@ export async function applyStatusChanges(ex: Executor, changes: StatusChange[]):
   const rows = await ex.query<{ id: string }>(
     `update payouts p set status = v.to_status, status_reason = v.reason, sequence = p.sequence + 1,
        next_action_at = case when v.delay_ms is null then null else now() + v.delay_ms * interval '1 millisecond' end,
-       lease_expires_at = null, lease_owner = null, updated_at = now()
+       lease_expires_at = null, lease_owner = null, updated_at = now(), status_changed_at = now()
      from unnest($1::uuid[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::integer[]) as v(id, from_status, from_sequence, to_status, reason, delay_ms)
      where p.id = v.id and p.status = v.from_status and p.sequence = v.from_sequence
      returning p.id`,
@@ -308,6 +314,35 @@ export async function wakeAwaitingPayoutsOfRecipient(ex: Executor, tenant: Tenan
      where organization_id = $1 and environment = $2 and recipient_id = $3 and status = 'awaiting_acceptance'`,
     [tenant.organizationId, tenant.environment, recipientId],
   );
+}
+
+/** The recipient's `pending` payouts, locked in id order, for moving them back when it stops being ready. */
+export async function findPendingPayoutsOfRecipientForUpdate(ex: Executor, tenant: Tenant, recipientId: string): Promise<PayoutRecord[]> {
+  const rows = await ex.query<PayoutRow>(
+    `select ${COLUMNS} from payouts p
+     where p.organization_id = $1 and p.environment = $2 and p.recipient_id = $3 and p.status = 'pending' and p.kind = 'payout'
+     order by p.id for update`,
+    [tenant.organizationId, tenant.environment, recipientId],
+  );
+  return rows.map(toPayout);
+}
+
+/** The payout of this recipient, locked; undefined when it is not this recipient's (or not this tenant's). */
+export async function findRecipientPayoutForUpdate(ex: Executor, tenant: Tenant, recipientId: string, payoutId: string): Promise<PayoutRecord | undefined> {
+  const rows = await ex.query<PayoutRow>(
+    `select ${COLUMNS} from payouts p
+     where p.organization_id = $1 and p.environment = $2 and p.recipient_id = $3 and p.id = $4 and p.kind = 'payout' for update`,
+    [tenant.organizationId, tenant.environment, recipientId, payoutId],
+  );
+  return rows[0] && toPayout(rows[0]);
+}
+
+export async function markPayoutAccepted(ex: Executor, tenant: Tenant, payoutId: string): Promise<void> {
+  await ex.query(`update payouts set accepted_at = now(), updated_at = now() where organization_id = $1 and environment = $2 and id = $3`, [
+    tenant.organizationId,
+    tenant.environment,
+    payoutId,
+  ]);
 }
 
 /**

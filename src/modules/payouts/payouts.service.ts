@@ -90,12 +90,29 @@ export async function settlePayout(db: Database, tenant: Tenant, id: string, tar
     let payout = await findPayout(tx, tenant, id, true);
     const path = payout.kind === 'payout' ? pathBetween(payout.status, target) : undefined;
     if (!path) throw new AppError('invalid_state', `This payout is \`${payout.status}\` and cannot become \`${target}\`.`, 'status');
+    if (path.includes('processing')) await refuseWhileHeld(tx, tenant, payout.recipientId);
     for (const to of path) {
       await applyMoves(tx, [{ payout, to, reason: to === target ? (reason ?? null) : null, nextActionDelayMs: null }]);
       payout = await findPayout(tx, tenant, id, true);
     }
   });
   return getPayout(db, tenant, id);
+}
+
+/**
+ * A recipient whose payout method was just replaced is held: nothing of its is sent until the hold
+ * ends, so a stolen key or session cannot redirect money before the recipient hears of it.
+ */
+async function refuseWhileHeld(tx: Executor, tenant: Tenant, recipientId: string): Promise<void> {
+  const [recipient] = await findRecipientsByIds(tx, tenant, [recipientId]);
+  const heldUntil = recipient?.payoutsHeldUntil;
+  if (heldUntil && heldUntil > new Date()) {
+    throw new AppError(
+      'invalid_state',
+      `This recipient's payout method was changed recently, so its payouts are held until ${heldUntil.toISOString()}. Settle it after that time.`,
+      'status',
+    );
+  }
 }
 
 export interface BatchSummary extends batchesRepo.BatchRecord {

@@ -28,6 +28,12 @@ describe('payout state machine', () => {
     expect(LEDGER_MOVES.processing).toBeUndefined();
   });
 
+  it('lets a pending payout go back to waiting (its recipient stopped being ready), and nothing else go back there', () => {
+    expect(transition('pending', 'awaiting_acceptance')).toBe('awaiting_acceptance');
+    expect(() => transition('processing', 'awaiting_acceptance')).toThrow(AppError);
+    expect(() => transition('completed', 'awaiting_acceptance')).toThrow(AppError);
+  });
+
   it('finds the shortest legal path', () => {
     expect(pathBetween('pending', 'completed')).toEqual(['processing', 'completed']);
     expect(pathBetween('pending', 'returned')).toEqual(['processing', 'completed', 'returned']);

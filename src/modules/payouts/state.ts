@@ -9,7 +9,8 @@ export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 export const TRANSITIONS: Readonly<Record<PayoutStatus, readonly PayoutStatus[]>> = {
   created: ['pending', 'awaiting_acceptance', 'canceled'],
   awaiting_acceptance: ['pending', 'canceled'],
-  pending: ['processing', 'canceled', 'failed'],
+  // Back to waiting when the recipient stops being ready (its method removed), with a reason.
+  pending: ['processing', 'canceled', 'failed', 'awaiting_acceptance'],
   processing: ['completed', 'failed'],
   // A completed payout can still come back from the rail.
   completed: ['returned'],

@@ -1,3 +1,21 @@
-// What other modules may use of recipients: look-ups and the upsert a batch makes for new payees.
+// What other modules may use of recipients: look-ups, the upsert a batch makes for new payees, and
+// the recipient's own changes (profile, payout method, auto-accept) that the portal makes.
 export { findRecipientsByIds, getRecipient, type NewRecipientInput, normalizeEmail, type Recipient, upsertRecipients } from './recipients.service.js';
-export type { RecipientHooks } from './recipients.service.js';
+export type { ActiveMethod, RecipientStatus } from './recipients.repository.js';
+export {
+  type Actor,
+  listPayoutMethodHistory,
+  maskEmail,
+  type MaskedPayoutMethod,
+  maskPayoutMethod,
+  NO_METHOD_REASON,
+  type RecipientContext,
+  type RecipientHooks,
+  type RecipientProfile,
+  recipientStatus,
+  removePayoutMethod,
+  setAutoAccept,
+  setPayoutMethod,
+  updateRecipientProfile,
+} from './payout-methods.service.js';
+export { type FieldError, isCountryCode, isValidRoutingNumber, type PayoutMethodInput, validatePayoutMethod } from './payout-method-validation.js';

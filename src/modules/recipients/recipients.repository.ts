@@ -10,8 +10,21 @@ export interface Recipient {
   shouldCollectTaxInfo: boolean;
   autoAcceptPayouts: boolean;
   emailUndeliverable: boolean;
+  country: string | null;
+  /** An active payout method is on file (tax forms add to the rule later). */
+  ready: boolean;
+  methodEverSetByRecipient: boolean;
+  payoutsHeldUntil: Date | null;
+  actionNeededReason: string | null;
+  /** The active payout method, without its secret parts. */
+  payoutMethod: ActiveMethod | null;
   createdAt: Date;
 }
+
+/** What may be shown of an active method: never the account number, only its last 4. */
+export type ActiveMethod =
+  | { type: 'us_bank_account'; last4: string; holderType: 'individual' | 'business'; accountType: 'checking' | 'savings' }
+  | { type: 'paypal'; email: string };
 
 interface RecipientRow {
   id: string;
@@ -22,10 +35,32 @@ interface RecipientRow {
   should_collect_tax_info: boolean;
   auto_accept_payouts: boolean;
   email_undeliverable: boolean;
+  country: string | null;
+  ready: boolean;
+  method_ever_set_by_recipient: boolean;
+  payouts_held_until: Date | null;
+  action_needed_reason: string | null;
+  method_type: 'us_bank_account' | 'paypal' | null;
+  method_last4: string | null;
+  method_holder_type: 'individual' | 'business' | null;
+  method_account_type: 'checking' | 'savings' | null;
+  method_email: string | null;
   created_at: Date;
 }
 
-const COLUMNS = 'id, email, first_name, last_name, nickname, should_collect_tax_info, auto_accept_payouts, email_undeliverable, created_at';
+// Every read joins the active method (at most one per recipient, by a unique index).
+const COLUMNS = `r.id, r.email, r.first_name, r.last_name, r.nickname, r.should_collect_tax_info, r.auto_accept_payouts, r.email_undeliverable,
+  r.country, r.ready, r.method_ever_set_by_recipient, r.payouts_held_until, r.action_needed_reason, r.created_at,
+  m.type as method_type, m.account_number_last4 as method_last4, m.account_holder_type as method_holder_type,
+  m.account_type as method_account_type, m.paypal_email as method_email`;
+const FROM = 'recipients r left join payout_methods m on m.recipient_id = r.id and m.removed_at is null';
+
+const toMethod = (row: RecipientRow): ActiveMethod | null =>
+  row.method_type === 'us_bank_account'
+    ? { type: 'us_bank_account', last4: row.method_last4!, holderType: row.method_holder_type!, accountType: row.method_account_type! }
+    : row.method_type === 'paypal'
+      ? { type: 'paypal', email: row.method_email! }
+      : null;
 
 const toRecipient = (row: RecipientRow): Recipient => ({
   id: row.id,
@@ -36,10 +71,16 @@ const toRecipient = (row: RecipientRow): Recipient => ({
   shouldCollectTaxInfo: row.should_collect_tax_info,
   autoAcceptPayouts: row.auto_accept_payouts,
   emailUndeliverable: row.email_undeliverable,
+  country: row.country,
+  ready: row.ready,
+  methodEverSetByRecipient: row.method_ever_set_by_recipient,
+  payoutsHeldUntil: row.payouts_held_until,
+  actionNeededReason: row.action_needed_reason,
+  payoutMethod: toMethod(row),
   createdAt: row.created_at,
 });
 
-export type NewRecipient = Omit<Recipient, 'createdAt' | 'emailUndeliverable'>;
+export type NewRecipient = Pick<Recipient, 'id' | 'email' | 'firstName' | 'lastName' | 'nickname' | 'shouldCollectTaxInfo' | 'autoAcceptPayouts'>;
 
 /** Inserts the recipients whose email is new; existing emails are left untouched. */
 export async function insertRecipientsIfNew(ex: Executor, tenant: Tenant, recipients: NewRecipient[]): Promise<void> {
@@ -68,17 +109,16 @@ export async function insertRecipientsIfNew(ex: Executor, tenant: Tenant, recipi
 
 export async function findRecipientsByEmails(ex: Executor, tenant: Tenant, emails: string[]): Promise<Recipient[]> {
   if (emails.length === 0) return [];
-  const rows = await ex.query<RecipientRow>(`select ${COLUMNS} from recipients where organization_id = $1 and environment = $2 and email = any($3::text[])`, [
-    tenant.organizationId,
-    tenant.environment,
-    emails,
-  ]);
+  const rows = await ex.query<RecipientRow>(
+    `select ${COLUMNS} from ${FROM} where r.organization_id = $1 and r.environment = $2 and r.email = any($3::text[])`,
+    [tenant.organizationId, tenant.environment, emails],
+  );
   return rows.map(toRecipient);
 }
 
 export async function findRecipientsByIds(ex: Executor, tenant: Tenant, ids: string[]): Promise<Recipient[]> {
   if (ids.length === 0) return [];
-  const rows = await ex.query<RecipientRow>(`select ${COLUMNS} from recipients where organization_id = $1 and environment = $2 and id = any($3::uuid[])`, [
+  const rows = await ex.query<RecipientRow>(`select ${COLUMNS} from ${FROM} where r.organization_id = $1 and r.environment = $2 and r.id = any($3::uuid[])`, [
     tenant.organizationId,
     tenant.environment,
     ids,
@@ -86,12 +126,22 @@ export async function findRecipientsByIds(ex: Executor, tenant: Tenant, ids: str
   return rows.map(toRecipient);
 }
 
-export async function listRecipients(ex: Executor, tenant: Tenant, filter: { email?: string; limit: number; before: string | null }): Promise<Recipient[]> {
+export type RecipientStatus = 'invited' | 'action_needed' | 'ready';
+
+/** The SQL twin of recipientStatus(): ready; not ready with a reason on file; else still invited. */
+const STATUS_SQL = `case when r.ready then 'ready' when r.action_needed_reason is not null then 'action_needed' else 'invited' end`;
+
+export async function listRecipients(
+  ex: Executor,
+  tenant: Tenant,
+  filter: { email?: string; status?: RecipientStatus; limit: number; before: string | null },
+): Promise<Recipient[]> {
   const rows = await ex.query<RecipientRow>(
-    `select ${COLUMNS} from recipients
-     where organization_id = $1 and environment = $2 and ($3::text is null or email = $3) and ($4::uuid is null or id < $4)
-     order by id desc limit $5`,
-    [tenant.organizationId, tenant.environment, filter.email ?? null, filter.before, filter.limit + 1],
+    `select ${COLUMNS} from ${FROM}
+     where r.organization_id = $1 and r.environment = $2 and ($3::text is null or r.email = $3) and ($4::uuid is null or r.id < $4)
+       and ($6::text is null or ${STATUS_SQL} = $6)
+     order by r.id desc limit $5`,
+    [tenant.organizationId, tenant.environment, filter.email ?? null, filter.before, filter.limit + 1, filter.status ?? null],
   );
   return rows.map(toRecipient);
 }
@@ -102,19 +152,22 @@ export interface RecipientChanges {
   nickname?: string | null;
   shouldCollectTaxInfo?: boolean;
   autoAcceptPayouts?: boolean;
+  country?: string | null;
 }
 
 export async function updateRecipientById(ex: Executor, tenant: Tenant, id: string, changes: RecipientChanges): Promise<Recipient | undefined> {
   const rows = await ex.query<RecipientRow>(
-    `update recipients set
+    `with updated as (update recipients set
        first_name = case when $4::boolean then $5 else first_name end,
        last_name = case when $6::boolean then $7 else last_name end,
        nickname = case when $8::boolean then $9 else nickname end,
        should_collect_tax_info = coalesce($10, should_collect_tax_info),
        auto_accept_payouts = coalesce($11, auto_accept_payouts),
+       country = case when $12::boolean then $13 else country end,
        updated_at = now()
      where organization_id = $1 and environment = $2 and id = $3
-     returning ${COLUMNS}`,
+     returning *)
+     select ${COLUMNS} from updated r left join payout_methods m on m.recipient_id = r.id and m.removed_at is null`,
     [
       tenant.organizationId,
       tenant.environment,
@@ -127,7 +180,39 @@ export async function updateRecipientById(ex: Executor, tenant: Tenant, id: stri
       changes.nickname ?? null,
       changes.shouldCollectTaxInfo ?? null,
       changes.autoAcceptPayouts ?? null,
+      changes.country !== undefined,
+      changes.country ?? null,
     ],
   );
   return rows[0] && toRecipient(rows[0]);
+}
+
+/** Locks the recipient's row for a change to its method or readiness (one change at a time). */
+export async function lockRecipient(ex: Executor, tenant: Tenant, id: string): Promise<boolean> {
+  const rows = await ex.query('select id from recipients where organization_id = $1 and environment = $2 and id = $3 for update', [
+    tenant.organizationId,
+    tenant.environment,
+    id,
+  ]);
+  return rows.length > 0;
+}
+
+export interface ReadinessChange {
+  ready: boolean;
+  actionNeededReason: string | null;
+  setByRecipient: boolean;
+  holdHours: number | null;
+}
+
+/** Records readiness after a method change; a hold only ever extends, never shortens. */
+export async function updateRecipientReadiness(ex: Executor, tenant: Tenant, id: string, change: ReadinessChange): Promise<void> {
+  await ex.query(
+    `update recipients set ready = $4, action_needed_reason = $5,
+       method_ever_set_by_recipient = method_ever_set_by_recipient or $6,
+       payouts_held_until = case when $7::integer is null then payouts_held_until
+         else greatest(coalesce(payouts_held_until, now()), now() + $7::integer * interval '1 hour') end,
+       updated_at = now()
+     where organization_id = $1 and environment = $2 and id = $3`,
+    [tenant.organizationId, tenant.environment, id, change.ready, change.actionNeededReason, change.setByRecipient, change.holdHours],
+  );
 }

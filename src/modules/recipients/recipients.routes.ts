@@ -1,14 +1,32 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
-import { commonErrors, DataEnvelope, IdParams, ListEnvelope } from '../../platform/http/schemas.js';
-import { CreateRecipientsBody, ListRecipientsQuery, RecipientSchema, renderRecipient, UpdateRecipientBody } from './recipients.schema.js';
-import { addRecipients, getRecipient, listRecipients, type RecipientHooks, updateRecipient } from './recipients.service.js';
+import { commonErrors, DataEnvelope, IdParams, ListEnvelope, PageQuery } from '../../platform/http/schemas.js';
+import { type Actor, deletePayoutMethod, listPayoutMethodHistory, putPayoutMethod, type RecipientContext } from './payout-methods.service.js';
+import {
+  CreateRecipientsBody,
+  ListRecipientsQuery,
+  PayoutMethodBody,
+  PayoutMethodHistorySchema,
+  RecipientSchema,
+  renderPayoutMethodHistory,
+  renderRecipient,
+  UpdateRecipientBody,
+} from './recipients.schema.js';
+import { addRecipients, getRecipient, listRecipients, updateRecipient } from './recipients.service.js';
 
-export default async function recipientRoutes(app: AppInstance, { hooks }: { hooks: RecipientHooks }) {
+/** The business's side of a change: the signed-in user, or the API key. */
+function actorOf(request: FastifyRequest): Actor {
+  const caller = tenantOf(request);
+  return caller.user ? { kind: 'user', id: caller.user.id } : { kind: 'api_key', id: caller.apiKeyId ?? 'unknown' };
+}
+
+export default async function recipientRoutes(app: AppInstance, { context }: { context: RecipientContext }) {
   const render = renderRecipient(app.config);
   const tags = ['Recipients'];
+  const { hooks } = context;
 
   app.post('/recipients', {
     config: { permission: 'recipients:write' },
@@ -28,13 +46,14 @@ export default async function recipientRoutes(app: AppInstance, { hooks }: { hoo
     config: { permission: 'recipients:read' },
     schema: {
       tags,
-      summary: 'List recipients, newest first',
+      summary: 'List recipients, newest first (optionally by email or status)',
       querystring: ListRecipientsQuery,
       response: { 200: ListEnvelope(Type.Ref(RecipientSchema)), ...commonErrors },
     },
     handler: async (request) => {
       const page = parsePage(request.query);
-      return toListEnvelope(await listRecipients(app.db, tenantOf(request), page, request.query.email), page, render);
+      const { email, status } = request.query;
+      return toListEnvelope(await listRecipients(app.db, tenantOf(request), page, { email, status }), page, render);
     },
   });
 
@@ -54,5 +73,45 @@ export default async function recipientRoutes(app: AppInstance, { hooks }: { hoo
       response: { 200: DataEnvelope(Type.Ref(RecipientSchema)), ...commonErrors },
     },
     handler: async (request) => ({ data: render(await updateRecipient(app.db, tenantOf(request), request.params.id, request.body, hooks)) }),
+  });
+
+  app.put('/recipients/:id/payout-method', {
+    config: { permission: 'recipients:write' },
+    schema: {
+      tags,
+      summary: "Set the recipient's payout method (only while the recipient has never set one itself; replacing one holds its payouts)",
+      params: IdParams,
+      body: PayoutMethodBody,
+      response: { 200: DataEnvelope(Type.Ref(RecipientSchema)), ...commonErrors },
+    },
+    handler: async (request) => ({
+      data: render(await putPayoutMethod(app.db, tenantOf(request), request.params.id, request.body, actorOf(request), context)),
+    }),
+  });
+
+  app.delete('/recipients/:id/payout-method', {
+    config: { permission: 'recipients:write' },
+    schema: {
+      tags,
+      summary: "Remove the recipient's payout method (its pending payouts wait for a new one)",
+      params: IdParams,
+      response: { 200: DataEnvelope(Type.Ref(RecipientSchema)), ...commonErrors },
+    },
+    handler: async (request) => ({ data: render(await deletePayoutMethod(app.db, tenantOf(request), request.params.id, actorOf(request), context)) }),
+  });
+
+  app.get('/recipients/:id/payout-methods', {
+    config: { permission: 'recipients:read' },
+    schema: {
+      tags,
+      summary: "The recipient's payout methods, newest first: who set, replaced or removed each, and when (masked)",
+      params: IdParams,
+      querystring: Type.Object(PageQuery, { additionalProperties: false }),
+      response: { 200: ListEnvelope(PayoutMethodHistorySchema), ...commonErrors },
+    },
+    handler: async (request) => {
+      const page = parsePage(request.query);
+      return toListEnvelope(await listPayoutMethodHistory(app.db, tenantOf(request), request.params.id, page), page, renderPayoutMethodHistory);
+    },
   });
 }

@@ -1,11 +1,70 @@
 import { Type } from '@sinclair/typebox';
 import { Timestamp } from '../../platform/http/schemas.js';
 import { linkFor, type LinkConfig } from '../../platform/links.js';
+import type { PayoutMethodRecord } from './payout-methods.repository.js';
+import { maskEmail, maskPayoutMethod, recipientStatus } from './payout-methods.service.js';
 import type { Recipient } from './recipients.repository.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Email = Type.String({ format: 'email', maxLength: 320 });
 const NullableText = Type.Union([Type.String(), Type.Null()]);
+const MaskedMethod = Type.Union([
+  Type.Object({ type: Type.Literal('us_bank_account'), last4: Type.String(), holderType: Type.Union([Type.Literal('individual'), Type.Literal('business')]) }),
+  Type.Object({ type: Type.Literal('paypal'), email: Type.String({ description: 'Masked: `j***@example.com`.' }) }),
+]);
+
+/** PUT /recipients/{id}/payout-method: the fields of either type; the service checks each field's rules. */
+export const PayoutMethodBody = Type.Object(
+  {
+    type: Type.Union([Type.Literal('us_bank_account'), Type.Literal('paypal')]),
+    accountHolderName: Type.Optional(Type.String({ maxLength: 200, description: '`us_bank_account`' })),
+    accountHolderType: Type.Optional(Type.Union([Type.Literal('individual'), Type.Literal('business')], { description: '`us_bank_account`' })),
+    routingNumber: Type.Optional(Type.String({ maxLength: 40, description: '`us_bank_account`: 9 digits, ABA check digit verified' })),
+    accountNumber: Type.Optional(Type.String({ maxLength: 40, description: '`us_bank_account`: 4–17 digits; stored encrypted, shown as its last 4' })),
+    accountType: Type.Optional(Type.Union([Type.Literal('checking'), Type.Literal('savings')], { description: '`us_bank_account`' })),
+    email: Type.Optional(Type.String({ maxLength: 320, description: '`paypal`: the PayPal account email' })),
+  },
+  { additionalProperties: false },
+);
+
+const ActorSchema = Type.Object({
+  kind: Type.Union([Type.Literal('recipient'), Type.Literal('user'), Type.Literal('api_key')]),
+  id: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const PayoutMethodHistorySchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  type: Type.Union([Type.Literal('us_bank_account'), Type.Literal('paypal')]),
+  accountHolderName: NullableText,
+  holderType: NullableText,
+  accountType: NullableText,
+  routingNumber: NullableText,
+  last4: NullableText,
+  email: Type.Union([Type.String({ description: 'Masked.' }), Type.Null()]),
+  active: Type.Boolean(),
+  setBy: ActorSchema,
+  createdAt: Timestamp,
+  removedAt: Type.Union([Timestamp, Type.Null()]),
+  removal: Type.Union([Type.Literal('replaced'), Type.Literal('removed'), Type.Null()]),
+  removedBy: Type.Union([ActorSchema, Type.Null()]),
+});
+
+export const renderPayoutMethodHistory = (m: PayoutMethodRecord) => ({
+  id: m.id,
+  type: m.type,
+  accountHolderName: m.accountHolderName,
+  holderType: m.accountHolderType,
+  accountType: m.accountType,
+  routingNumber: m.routingNumber,
+  last4: m.accountNumberLast4,
+  email: m.paypalEmail === null ? null : maskEmail(m.paypalEmail),
+  active: m.removedAt === null,
+  setBy: { kind: m.setByKind, id: m.setById },
+  createdAt: m.createdAt.toISOString(),
+  removedAt: m.removedAt?.toISOString() ?? null,
+  removal: m.removal,
+  removedBy: m.removedByKind === null ? null : { kind: m.removedByKind, id: m.removedById },
+});
 
 export const RecipientSchema = Type.Object(
   {
@@ -19,6 +78,15 @@ export const RecipientSchema = Type.Object(
     autoAcceptPayouts: Type.Boolean(),
     shouldCollectTaxInfo: Type.Boolean(),
     emailUndeliverable: Type.Boolean({ description: "Extension: true after the recipient's mail server permanently refused an email." }),
+    status: Type.Union([Type.Literal('invited'), Type.Literal('action_needed'), Type.Literal('ready')], {
+      description: 'Extension: `ready` (a payout method on file), `action_needed` (it was ready and no longer is; see `actionNeededReason`), or `invited`.',
+    }),
+    payoutMethod: Type.Union([MaskedMethod, Type.Null()], { description: 'Extension: the active payout method, masked (last 4 digits only).' }),
+    country: Type.Union([Type.String(), Type.Null()], { description: 'Extension: ISO 3166-1 alpha-2, as the recipient gave it.' }),
+    actionNeededReason: Type.Union([Type.String(), Type.Null()], { description: 'Extension: why the recipient is not ready.' }),
+    payoutsHeldUntil: Type.Union([Timestamp, Type.Null()], {
+      description: 'Extension: after a payout method was replaced, its payouts are not paid before this time.',
+    }),
   },
   { $id: 'Recipient' },
 );
@@ -57,6 +125,7 @@ export const UpdateRecipientBody = Type.Object(
 export const ListRecipientsQuery = Type.Object(
   {
     email: Type.Optional(Type.String({ maxLength: 320 })),
+    status: Type.Optional(Type.Union([Type.Literal('invited'), Type.Literal('action_needed'), Type.Literal('ready')])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
     cursor: Type.Optional(
       Type.String({
@@ -79,4 +148,9 @@ export const renderRecipient = (links: LinkConfig) => (r: Recipient) => ({
   autoAcceptPayouts: r.autoAcceptPayouts,
   shouldCollectTaxInfo: r.shouldCollectTaxInfo,
   emailUndeliverable: r.emailUndeliverable,
+  status: recipientStatus(r),
+  payoutMethod: maskPayoutMethod(r.payoutMethod),
+  country: r.country,
+  actionNeededReason: r.actionNeededReason,
+  payoutsHeldUntil: r.payoutsHeldUntil && r.payoutsHeldUntil > new Date() ? r.payoutsHeldUntil.toISOString() : null,
 });

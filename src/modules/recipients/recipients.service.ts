@@ -4,7 +4,8 @@ import type { Page } from '../../platform/http/pagination.js';
 import { isUuid, uuidv7 } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
 import * as repo from './recipients.repository.js';
-import type { Recipient, RecipientChanges } from './recipients.repository.js';
+import type { Recipient, RecipientChanges, RecipientStatus } from './recipients.repository.js';
+import type { RecipientHooks } from './payout-methods.service.js';
 
 export type { Recipient };
 
@@ -67,22 +68,17 @@ export async function getRecipient(ex: Executor, tenant: Tenant, id: string): Pr
   return recipient;
 }
 
-export const listRecipients = (db: Database, tenant: Tenant, page: Page, email?: string) =>
-  repo.listRecipients(db, tenant, { ...page, ...(email ? { email: normalizeEmail(email) } : {}) });
+export const listRecipients = (db: Database, tenant: Tenant, page: Page, filter: { email?: string; status?: RecipientStatus } = {}) =>
+  repo.listRecipients(db, tenant, {
+    ...page,
+    ...(filter.email ? { email: normalizeEmail(filter.email) } : {}),
+    ...(filter.status ? { status: filter.status } : {}),
+  });
 
 /**
  * Updates a recipient. Turning on autoAcceptPayouts also accepts the payouts already waiting for
  * this recipient: the worker moves them on.
  */
-/**
- * What other modules do when a recipient changes, inside the same transaction. The app wires them
- * (payouts reacts to acceptance), so recipients depends on no module that depends on it.
- */
-export interface RecipientHooks {
-  /** The recipient now accepts payouts automatically: its waiting payouts may move on. */
-  acceptanceChanged(tx: Executor, tenant: Tenant, recipientId: string): Promise<void>;
-}
-
 export async function updateRecipient(db: Database, tenant: Tenant, id: string, changes: RecipientChanges, hooks: RecipientHooks): Promise<Recipient> {
   if (!isUuid(id)) throw notFound('recipient', 'id');
   return db.transaction(async (tx) => {

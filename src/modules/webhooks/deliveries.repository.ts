@@ -1,5 +1,5 @@
 import type { Executor } from '../../platform/db/database.js';
-import { claim, defineClaim, defineRelease, type LeaseTable, releaseParams } from '../../platform/queue/lease.js';
+import { claim, defineClaim, defineRelease, type LeaseTable, release, releaseParams } from '../../platform/queue/lease.js';
 import type { Tenant } from '../../platform/tenant.js';
 
 export interface NewDelivery {
@@ -51,12 +51,23 @@ const CLAIM_DELIVERIES = defineClaim(DELIVERY_QUEUE, {
   name: 'claimDueDeliveries',
   // A payout's deliveries to one endpoint go out one at a time, in sequence order: one is not
   // claimed while an earlier one is still pending (in flight or waiting for its retry).
+  // The endpoint is compared as text on purpose: it must not be usable as an index condition, so
+  // the check reads the payout's own few rows through webhook_deliveries_pending_by_payout and
+  // never walks the endpoint's whole backlog by the per-subscription due index (which the planner
+  // picked whenever statistics lagged a fast-growing table, at 2–3 ms a candidate).
   alsoWhen: `(q.payout_id is null or not exists (
            select 1 from webhook_deliveries earlier
-           where earlier.subscription_id = q.subscription_id and earlier.payout_id = q.payout_id
+           where earlier.payout_id = q.payout_id and earlier.subscription_id::text = q.subscription_id::text
              and earlier.status = 'pending' and earlier.sequence < q.sequence))`,
-  // Only active subscriptions are read, each for its free slots.
-  capPerGroup: { column: 'subscription_id', groups: "select id from webhook_subscriptions where status = 'active'" },
+  // Only active subscriptions are read, each for its free slots: `$4` leased at most by the
+  // claiming process, unless it sets a cap of its own for it (`$5` subscriptions, `$6` their caps).
+  // Per process, as the lanes that send them are: a dead worker's leases hold nobody back.
+  capPerGroup: {
+    column: 'subscription_id',
+    groups: "select id from webhook_subscriptions where status = 'active'",
+    perOwner: true,
+    cap: 'coalesce((select c.cap from unnest($5::uuid[], $6::integer[]) as c(id, cap) where c.id = g.grp), $4::integer)',
+  },
   returning: 'q.id, q.subscription_id, q.event_id, q.attempt_count',
   // The live secrets come with the claim: no further round trip before the requests go out.
   select: `select c.id, c.subscription_id, s.callback_url, c.attempt_count, e.type, e.created_at as event_created_at, e.data,
@@ -65,18 +76,18 @@ const CLAIM_DELIVERIES = defineClaim(DELIVERY_QUEUE, {
      from claimed c join events e on e.id = c.event_id join webhook_subscriptions s on s.id = c.subscription_id`,
 });
 
+export interface DeliveryCaps {
+  /** Deliveries leased at most per subscription by the claiming process. */
+  perSubscription: number;
+  /** Other caps for the subscriptions the claiming process knows (fast, or found slow). */
+  known: ReadonlyMap<string, number>;
+}
+
 /**
- * Claims due deliveries under a lease: at most `perSubscription` leased at once per subscription
- * (across every worker process), so an endpoint that hangs holds only its own slots, and a
- * payout's deliveries in sequence order.
+ * Claims due deliveries under a lease: at most `caps.perSubscription` (or its known cap) leased
+ * at once per subscription by this owner, and a payout's deliveries in sequence order.
  */
-export async function claimDueDeliveries(
-  ex: Executor,
-  limit: number,
-  leaseSeconds: number,
-  owner: string,
-  perSubscription: number,
-): Promise<ClaimedDelivery[]> {
+export async function claimDueDeliveries(ex: Executor, limit: number, leaseSeconds: number, owner: string, caps: DeliveryCaps): Promise<ClaimedDelivery[]> {
   const rows = await claim<{
     id: string;
     subscription_id: string;
@@ -86,7 +97,7 @@ export async function claimDueDeliveries(
     event_created_at: Date;
     data: unknown;
     secrets: string[];
-  }>(ex, CLAIM_DELIVERIES, { limit, leaseSeconds, owner, capPerGroup: perSubscription });
+  }>(ex, CLAIM_DELIVERIES, { limit, leaseSeconds, owner, capPerGroup: caps.perSubscription, extraParams: [[...caps.known.keys()], [...caps.known.values()]] });
   return rows.map((r) => ({
     id: r.id,
     subscriptionId: r.subscription_id,
@@ -117,6 +128,18 @@ export interface DeliveryOutcome {
   retryInMs: number | null;
   statusCode: number | null;
   error: string | null;
+}
+
+const GIVE_BACK_DELIVERIES = defineRelease(DELIVERY_QUEUE);
+
+/** Hands claimed deliveries back untried, due at once, for whichever worker claims them next. */
+export async function giveBackDeliveries(ex: Executor, owner: string, ids: readonly string[]): Promise<void> {
+  await release(
+    ex,
+    GIVE_BACK_DELIVERIES,
+    owner,
+    ids.map((id) => ({ id, delayMs: 0 })),
+  );
 }
 
 const COMPLETE_DELIVERIES = defineRelease(DELIVERY_QUEUE, {

@@ -3,7 +3,14 @@ import type { Database, Executor } from '../../platform/db/database.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { newLeaseOwner } from '../../platform/queue/lease.js';
 import type { WorkerContext, WorkerTask } from '../../platform/worker-task.js';
-import { type AttemptRecord, type ClaimedDelivery, claimDueDeliveries, type DeliveryOutcome, recordAttempts } from './deliveries.repository.js';
+import {
+  type AttemptRecord,
+  type ClaimedDelivery,
+  claimDueDeliveries,
+  type DeliveryOutcome,
+  giveBackDeliveries,
+  recordAttempts,
+} from './deliveries.repository.js';
 import { describeRequestError, WebhookHttpClient } from './http-client.js';
 import { nextRetryDelayMs, parseRetryAfter } from './retry.js';
 import { signedHeaders } from './signing.js';
@@ -23,31 +30,80 @@ interface Tried {
   gone: boolean;
 }
 
-/** How long a delivery stays leased: well beyond one request's timeout, so a live send keeps it. */
+/**
+ * A subscription starts with WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT requests in flight in a process;
+ * each fast answer lets it have one more, up to this many times that; a slow answer halves it
+ * (never below the start), a failed request (an error, a timeout) takes it back to the start. An
+ * endpoint that hangs never answers, so it never gets more than its first slots, while a healthy
+ * one soon has enough requests in flight to hide their latency.
+ */
+export const FAST_ENDPOINT_GROWTH = 20;
+
+/**
+ * Deliveries leased per subscription at most, as a multiple of the requests it may have in
+ * flight: the extra ones wait in the process, ready to go the moment a request finishes, so a
+ * fast endpoint is never idle while attempts are recorded and the next deliveries claimed.
+ */
+export const LEASED_PER_REQUEST_SLOT = 2;
+
+/** An answer slower than this halves its endpoint's requests in flight. */
+export const SLOW_REQUEST_MS = 1_000;
+/** A lane idle this long is forgotten (its endpoint starts again from its first slots). */
+const IDLE_LANE_MS = 5 * 60_000;
+
+/**
+ * How long a delivery stays leased: it starts its request within one request timeout of its claim
+ * (a delivery that waited longer in its lane is given back untried), and the request takes at
+ * most one more; never less than LEASE_SECONDS.
+ */
 export function deliveryLeaseSeconds(config: Pick<Config, 'leaseSeconds' | 'webhookTimeoutMs'>): number {
   return Math.max(config.leaseSeconds, 30, Math.ceil((config.webhookTimeoutMs * 2) / 1000));
 }
 
+/** The deliveries a process holds for one subscription: sending now, and waiting for a slot. */
+interface EndpointLane {
+  /** Requests it may have in flight now. */
+  limit: number;
+  sending: number;
+  lastUsed: number;
+  /** Deliveries waiting for a request slot, first claimed first: `true` to send, `false` to give back. */
+  waiting: ((send: boolean) => void)[];
+}
+
 /**
  * Sends due webhook deliveries without head-of-line blocking. Each `runOnce` claims as many as
- * there are free slots (WEBHOOK_MAX_IN_FLIGHT per process; the claim itself keeps each endpoint
- * to WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT across processes), starts their POSTs and returns: the
- * loop goes on claiming while slow requests are in flight. Each attempt is recorded as soon as it
- * finishes, with whatever else finished meanwhile (one transaction per group), and frees its slot
- * only once recorded. A worker killed mid-send loses nothing: the lease runs out and the delivery
- * is sent again with the same webhook id (at least once).
+ * the process has room for (WEBHOOK_MAX_IN_FLIGHT deliveries held) and returns: the loop goes on
+ * claiming while slow requests are in flight. Each subscription has a lane per process that
+ * keeps its requests in flight within its limit (see FAST_ENDPOINT_GROWTH: a hanging endpoint
+ * never gets more than WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT); the claim leases this process up to
+ * LEASED_PER_REQUEST_SLOT times that limit, and the extra deliveries wait in the lane and go out
+ * as requests finish, so a fast endpoint is kept busy. Each attempt is recorded as soon as it
+ * finishes, with whatever else finished meanwhile (one transaction per group), and frees its
+ * place only once recorded. A worker killed mid-send loses nothing: the lease runs out and the
+ * delivery is sent again with the same webhook id (at least once).
  */
 export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
   const owner = newLeaseOwner();
   let client: WebhookHttpClient | undefined;
-  const inFlight = new Set<Promise<void>>();
+  const held = new Set<Promise<void>>();
+  const lanes = new Map<string, EndpointLane>();
   let wake = () => {};
   let toRecord: { tried: Tried; recorded: () => void }[] = [];
   let recording = false;
   // Set when a claim took fewer rows than it had room for (every due row it may take is taken),
-  // cleared when a recorded attempt frees a slot. While set and requests are in flight, claiming
-  // again finds nothing new: the loop waits for the wake-up of the next freed slot instead.
+  // cleared when a recorded attempt frees a place. While set and deliveries are held, claiming
+  // again finds nothing new: the loop waits for the wake-up of the next freed place instead.
   let claimedAllDue = false;
+
+  /**
+   * The lease cap of each subscription this process knows: room for the requests it may have in
+   * flight and as many waiting. Forgets lanes idle for long.
+   */
+  const knownCaps = (): Map<string, number> => {
+    const now = Date.now();
+    for (const [id, lane] of lanes) if (lane.sending === 0 && lane.waiting.length === 0 && now - lane.lastUsed > IDLE_LANE_MS) lanes.delete(id);
+    return new Map([...lanes].map(([id, lane]) => [id, LEASED_PER_REQUEST_SLOT * lane.limit]));
+  };
 
   /** Writes every finished attempt queued so far, group by group, one group at a time. */
   const recordFinished = async (ctx: WorkerContext) => {
@@ -74,15 +130,79 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
     }
   };
 
-  const send = async (ctx: WorkerContext, delivery: ClaimedDelivery) => {
+  /**
+   * Waits for a request slot of the delivery's subscription, sends, and frees the slot at once.
+   * Answers undefined for a delivery given back untried because its endpoint stopped answering.
+   */
+  const sendInLane = async (ctx: WorkerContext, delivery: ClaimedDelivery, claimedAt: number): Promise<Tried | undefined> => {
+    const first = ctx.config.webhookMaxInFlightPerEndpoint;
+    const lane = lanes.get(delivery.subscriptionId) ?? { limit: first, sending: 0, lastUsed: Date.now(), waiting: [] };
+    lanes.set(delivery.subscriptionId, lane);
+    // A waiter's slot is taken for it when it is woken (so one finished request never lets
+    // several in); otherwise it takes one here.
+    if (lane.sending >= lane.limit) {
+      const send = await new Promise<boolean>((go) => lane.waiting.push(go));
+      if (!send) return undefined;
+    } else lane.sending++;
+    let tried: Tried | undefined;
     try {
-      const tried = await attempt(client!, delivery, ctx.config.webhookTimeoutMs);
+      // Too late to start within the lease (see deliveryLeaseSeconds): back to the table.
+      if (performance.now() - claimedAt > ctx.config.webhookTimeoutMs) return undefined;
+      tried = await attempt(client!, delivery, ctx.config.webhookTimeoutMs);
+      return tried;
+    } finally {
+      lane.sending--;
+      lane.lastUsed = Date.now();
+      // (A delivery given back for lateness leaves the endpoint's limit as it was.)
+      if (tried?.attempt.statusCode === null) {
+        // No answer at all: the endpoint may be down or hanging. Its waiting deliveries go back
+        // to the table rather than wait here behind requests that may take their whole timeout.
+        lane.limit = first;
+        for (const giveBack of lane.waiting.splice(0)) giveBack(false);
+      } else if (tried && tried.attempt.durationMs > SLOW_REQUEST_MS) lane.limit = Math.max(first, Math.floor(lane.limit / 2));
+      else if (tried) lane.limit = Math.min(lane.limit + 1, first * FAST_ENDPOINT_GROWTH);
+      while (lane.sending < lane.limit && lane.waiting.length > 0) {
+        lane.sending++;
+        lane.waiting.shift()!(true);
+      }
+    }
+  };
+
+  /** Gives deliveries back to the table, those of one turn of the event loop in one statement. */
+  let toGiveBack: { id: string; done: () => void }[] = [];
+  const giveBack = (ctx: WorkerContext, id: string) =>
+    new Promise<void>((done) => {
+      toGiveBack.push({ id, done });
+      if (toGiveBack.length > 1) return;
+      setImmediate(() => {
+        const group = toGiveBack;
+        toGiveBack = [];
+        giveBackDeliveries(
+          ctx.db,
+          owner,
+          group.map((g) => g.id),
+        )
+          // Left leased otherwise: the lease runs out and they are claimed again.
+          .catch((error: unknown) => ctx.log.error({ err: error, deliveries: group.length }, 'giving webhook deliveries back failed'))
+          .finally(() => {
+            for (const g of group) g.done();
+          });
+      });
+    });
+
+  const send = async (ctx: WorkerContext, delivery: ClaimedDelivery, claimedAt: number) => {
+    try {
+      const tried = await sendInLane(ctx, delivery, claimedAt);
+      if (!tried) {
+        await giveBack(ctx, delivery.id);
+        return;
+      }
       await new Promise<void>((recorded) => {
         toRecord.push({ tried, recorded });
         void recordFinished(ctx);
       });
     } finally {
-      // A recorded attempt frees a slot, and may unblock the payout's next delivery.
+      // A recorded attempt frees a place, and may unblock the payout's next delivery.
       claimedAllDue = false;
       wake();
     }
@@ -92,24 +212,29 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
     name: 'deliver-webhooks',
     async runOnce(ctx) {
       const { db, config } = ctx;
-      // New deliveries that came due meanwhile are found at the next freed slot or poll.
-      if (claimedAllDue && inFlight.size > 0) return 0;
-      while (inFlight.size >= config.webhookMaxInFlight) await Promise.race(inFlight);
-      const room = Math.min(config.workerBatchSize, config.webhookMaxInFlight - inFlight.size);
-      const claimed = await db.transaction((tx) => claimDueDeliveries(tx, room, deliveryLeaseSeconds(config), owner, config.webhookMaxInFlightPerEndpoint));
+      // New deliveries that came due meanwhile are found at the next freed place or poll.
+      if (claimedAllDue && held.size > 0) return 0;
+      while (held.size >= config.webhookMaxInFlight) await Promise.race(held);
+      const room = Math.min(config.workerBatchSize, config.webhookMaxInFlight - held.size);
+      const caps = {
+        perSubscription: LEASED_PER_REQUEST_SLOT * config.webhookMaxInFlightPerEndpoint,
+        known: knownCaps(),
+      };
+      const claimed = await db.transaction((tx) => claimDueDeliveries(tx, room, deliveryLeaseSeconds(config), owner, caps));
       claimedAllDue = claimed.length < room;
       if (claimed.length === 0) return 0;
       client ??= new WebhookHttpClient(allowPrivate);
+      const claimedAt = performance.now();
       for (const delivery of claimed) {
-        const sending: Promise<void> = send(ctx, delivery)
+        const sending: Promise<void> = send(ctx, delivery, claimedAt)
           .catch((error: unknown) => ctx.log.error({ err: error, deliveryId: delivery.id }, 'webhook send failed'))
-          .finally(() => inFlight.delete(sending));
-        inFlight.add(sending);
+          .finally(() => held.delete(sending));
+        held.add(sending);
       }
       return claimed.length;
     },
     async drain() {
-      while (inFlight.size > 0) await Promise.all(inFlight);
+      while (held.size > 0) await Promise.all(held);
     },
     onWake(fn) {
       wake = fn;

@@ -28,12 +28,25 @@ export interface ClaimDefinition {
   alsoWhen?: string;
   /**
    * At most `$4` live leases per value of `column` (e.g. per webhook subscription), counted in the
-   * claim statement itself. Exact across processes because such claims are serialized (see
-   * `claim`). `groups` lists the groups that may have work (e.g. active subscriptions); each one
+   * claim statement itself, across processes or per owner (`perOwner`). Exact because such claims
+   * are serialized (see `claim`). `groups` lists the groups that may have work (e.g. active subscriptions); each one
    * below its cap is read through an index on (column, due column) for its free slots only, so a
    * group at its cap costs nothing and never hides the others, however long its backlog.
    */
-  capPerGroup?: { column: string; groups: string };
+  capPerGroup?: {
+    column: string;
+    groups: string;
+    /**
+     * The cap of group `g.grp`, an SQL expression; default `$4` for every group. It may read the
+     * claim's extra parameters (`$5` on), e.g. a smaller cap for groups the caller knows are slow.
+     */
+    cap?: string;
+    /**
+     * Count only the claiming owner's leases (`$3`): a cap per process rather than across all of
+     * them, so a dead process's leases never hold back the live ones until they run out.
+     */
+    perOwner?: boolean;
+  };
   /**
    * A column claimed in ascending order before the due column (e.g. emails' `priority`: one-time
    * codes ahead of bulk mail). Leave it unset for plain due order; an index on (this column, due
@@ -80,14 +93,15 @@ export function defineClaim(table: LeaseTable, def: ClaimDefinition): Claim {
        for update of q skip locked
      ), ${claimed}`;
   } else {
-    const { column, groups } = def.capPerGroup;
+    const { column, groups, cap = '$4', perOwner = false } = def.capPerGroup;
+    const whose = perOwner ? 'lease_owner = $3' : 'lease_owner is not null';
     text = `with leased as (
        select ${column} as grp, count(*)::integer as n from ${table.table}
-       where lease_owner is not null and lease_expires_at >= now() group by ${column}
+       where ${whose} and lease_expires_at >= now() group by ${column}
      ), open_groups as (
-       select g.grp, $4 - coalesce(l.n, 0) as free
+       select g.grp, (${cap}) - coalesce(l.n, 0) as free
        from (${groups}) as g(grp) left join leased l on l.grp = g.grp
-       where coalesce(l.n, 0) < $4
+       where coalesce(l.n, 0) < (${cap})
      ), due as (
        select c.id, c.due_at from open_groups g cross join lateral (
          select q.id, q.${table.dueColumn} as due_at ${dueScan} and q.${column} = g.grp
@@ -95,8 +109,10 @@ export function defineClaim(table: LeaseTable, def: ClaimDefinition): Claim {
        ) c
        order by c.due_at limit $1
      ), picked as (
-       select q.id from ${table.table} q join due on due.id = q.id
-       where ${UNLEASED}${ready}
+       -- By primary key, from an array: a join here let the planner scan every due row of the
+       -- table against the few picked ones whenever its statistics lagged a growing backlog.
+       select q.id from ${table.table} q
+       where q.id = any(array(select id from due)) and ${UNLEASED}${ready}
        for update of q skip locked
      ), ${claimed}`;
   }
@@ -109,6 +125,8 @@ export interface ClaimOptions {
   owner: string;
   /** Required for a claim with `capPerGroup`. */
   capPerGroup?: number;
+  /** Values of the claim's further parameters, `$5` on (see `capPerGroup.cap`). */
+  extraParams?: readonly unknown[];
 }
 
 /**
@@ -123,7 +141,7 @@ export async function claim<R>(tx: Executor, c: Claim, options: ClaimOptions): P
     // ordering and cap conditions) is far too low, so the planner costs the whole index and
     // PostgreSQL would JIT-compile every claim: 100+ ms spent to read a few hundred rows.
     await tx.query("select pg_advisory_xact_lock($1, hashtext($2)), set_config('jit', 'off', true)", [LEASE_LOCK_CLASS, c.lockKey]);
-    const params = [options.limit, options.leaseSeconds, options.owner, options.capPerGroup];
+    const params = [options.limit, options.leaseSeconds, options.owner, options.capPerGroup, ...(options.extraParams ?? [])];
     // The claim is the transaction's last statement: its COMMIT goes out with it (one round trip
     // less while every other claimer of the table waits on the lock).
     return 'queryAndCommit' in tx ? (tx as Transaction).queryAndCommit<R>(c.statement, params) : tx.query<R>(c.statement, params);

@@ -1,4 +1,4 @@
-// Periodic work (purges today; claim expiry, settlement and scheduled bank files later) runs
+// Periodic work (purges, claim expiry; settlement and scheduled bank files later) runs
 // from one list, on cron expressions (croner). Each run takes a transaction-level advisory lock
 // with a fixed key per task, so with several worker processes on PostgreSQL only one runs a task
 // at a time and the others skip that turn; on the embedded database there is one process anyway.
@@ -13,6 +13,13 @@ export interface PeriodicTask {
   cron: string;
   /** Runs inside the transaction that holds the task's lock; answers how many rows it touched. */
   run(tx: Executor, ctx: WorkerContext): Promise<number>;
+  /**
+   * For work that may be large: `run` handles at most this many rows, and the schedule calls it
+   * again, each time in a new transaction that takes the lock again, for as long as it answers a
+   * full slice. Each transaction (and the row locks it holds) stays short however much is due, and
+   * `run` must be safe to repeat: whatever a committed slice did is no longer due.
+   */
+  slice?: number;
 }
 
 export type RunResult = { ran: true; count: number } | { ran: false };
@@ -32,12 +39,28 @@ export function startSchedule(ctx: WorkerContext, tasks: readonly PeriodicTask[]
   if (byName.size !== tasks.length) throw new Error('Two periodic tasks share a name.');
   const running = new Set<Promise<unknown>>();
 
-  const runGuarded = (task: PeriodicTask): Promise<RunResult> => {
-    const run = ctx.db.transaction(async (tx): Promise<RunResult> => {
+  let stopping = false;
+
+  const runOnceLocked = (task: PeriodicTask): Promise<RunResult> =>
+    ctx.db.transaction(async (tx): Promise<RunResult> => {
       const [lock] = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1, hashtext($2)) as locked', [SCHEDULE_LOCK_CLASS, task.name]);
       if (!lock?.locked) return { ran: false };
       return { ran: true, count: await task.run(tx, ctx) };
     });
+
+  /** Slice after slice until one is not full; another process taking the lock in between ends the run. */
+  const runSliced = async (task: PeriodicTask, slice: number): Promise<RunResult> => {
+    let total = 0;
+    for (let first = true; ; first = false) {
+      const result = await runOnceLocked(task);
+      if (!result.ran) return first ? result : { ran: true, count: total };
+      total += result.count;
+      if (result.count < slice || stopping) return { ran: true, count: total };
+    }
+  };
+
+  const runGuarded = (task: PeriodicTask): Promise<RunResult> => {
+    const run = task.slice ? runSliced(task, task.slice) : runOnceLocked(task);
     running.add(run);
     return run.finally(() => running.delete(run));
   };
@@ -64,6 +87,7 @@ export function startSchedule(ctx: WorkerContext, tasks: readonly PeriodicTask[]
       return runGuarded(task);
     },
     async stop() {
+      stopping = true;
       for (const job of jobs) job.stop();
       while (running.size > 0) await Promise.allSettled([...running]);
     },

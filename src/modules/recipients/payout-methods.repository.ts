@@ -1,0 +1,130 @@
+import type { Executor } from '../../platform/db/database.js';
+import type { Tenant } from '../../platform/tenant.js';
+
+export type ActorKind = 'recipient' | 'user' | 'api_key';
+
+export interface NewPayoutMethod {
+  id: string;
+  recipientId: string;
+  type: 'us_bank_account' | 'paypal';
+  accountHolderName: string | null;
+  accountHolderType: 'individual' | 'business' | null;
+  routingNumber: string | null;
+  /** Already sealed by platform/crypto: this module never writes an account number in clear. */
+  accountNumberEncrypted: string | null;
+  accountNumberLast4: string | null;
+  accountType: 'checking' | 'savings' | null;
+  paypalEmail: string | null;
+  setByKind: ActorKind;
+  setById: string | null;
+}
+
+export async function insertPayoutMethod(ex: Executor, tenant: Tenant, m: NewPayoutMethod): Promise<void> {
+  await ex.query(
+    `insert into payout_methods (id, organization_id, environment, recipient_id, type, account_holder_name, account_holder_type, routing_number,
+       account_number_encrypted, account_number_last4, account_type, paypal_email, set_by_kind, set_by_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    [
+      m.id,
+      tenant.organizationId,
+      tenant.environment,
+      m.recipientId,
+      m.type,
+      m.accountHolderName,
+      m.accountHolderType,
+      m.routingNumber,
+      m.accountNumberEncrypted,
+      m.accountNumberLast4,
+      m.accountType,
+      m.paypalEmail,
+      m.setByKind,
+      m.setById,
+    ],
+  );
+}
+
+/** Ends the recipient's active method (replaced or removed, by whom); answers whether there was one. */
+export async function endActivePayoutMethod(
+  ex: Executor,
+  tenant: Tenant,
+  recipientId: string,
+  end: { removal: 'replaced' | 'removed'; byKind: ActorKind; byId: string | null },
+): Promise<boolean> {
+  const rows = await ex.query(
+    `update payout_methods set removed_at = now(), removal = $4, removed_by_kind = $5, removed_by_id = $6
+     where organization_id = $1 and environment = $2 and recipient_id = $3 and removed_at is null
+     returning id`,
+    [tenant.organizationId, tenant.environment, recipientId, end.removal, end.byKind, end.byId],
+  );
+  return rows.length > 0;
+}
+
+export interface PayoutMethodRecord {
+  id: string;
+  type: 'us_bank_account' | 'paypal';
+  accountHolderName: string | null;
+  accountHolderType: 'individual' | 'business' | null;
+  routingNumber: string | null;
+  accountNumberLast4: string | null;
+  accountType: 'checking' | 'savings' | null;
+  paypalEmail: string | null;
+  setByKind: ActorKind;
+  setById: string | null;
+  createdAt: Date;
+  removedAt: Date | null;
+  removal: 'replaced' | 'removed' | null;
+  removedByKind: ActorKind | null;
+  removedById: string | null;
+}
+
+interface PayoutMethodRow {
+  id: string;
+  type: 'us_bank_account' | 'paypal';
+  account_holder_name: string | null;
+  account_holder_type: 'individual' | 'business' | null;
+  routing_number: string | null;
+  account_number_last4: string | null;
+  account_type: 'checking' | 'savings' | null;
+  paypal_email: string | null;
+  set_by_kind: ActorKind;
+  set_by_id: string | null;
+  created_at: Date;
+  removed_at: Date | null;
+  removal: 'replaced' | 'removed' | null;
+  removed_by_kind: ActorKind | null;
+  removed_by_id: string | null;
+}
+
+/** A recipient's methods, newest first; the encrypted account number is not even read. */
+export async function listPayoutMethods(
+  ex: Executor,
+  tenant: Tenant,
+  recipientId: string,
+  page: { limit: number; before: string | null },
+): Promise<PayoutMethodRecord[]> {
+  const rows = await ex.query<PayoutMethodRow>(
+    `select id, type, account_holder_name, account_holder_type, routing_number, account_number_last4, account_type, paypal_email,
+       set_by_kind, set_by_id, created_at, removed_at, removal, removed_by_kind, removed_by_id
+     from payout_methods
+     where organization_id = $1 and environment = $2 and recipient_id = $3 and ($4::uuid is null or id < $4)
+     order by id desc limit $5`,
+    [tenant.organizationId, tenant.environment, recipientId, page.before, page.limit + 1],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    type: r.type,
+    accountHolderName: r.account_holder_name,
+    accountHolderType: r.account_holder_type,
+    routingNumber: r.routing_number,
+    accountNumberLast4: r.account_number_last4,
+    accountType: r.account_type,
+    paypalEmail: r.paypal_email,
+    setByKind: r.set_by_kind,
+    setById: r.set_by_id,
+    createdAt: r.created_at,
+    removedAt: r.removed_at,
+    removal: r.removal,
+    removedByKind: r.removed_by_kind,
+    removedById: r.removed_by_id,
+  }));
+}

@@ -1,0 +1,193 @@
+// Payout methods and readiness: who may set a method, what is recorded, and what other modules
+// hear about it (hooks, wired in app.ts). Every function joins the caller's transaction.
+
+import { encryptText, type KeyRing } from '../../platform/crypto.js';
+import type { Database, Executor } from '../../platform/db/database.js';
+import { AppError, notFound } from '../../platform/http/errors.js';
+import { isUuid, uuidv7 } from '../../platform/ids.js';
+import type { Tenant } from '../../platform/tenant.js';
+import { type FieldError, isCountryCode, type PayoutMethodInput, validatePayoutMethod } from './payout-method-validation.js';
+import * as methodsRepo from './payout-methods.repository.js';
+import * as repo from './recipients.repository.js';
+import type { ActiveMethod, Recipient, RecipientStatus } from './recipients.repository.js';
+
+/** Who made a change: the recipient (portal session), a dashboard user, or an API key. */
+export type Actor = { kind: 'recipient' } | { kind: 'user'; id: string } | { kind: 'api_key'; id: string };
+
+/**
+ * What other modules do when a recipient changes, inside the same transaction. The app wires them
+ * (payouts reacts to acceptance and readiness, emails to method changes), so recipients depends on
+ * no module that depends on it.
+ */
+export interface RecipientHooks {
+  /** The recipient now accepts payouts automatically: its waiting payouts may move on. */
+  acceptanceChanged(tx: Executor, tenant: Tenant, recipientId: string): Promise<void>;
+  /** Readiness changed; `reason` says why it is lost (null when it became ready). */
+  readinessChanged(tx: Executor, tenant: Tenant, recipientId: string, change: { ready: boolean; reason: string | null }): Promise<void>;
+  /** A method was set or replaced; `method` describes it for people, masked ("bank account ending 6789"). */
+  methodChanged(tx: Executor, tenant: Tenant, recipientId: string, change: { method: string; by: Actor; replaced: boolean }): Promise<void>;
+}
+
+export interface RecipientContext {
+  hooks: RecipientHooks;
+  encryptionKeys: KeyRing;
+  methodChangeHoldHours: number;
+}
+
+/** Why a recipient without a method is not ready (after "Recipient action needed: "). */
+export const NO_METHOD_REASON = 'no payout method on file';
+
+export const recipientStatus = (r: Pick<Recipient, 'ready' | 'actionNeededReason'>): RecipientStatus =>
+  r.ready ? 'ready' : r.actionNeededReason !== null ? 'action_needed' : 'invited';
+
+/** `jane@example.com` → `j***@example.com`. */
+export const maskEmail = (email: string): string => {
+  const at = email.lastIndexOf('@');
+  return at <= 0 ? '***' : `${email[0]}***${email.slice(at)}`;
+};
+
+export type MaskedPayoutMethod = { type: 'us_bank_account'; last4: string; holderType: 'individual' | 'business' } | { type: 'paypal'; email: string };
+
+export const maskPayoutMethod = (method: ActiveMethod | null): MaskedPayoutMethod | null =>
+  method === null
+    ? null
+    : method.type === 'us_bank_account'
+      ? { type: 'us_bank_account', last4: method.last4, holderType: method.holderType }
+      : { type: 'paypal', email: maskEmail(method.email) };
+
+const describeMethod = (input: PayoutMethodInput): string =>
+  input.type === 'us_bank_account' ? `a ${input.accountType} account ending in ${input.accountNumber.slice(-4)}` : `PayPal (${maskEmail(input.email)})`;
+
+const actorId = (actor: Actor) => (actor.kind === 'recipient' ? null : actor.id);
+
+async function lockedRecipient(tx: Executor, tenant: Tenant, recipientId: string): Promise<void> {
+  if (!isUuid(recipientId) || !(await repo.lockRecipient(tx, tenant, recipientId))) throw notFound('recipient', 'id');
+}
+
+async function reload(tx: Executor, tenant: Tenant, recipientId: string): Promise<Recipient> {
+  const [recipient] = !isUuid(recipientId) ? [] : await repo.findRecipientsByIds(tx, tenant, [recipientId]);
+  if (!recipient) throw notFound('recipient', 'id');
+  return recipient;
+}
+
+function refuseBusinessOverRecipient(recipient: Recipient, actor: Actor): void {
+  if (actor.kind !== 'recipient' && recipient.methodEverSetByRecipient) {
+    throw new AppError(
+      'conflict',
+      'This recipient has set its own payout method, so only the recipient can change it (through its onboarding link). Ask the recipient to update it.',
+      'id',
+    );
+  }
+}
+
+/**
+ * Sets the recipient's payout method (the input already validated). A business may do so only
+ * while the recipient never set one itself; replacing a method holds the recipient's payouts for
+ * METHOD_CHANGE_HOLD_HOURS. The account number is sealed before it reaches any SQL.
+ */
+export async function setPayoutMethod(
+  tx: Executor,
+  tenant: Tenant,
+  recipientId: string,
+  input: PayoutMethodInput,
+  actor: Actor,
+  ctx: RecipientContext,
+): Promise<Recipient> {
+  await lockedRecipient(tx, tenant, recipientId);
+  const before = await reload(tx, tenant, recipientId);
+  refuseBusinessOverRecipient(before, actor);
+  const replaced = await methodsRepo.endActivePayoutMethod(tx, tenant, recipientId, { removal: 'replaced', byKind: actor.kind, byId: actorId(actor) });
+  const bank = input.type === 'us_bank_account' ? input : undefined;
+  await methodsRepo.insertPayoutMethod(tx, tenant, {
+    id: uuidv7(),
+    recipientId,
+    type: input.type,
+    accountHolderName: bank?.accountHolderName ?? null,
+    accountHolderType: bank?.accountHolderType ?? null,
+    routingNumber: bank?.routingNumber ?? null,
+    accountNumberEncrypted: bank ? encryptText(ctx.encryptionKeys, bank.accountNumber) : null,
+    accountNumberLast4: bank ? bank.accountNumber.slice(-4) : null,
+    accountType: bank?.accountType ?? null,
+    paypalEmail: input.type === 'paypal' ? input.email : null,
+    setByKind: actor.kind,
+    setById: actorId(actor),
+  });
+  await repo.updateRecipientReadiness(tx, tenant, recipientId, {
+    ready: true,
+    actionNeededReason: null,
+    setByRecipient: actor.kind === 'recipient',
+    holdHours: replaced && ctx.methodChangeHoldHours > 0 ? ctx.methodChangeHoldHours : null,
+  });
+  await ctx.hooks.methodChanged(tx, tenant, recipientId, { method: describeMethod(input), by: actor, replaced });
+  if (!before.ready) await ctx.hooks.readinessChanged(tx, tenant, recipientId, { ready: true, reason: null });
+  return reload(tx, tenant, recipientId);
+}
+
+/** Removes the active method: the recipient is no longer ready and its pending payouts wait again. */
+export async function removePayoutMethod(tx: Executor, tenant: Tenant, recipientId: string, actor: Actor, ctx: RecipientContext): Promise<Recipient> {
+  await lockedRecipient(tx, tenant, recipientId);
+  const before = await reload(tx, tenant, recipientId);
+  if (!before.payoutMethod) throw notFound('payout method', 'id');
+  refuseBusinessOverRecipient(before, actor);
+  await methodsRepo.endActivePayoutMethod(tx, tenant, recipientId, { removal: 'removed', byKind: actor.kind, byId: actorId(actor) });
+  await repo.updateRecipientReadiness(tx, tenant, recipientId, { ready: false, actionNeededReason: NO_METHOD_REASON, setByRecipient: false, holdHours: null });
+  if (before.ready) await ctx.hooks.readinessChanged(tx, tenant, recipientId, { ready: false, reason: NO_METHOD_REASON });
+  return reload(tx, tenant, recipientId);
+}
+
+export interface RecipientProfile {
+  firstName: string;
+  lastName: string;
+  country: string;
+}
+
+/** The onboarding's first step: name and country (ISO 3166-1 alpha-2), each mistake on its field. */
+export async function updateRecipientProfile(tx: Executor, tenant: Tenant, recipientId: string, profile: RecipientProfile): Promise<Recipient> {
+  const errors: FieldError[] = [];
+  const firstName = profile.firstName?.trim() ?? '';
+  const lastName = profile.lastName?.trim() ?? '';
+  const country = profile.country?.trim().toUpperCase() ?? '';
+  if (!firstName || firstName.length > 200) errors.push({ param: 'firstName', message: 'The first name is required (up to 200 characters).' });
+  if (!lastName || lastName.length > 200) errors.push({ param: 'lastName', message: 'The last name is required (up to 200 characters).' });
+  if (!isCountryCode(country)) errors.push({ param: 'country', message: 'The country must be a two-letter ISO 3166-1 code, such as `US`.' });
+  const [first] = errors;
+  if (first) throw new AppError('invalid_request', first.message, first.param);
+  if (!isUuid(recipientId)) throw notFound('recipient', 'id');
+  const recipient = await repo.updateRecipientById(tx, tenant, recipientId, { firstName, lastName, country });
+  if (!recipient) throw notFound('recipient', 'id');
+  return recipient;
+}
+
+/** "Accept future payouts automatically": turning it on lets waiting payouts of a ready recipient move on. */
+export async function setAutoAccept(tx: Executor, tenant: Tenant, recipientId: string, on: boolean, ctx: Pick<RecipientContext, 'hooks'>): Promise<Recipient> {
+  if (!isUuid(recipientId)) throw notFound('recipient', 'id');
+  const recipient = await repo.updateRecipientById(tx, tenant, recipientId, { autoAcceptPayouts: on });
+  if (!recipient) throw notFound('recipient', 'id');
+  if (on) await ctx.hooks.acceptanceChanged(tx, tenant, recipientId);
+  return recipient;
+}
+
+export async function listPayoutMethodHistory(ex: Executor, tenant: Tenant, recipientId: string, page: { limit: number; before: string | null }) {
+  await reload(ex, tenant, recipientId);
+  return methodsRepo.listPayoutMethods(ex, tenant, recipientId, page);
+}
+
+/** `PUT /recipients/{id}/payout-method`: the first field at fault is the answer's `param`; nothing is saved unless all pass. */
+export async function putPayoutMethod(
+  db: Database,
+  tenant: Tenant,
+  recipientId: string,
+  body: unknown,
+  actor: Actor,
+  ctx: RecipientContext,
+): Promise<Recipient> {
+  const checked = validatePayoutMethod(body);
+  if (!checked.ok) {
+    const [first] = checked.errors;
+    throw new AppError('invalid_request', first!.message, first!.param);
+  }
+  return db.transaction((tx) => setPayoutMethod(tx, tenant, recipientId, checked.value, actor, ctx));
+}
+
+export const deletePayoutMethod = (db: Database, tenant: Tenant, recipientId: string, actor: Actor, ctx: RecipientContext): Promise<Recipient> =>
+  db.transaction((tx) => removePayoutMethod(tx, tenant, recipientId, actor, ctx));
