@@ -179,9 +179,20 @@ describe.skipIf(!haveBrowser)('recipients in the dashboard, in a real browser', 
     await page.getByLabel('First name').press('Enter');
     await expect(page.getByTestId('edit-problem').textContent()).resolves.toBe('First name cannot be emptied once set.');
     await expect(page.getByLabel('First name').getAttribute('aria-invalid')).resolves.toBe('true');
-    await shot('44-recipient-edit-refused');
 
+    // A refusal from the API shows its envelope's message, the field named by its label, and
+    // focus moves to that field; nothing is saved.
     await page.getByLabel('First name').fill('Benjamin');
+    await page.getByLabel('Nickname').fill('Benji\u0000');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(() => page.getByTestId('edit-problem').textContent())
+      .toBe('Nickname contains a character that is not allowed (NUL or an unpaired UTF-16 surrogate).');
+    await expect(page.getByLabel('Nickname').getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('edit-nickname');
+    await shot('44-recipient-edit-refused');
+    expect((await call('GET', `/recipients/${ids.ben}`)).body.data).toMatchObject({ firstName: 'Ben', nickname: null });
+
     await page.getByLabel('Nickname').fill('Benji');
     await page.getByLabel('Accept payouts automatically').check();
     await page.getByLabel('Collect tax information').check();
