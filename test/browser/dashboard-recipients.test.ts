@@ -162,6 +162,27 @@ describe.skipIf(!haveBrowser)('recipients in the dashboard, in a real browser', 
     await shot('43-recipient-action-needed');
   });
 
+  it('shows a replaced method as replaced, and the hold it puts on payouts', async () => {
+    const replaced = await call('PUT', `/recipients/${ids.cleo}/payout-method`, {
+      type: 'us_bank_account',
+      accountHolderName: 'Park Studio LLC',
+      accountHolderType: 'business',
+      routingNumber: '021000021',
+      accountNumber: '98765432',
+      accountType: 'savings',
+    });
+    expect(replaced.status).toBe(200);
+    await page.goto(`${base}/#/recipients/${ids.cleo}`);
+    await page.getByRole('heading', { name: 'Cleo Park' }).waitFor();
+    await expect(page.getByTestId('payout-method').textContent()).resolves.toBe('Bank ••••5432');
+    const rows = page.getByTestId('method-history').locator('tbody tr');
+    await expect(rows.count()).resolves.toBe(2);
+    await expect(rows.nth(0).textContent()).resolves.toMatch(/Bank ••••5432[\s\S]*Park Studio LLC · Business · Savings[\s\S]*Active/);
+    await expect(rows.nth(1).textContent()).resolves.toMatch(/PayPal j\*\*\*@example\.com[\s\S]*Replaced[\s\S]*by API key “test key”/);
+    await expect(page.getByTestId('payouts-held').textContent()).resolves.toContain('the payout method was replaced');
+    await shot('43b-recipient-method-replaced');
+  });
+
   it('edits a recipient by keyboard, refuses an emptied name in words, and saves what changed', async () => {
     await page.goto(`${base}/#/recipients/${ids.ben}`);
     await page.getByRole('heading', { name: 'Ben Okafor' }).waitFor();
