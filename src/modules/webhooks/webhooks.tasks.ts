@@ -94,6 +94,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
   // cleared when a recorded attempt frees a place. While set and deliveries are held, claiming
   // again finds nothing new: the loop waits for the wake-up of the next freed place instead.
   let claimedAllDue = false;
+  let lastClaimAt = 0;
 
   /**
    * The lease cap of each subscription this process knows: room for the requests it may have in
@@ -212,8 +213,10 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
     name: 'deliver-webhooks',
     async runOnce(ctx) {
       const { db, config } = ctx;
-      // New deliveries that came due meanwhile are found at the next freed place or poll.
-      if (claimedAllDue && held.size > 0) return 0;
+      // New deliveries that came due meanwhile are found at the next freed place or poll: with
+      // requests hanging, no place may free for a whole timeout, so a poll interval after the last
+      // claim always claims again (else a hanging endpoint would hold up every other one).
+      if (claimedAllDue && held.size > 0 && performance.now() - lastClaimAt < config.workerPollMs) return 0;
       while (held.size >= config.webhookMaxInFlight) await Promise.race(held);
       const room = Math.min(config.workerBatchSize, config.webhookMaxInFlight - held.size);
       const caps = {
@@ -221,6 +224,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
         known: knownCaps(),
       };
       const claimed = await db.transaction((tx) => claimDueDeliveries(tx, room, deliveryLeaseSeconds(config), owner, caps));
+      lastClaimAt = performance.now();
       claimedAllDue = claimed.length < room;
       if (claimed.length === 0) return 0;
       client ??= new WebhookHttpClient(allowPrivate);
