@@ -55,6 +55,7 @@ const TEMPLATE_LABELS: Record<string, string> = {
   claim_reminder: 'Claim reminder',
   recipient_action_needed: 'Action needed',
   payout_method_changed: 'Payout method changed',
+  portal_locked: 'Portal locked',
 };
 
 /** What the environment does with emails, in words: captured in the sandbox, and in production without SMTP. */
