@@ -247,6 +247,19 @@ describe('payout methods and readiness', () => {
     await expectLedgerConsistent(t.db);
   });
 
+  it('holds payouts when a method is removed and another set: removing first does not get around the hold', async () => {
+    const { id } = await newRecipient('hold-remove@example.com', { autoAcceptPayouts: true });
+    expect((await putMethod(id, bank())).json().data.payoutsHeldUntil).toBeNull(); // a first method holds nothing
+    const payoutId = await payTo(id);
+    await drain(worker);
+    expect((await call('DELETE', `/recipients/${id}/payout-method`)).statusCode).toBe(200);
+    const again = await putMethod(id, bank('99990000'));
+    expect(again.json().data.payoutsHeldUntil).toEqual(expect.any(String));
+    await drain(worker);
+    expect((await getPayment(t, key, payoutId)).status).toBe('pending');
+    await expect(settlePayout(t.db, tenant, payoutId, 'completed')).rejects.toMatchObject({ code: 'invalid_state', status: 409 });
+  });
+
   it('leaves the sandbox as it was: ordinary payees are paid without a method', async () => {
     const sandboxKey = await t.createKey('sandbox');
     const id = (await createBatch(t, sandboxKey, [{ payeeEmail: 'plain@example.com', amount: 100 }])).json().data.payouts[0].id;

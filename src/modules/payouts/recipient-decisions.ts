@@ -6,7 +6,7 @@ import { AppError, notFound } from '../../platform/http/errors.js';
 import type { Page } from '../../platform/http/pagination.js';
 import { isUuid } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
-import { findRecipientsByIds } from '../recipients/index.js';
+import { readinessForDecision } from '../recipients/index.js';
 import * as repo from './payouts.repository.js';
 import type { PayoutRecord } from './payouts.repository.js';
 import { applyMoves } from './transitions.js';
@@ -31,10 +31,13 @@ const reread = async (tx: Executor, tenant: Tenant, id: string) => (await repo.f
  * by itself when the recipient becomes ready (the manual rail reads `accepted_at`).
  */
 export async function acceptPayoutAsRecipient(tx: Executor, tenant: Tenant, recipientId: string, payoutId: string): Promise<PayoutRecord> {
+  // Readiness is read under a lock on the recipient, taken before the payout's (the order a
+  // method removal takes them in): a removal running at the same time either finishes first and
+  // is seen here, or waits, then finds this payout `pending` and sends it back.
+  const ready = await readinessForDecision(tx, tenant, recipientId);
   const payout = await waitingPayout(tx, tenant, recipientId, payoutId, 'accepted');
   await repo.markPayoutAccepted(tx, tenant, payout.id);
-  const [recipient] = await findRecipientsByIds(tx, tenant, [recipientId]);
-  if (tenant.environment === 'sandbox' || recipient?.ready) {
+  if (tenant.environment === 'sandbox' || ready) {
     // Due at once: the sandbox rail takes its next simulated step; production waits in `pending`.
     await applyMoves(tx, [{ payout, to: 'pending', nextActionDelayMs: tenant.environment === 'sandbox' ? 0 : null }]);
   }

@@ -82,14 +82,16 @@ ${countryError ? `<div class="field-error" id="country-error">${e(plain(countryE
 
 export function methodPage(
   p: Page,
-  options: { current: MaskedMethod | null; values: Values; errors: FieldErrors; form?: 'us_bank_account' | 'paypal'; onboarding: boolean },
+  options: { current: MaskedMethod | null; values: Values; errors: FieldErrors; form?: 'us_bank_account' | 'paypal'; onboarding: boolean; holdHours: number },
 ): string {
   const bankErrors = options.form === 'us_bank_account' ? options.errors : {};
   const paypalErrors = options.form === 'paypal' ? options.errors : {};
   const v = options.values;
   const save = options.onboarding ? 'Save and continue' : 'Save';
   const replacing = options.current
-    ? `<div class="notice" role="status">Your payout method now is ${e(describeMethod(options.current))}. Saving a new one replaces it; for your safety, payouts to a new bank account wait 24 hours and we email you about the change.</div>`
+    ? `<div class="notice" role="status">Your payout method now is ${e(describeMethod(options.current))}. Saving a new one replaces it; for your safety, ${
+        options.holdHours > 0 ? `your payouts wait ${options.holdHours === 1 ? '1 hour' : `${options.holdHours} hours`} after a change and ` : ''
+      }we email you about the change.</div>`
     : '';
   return portalPage(
     shell(p, 'How you want to be paid'),

@@ -95,7 +95,11 @@ export function signedInRoutes(portal: AppInstance, ctx: RecipientContext): void
     handler: async (request, reply) => {
       const { recipient, view } = await page(request);
       const current = detailsOf(recipient).method;
-      return send(reply, 200, onboarding.methodPage(view, { current, values: {}, errors: {}, onboarding: !recipient.payoutMethod }));
+      return send(
+        reply,
+        200,
+        onboarding.methodPage(view, { current, values: {}, errors: {}, onboarding: !recipient.payoutMethod, holdHours: ctx.methodChangeHoldHours }),
+      );
     },
   });
 
@@ -109,12 +113,21 @@ export function signedInRoutes(portal: AppInstance, ctx: RecipientContext): void
       if (saved.ok) return seeOther(reply, before.payoutMethod ? '/portal?done=method' : '/portal/auto-accept?onboarding=1');
       const { view } = await page(request);
       const form = request.body.type === 'paypal' ? 'paypal' : 'us_bank_account';
-      // The account numbers typed are never written back into the page.
+      // The account numbers typed are never written back into the page, nor a "routing number"
+      // that is not one (an account number pasted into the wrong field).
       const { accountNumber: _a, accountNumberConfirmation: _c, csrf: _t, ...values } = request.body;
+      if (typeof values.routingNumber === 'string' && !/^\d{0,9}$/.test(values.routingNumber)) delete values.routingNumber;
       return send(
         reply,
         400,
-        onboarding.methodPage(view, { current: detailsOf(before).method, values, errors: saved.errors, form, onboarding: !before.payoutMethod }),
+        onboarding.methodPage(view, {
+          current: detailsOf(before).method,
+          values,
+          errors: saved.errors,
+          form,
+          onboarding: !before.payoutMethod,
+          holdHours: ctx.methodChangeHoldHours,
+        }),
       );
     },
   });

@@ -43,6 +43,16 @@ export async function insertPayoutMethod(ex: Executor, tenant: Tenant, m: NewPay
   );
 }
 
+/** Whether the recipient ever had a payout method (active or ended). */
+export async function hadPayoutMethod(ex: Executor, tenant: Tenant, recipientId: string): Promise<boolean> {
+  const rows = await ex.query('select 1 from payout_methods where organization_id = $1 and environment = $2 and recipient_id = $3 limit 1', [
+    tenant.organizationId,
+    tenant.environment,
+    recipientId,
+  ]);
+  return rows.length > 0;
+}
+
 /** Ends the recipient's active method (replaced or removed, by whom); answers whether there was one. */
 export async function endActivePayoutMethod(
   ex: Executor,

@@ -96,6 +96,9 @@ export async function setPayoutMethod(
   await lockedRecipient(tx, tenant, recipientId);
   const before = await reload(tx, tenant, recipientId);
   refuseBusinessOverRecipient(before, actor);
+  // A method after an earlier one counts as a change (and holds payouts) even when the earlier
+  // one was removed first: removing and then setting must not get around the hold.
+  const hadOne = await methodsRepo.hadPayoutMethod(tx, tenant, recipientId);
   const replaced = await methodsRepo.endActivePayoutMethod(tx, tenant, recipientId, { removal: 'replaced', byKind: actor.kind, byId: actorId(actor) });
   const bank = input.type === 'us_bank_account' ? input : undefined;
   await methodsRepo.insertPayoutMethod(tx, tenant, {
@@ -116,9 +119,9 @@ export async function setPayoutMethod(
     ready: true,
     actionNeededReason: null,
     setByRecipient: actor.kind === 'recipient',
-    holdHours: replaced && ctx.methodChangeHoldHours > 0 ? ctx.methodChangeHoldHours : null,
+    holdHours: hadOne && ctx.methodChangeHoldHours > 0 ? ctx.methodChangeHoldHours : null,
   });
-  await ctx.hooks.methodChanged(tx, tenant, recipientId, { method: describeMethod(input), by: actor, replaced });
+  await ctx.hooks.methodChanged(tx, tenant, recipientId, { method: describeMethod(input), by: actor, replaced: replaced || hadOne });
   if (!before.ready) await ctx.hooks.readinessChanged(tx, tenant, recipientId, { ready: true, reason: null });
   return reload(tx, tenant, recipientId);
 }

@@ -197,6 +197,19 @@ export async function lockRecipient(ex: Executor, tenant: Tenant, id: string): P
   return rows.length > 0;
 }
 
+/**
+ * Locks the recipient's row against method and readiness changes while a decision that depends on
+ * its readiness is made (an Accept), and answers that readiness; undefined when there is none.
+ */
+export async function readinessForDecision(ex: Executor, tenant: Tenant, id: string): Promise<boolean | undefined> {
+  const rows = await ex.query<{ ready: boolean }>('select ready from recipients where organization_id = $1 and environment = $2 and id = $3 for share', [
+    tenant.organizationId,
+    tenant.environment,
+    id,
+  ]);
+  return rows[0]?.ready;
+}
+
 export interface ReadinessChange {
   ready: boolean;
   actionNeededReason: string | null;
