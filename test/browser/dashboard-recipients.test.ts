@@ -1,15 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/modules/users/users.service.js';
 import { bearer, createTestApp, type TestApp } from '../harness.js';
+import { ARTIFACTS, haveBrowser, launchChromium } from './chromium.js';
 
 // The dashboard's recipients: status and masked payout method in the list, the "Action needed"
 // filter, a recipient's page with its method history, Edit and Resend invitation, in Chromium.
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package.`);
 const PASSWORD = 'a long test password';
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
@@ -67,21 +63,9 @@ describe.skipIf(!haveBrowser)('recipients in the dashboard, in a real browser', 
     const paid = await call('POST', '/payments', { payouts: [{ payeeEmail: 'ana@example.com', amount: 12_500, description: 'October design work' }] });
     expect(paid.status).toBe(201);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
     page.setDefaultTimeout(10_000);
-    mkdirSync(ARTIFACTS, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { existsSync, writeFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueSetupToken } from '../../src/modules/users/users.service.js';
 import { workerTasks } from '../../src/worker/tasks.js';
@@ -7,12 +7,9 @@ import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { startReceiver, type Receiver } from '../receiver.js';
 import { type SmtpSink, startSmtpSink } from '../smtp-sink.js';
+import { ARTIFACTS, haveBrowser, launchChromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
 // On CI the browser is installed by .ci/run and these tests must run; elsewhere they need it too.
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package.`);
 
 describe.skipIf(!haveBrowser)('dashboard in a real browser', () => {
   let t: TestApp;
@@ -29,21 +26,9 @@ describe.skipIf(!haveBrowser)('dashboard in a real browser', () => {
     base = await t.app.listen({ port: 0, host: '127.0.0.1' });
     worker = startWorker({ db: t.db, config: t.config, log: t.app.log as never }, workerTasks(t.config));
     receiver = await startReceiver();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
     page.setDefaultTimeout(10_000);
-    mkdirSync(ARTIFACTS, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();

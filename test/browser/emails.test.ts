@@ -1,29 +1,16 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/modules/users/users.service.js';
 import { workerTasks } from '../../src/worker/tasks.js';
 import { type RunningWorker, startWorker } from '../../src/worker/worker.js';
 import { bearer, createTestApp, type TestApp } from '../harness.js';
+import { ARTIFACTS, freePort, haveBrowser, launchChromium } from './chromium.js';
 
 // The dashboard's Emails page, the recipient's invite button and the sender settings, in Chromium.
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package.`);
 const PASSWORD = 'a long test password';
 const PAYEES = ['ana@example.com', 'ben@example.com', 'cleo@example.com'];
 
 /** A free port, so PUBLIC_URL (and so every link in the emails) points at this very server. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe.skipIf(!haveBrowser)('the Emails page in a real browser', () => {
   let t: TestApp;
   let base: string;
@@ -45,18 +32,7 @@ describe.skipIf(!haveBrowser)('the Emails page in a real browser', () => {
       await createUser(t.db, t.config, { organizationId: t.defaultOrganizationId, email: `${role}@example.com`, password: PASSWORD, role, createdBy: null });
     }
     sandboxKey = await t.createKey('sandbox');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
@@ -66,7 +42,6 @@ describe.skipIf(!haveBrowser)('the Emails page in a real browser', () => {
       const text = message.text();
       if (/Content Security Policy/i.test(text) && !/inline style/i.test(text)) cspViolations.push(text);
     });
-    mkdirSync(ARTIFACTS, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();

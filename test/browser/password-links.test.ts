@@ -1,18 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueSetupToken } from '../../src/modules/users/users.service.js';
 import { workerTasks } from '../../src/worker/tasks.js';
 import { type RunningWorker, startWorker } from '../../src/worker/worker.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { type SmtpSink, startSmtpSink } from '../smtp-sink.js';
+import { ARTIFACTS, haveBrowser, launchChromium } from './chromium.js';
 
 // Invitation and password reset end to end in Chromium: the links are read from the messages a
 // real SMTP server received, in production mode with SMTP_URL set.
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package.`);
 
 const ADMIN = { email: 'admin@example.com', password: 'a long admin password' };
 
@@ -31,19 +27,7 @@ describe.skipIf(!haveBrowser)('set-password links in a real browser', () => {
     worker = startWorker({ db: t.db, config: t.config, log: t.app.log as never }, workerTasks(t.config));
     const setupToken = await issueSetupToken(t.db);
     expect((await t.app.inject({ method: 'POST', url: '/auth/setup', payload: { ...ADMIN, setupToken } })).statusCode).toBe(201);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

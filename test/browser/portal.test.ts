@@ -1,25 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workerTasks } from '../../src/worker/tasks.js';
 import { type RunningWorker, startWorker } from '../../src/worker/worker.js';
 import { bearer, createTestApp, type TestApp } from '../harness.js';
+import { ARTIFACTS, freePort, haveBrowser, launchChromium } from './chromium.js';
 
 // The recipient portal in Chromium, at desktop width and at 390 px: from the payout email's link
 // to the code (read from the sandbox's captured mailbox, as an integrator would) to the portal.
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package.`);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const SIZES = [
   [1280, 860, 'desktop'],
@@ -42,19 +29,7 @@ describe.skipIf(!haveBrowser)('the recipient portal in a real browser', () => {
     await t.app.listen({ port, host: '127.0.0.1' });
     worker = startWorker({ db: t.db, config: t.config, log: t.app.log as never }, workerTasks(t.config));
     key = await t.createKey('sandbox');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
