@@ -216,9 +216,15 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
       // New deliveries that came due meanwhile are found at the next freed place or poll: with
       // requests hanging, no place may free for a whole timeout, so a poll interval after the last
       // claim always claims again (else a hanging endpoint would hold up every other one).
-      if (claimedAllDue && held.size > 0 && performance.now() - lastClaimAt < config.workerPollMs) return 0;
-      while (held.size >= config.webhookMaxInFlight) await Promise.race(held);
+      const pollDue = performance.now() - lastClaimAt >= config.workerPollMs;
+      if (claimedAllDue && held.size > 0 && !pollDue) return 0;
+      // Full: the loop waits for the wake-up of a freed place (a race over every held send would
+      // attach a handler to each of them on every turn).
+      if (held.size >= config.webhookMaxInFlight) return 0;
       const room = Math.min(config.workerBatchSize, config.webhookMaxInFlight - held.size);
+      // Refill in groups: a claim for a handful of freed places costs nearly what one for a full
+      // batch does, and the requests still held keep the endpoints busy meanwhile.
+      if (held.size > 0 && room < config.workerBatchSize / 4 && !pollDue) return 0;
       const caps = {
         perSubscription: LEASED_PER_REQUEST_SLOT * config.webhookMaxInFlightPerEndpoint,
         known: knownCaps(),
