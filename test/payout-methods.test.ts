@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fund } from '../src/modules/ledger/ledger.service.js';
 import { acceptPayoutAsRecipient, declinePayoutAsRecipient, listRecipientPayouts } from '../src/modules/payouts/index.js';
+import { findPayoutById } from '../src/modules/payouts/payouts.repository.js';
 import { settlePayout } from '../src/modules/payouts/payouts.service.js';
+import { confirmReadiness } from '../src/modules/payouts/payouts.tasks.js';
 import { setPayoutMethod } from '../src/modules/recipients/index.js';
 import { recipientContextFor } from '../src/recipient-reactions.js';
 import { decryptText } from '../src/platform/crypto.js';
@@ -258,6 +260,29 @@ describe('payout methods and readiness', () => {
     await drain(worker);
     expect((await getPayment(t, key, payoutId)).status).toBe('pending');
     await expect(settlePayout(t.db, tenant, payoutId, 'completed')).rejects.toMatchObject({ code: 'invalid_state', status: 409 });
+  });
+
+  it('re-reads readiness before the worker moves a payout to pending: a removal committed after the claim keeps it waiting', async () => {
+    const { id } = await newRecipient('stale-claim@example.com', { autoAcceptPayouts: true });
+    const waiting = await payTo(id);
+    const created = await payTo(id);
+    await drain(worker); // no method yet: the first waits for acceptance
+    expect((await getPayment(t, key, waiting)).status).toBe('awaiting_acceptance');
+    // What the worker read at its claim: the recipient ready. Then the method goes before the moves apply.
+    await putMethod(id, bank());
+    const [stillWaiting, stillCreated] = [
+      (await findPayoutById(t.db, tenant, waiting))!,
+      { ...(await findPayoutById(t.db, tenant, created))!, status: 'created' as const },
+    ];
+    await call('DELETE', `/recipients/${id}/payout-method`);
+    const confirmed = await t.db.transaction((tx) =>
+      confirmReadiness(tx, [
+        { payout: stillWaiting, to: 'pending', nextActionDelayMs: null },
+        { payout: stillCreated, to: 'pending', nextActionDelayMs: null },
+      ]),
+    );
+    expect(confirmed.waits).toEqual([{ id: waiting, nextActionDelayMs: null }]);
+    expect(confirmed.moves.map((m) => [m.payout.id, m.to])).toEqual([[created, 'awaiting_acceptance']]);
   });
 
   it('leaves the sandbox as it was: ordinary payees are paid without a method', async () => {

@@ -1,5 +1,7 @@
+import type { Executor } from '../../platform/db/database.js';
 import { newLeaseOwner } from '../../platform/queue/lease.js';
 import type { WorkerContext, WorkerTask } from '../../platform/worker-task.js';
+import { readyForDecisions } from '../recipients/index.js';
 import { claimDuePayouts, type DuePayout, releasePayouts } from './payouts.repository.js';
 import { manualRail } from './rails/manual-rail.js';
 import type { PayoutRail, RailStep } from './rails/rail.js';
@@ -35,14 +37,39 @@ export function advancePayoutsTask(): WorkerTask {
         else waits.push({ id: payout.id, nextActionDelayMs: step.nextActionDelayMs });
       }
       await db.transaction(async (tx) => {
-        // Payout rows first, balance rows last, as in every other transaction: taking more payout
-        // locks after the balance rows could deadlock with a concurrent cancel.
-        await releasePayouts(tx, owner, waits);
-        await applyMoves(tx, moves);
+        // Recipient rows first (as a method removal and an Accept take them), then payout rows,
+        // balance rows last, as in every other transaction: another order could deadlock.
+        const confirmed = await confirmReadiness(tx, moves);
+        await releasePayouts(tx, owner, [...waits, ...confirmed.waits]);
+        await applyMoves(tx, confirmed.moves);
       });
       return claimed.length;
     },
   };
+}
+
+/**
+ * A production payout goes to `pending` on its recipient's readiness as read at the claim. Read
+ * again under a share lock on the recipient: if a method removal committed meanwhile, a new payout
+ * waits for acceptance and a waiting one stays put (the removal saw no `pending` payout to send
+ * back), so no payout is ever `pending` for a recipient that cannot be paid.
+ */
+export async function confirmReadiness(tx: Executor, moves: Move[]): Promise<{ moves: Move[]; waits: { id: string; nextActionDelayMs: null }[] }> {
+  const resting = (m: Move) => m.to === 'pending' && m.payout.environment === 'production' && m.payout.kind === 'payout';
+  const toCheck = moves.filter(resting);
+  if (toCheck.length === 0) return { moves, waits: [] };
+  const ready = await readyForDecisions(
+    tx,
+    toCheck.map((m) => ({ tenant: { organizationId: m.payout.organizationId, environment: m.payout.environment }, id: m.payout.recipientId })),
+  );
+  const confirmed: Move[] = [];
+  const waits: { id: string; nextActionDelayMs: null }[] = [];
+  for (const move of moves) {
+    if (!resting(move) || ready.has(move.payout.recipientId)) confirmed.push(move);
+    else if (move.payout.status === 'created') confirmed.push({ ...move, to: 'awaiting_acceptance' });
+    else waits.push({ id: move.payout.id, nextActionDelayMs: null });
+  }
+  return { moves: confirmed, waits };
 }
 
 /** A rail's answer, checked: an illegal or failed step is logged and retried later, never applied. */

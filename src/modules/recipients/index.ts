@@ -1,7 +1,7 @@
 // What other modules may use of recipients: look-ups, the upsert a batch makes for new payees, and
 // the recipient's own changes (profile, payout method, auto-accept) that the portal makes.
 export { findRecipientsByIds, getRecipient, type NewRecipientInput, normalizeEmail, type Recipient, upsertRecipients } from './recipients.service.js';
-export { type ActiveMethod, type RecipientStatus, readinessForDecision } from './recipients.repository.js';
+export { type ActiveMethod, type RecipientStatus, readinessForDecision, readyForDecisions } from './recipients.repository.js';
 export {
   type Actor,
   listPayoutMethodHistory,

@@ -210,6 +210,23 @@ export async function readinessForDecision(ex: Executor, tenant: Tenant, id: str
   return rows[0]?.ready;
 }
 
+/**
+ * The same for a worker's batch of moves: locks the recipients (in id order) and answers the ids
+ * of those that are ready. Each recipient is matched within its own organization and environment.
+ */
+export async function readyForDecisions(ex: Executor, recipients: readonly { tenant: Tenant; id: string }[]): Promise<Set<string>> {
+  if (recipients.length === 0) return new Set();
+  const sorted = [...recipients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const rows = await ex.query<{ id: string; ready: boolean }>(
+    `select r.id, r.ready from recipients r
+     join unnest($1::uuid[], $2::text[], $3::uuid[]) as v(organization_id, environment, id)
+       on r.organization_id = v.organization_id and r.environment = v.environment and r.id = v.id
+     order by r.id for share of r`,
+    [sorted.map((r) => r.tenant.organizationId), sorted.map((r) => r.tenant.environment), sorted.map((r) => r.id)],
+  );
+  return new Set(rows.filter((r) => r.ready).map((r) => r.id));
+}
+
 export interface ReadinessChange {
   ready: boolean;
   actionNeededReason: string | null;
