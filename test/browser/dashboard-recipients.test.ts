@@ -116,7 +116,8 @@ describe.skipIf(!haveBrowser)('recipients in the dashboard, in a real browser', 
     await button.focus();
     await page.keyboard.press('Enter');
     await asked;
-    await expect(button.getAttribute('aria-pressed')).resolves.toBe('true');
+    // The list re-renders when the filtered answer arrives.
+    await expect.poll(() => button.getAttribute('aria-pressed')).toBe('true');
     await expect.poll(listedRows).toEqual(['dev@example.com | Action needed | —']);
     await shot('41-recipients-action-needed');
     await page.getByTestId('status-filter').getByRole('button', { name: 'All' }).click();

@@ -151,6 +151,8 @@ describe.skipIf(!haveBrowser)('dashboard in a real browser', () => {
     await expect.poll(() => smtp.messages.filter((m) => JSON.stringify(m.to).includes('emp@example.com')).length, { timeout: 10_000 }).toBe(1);
     const invitation = smtp.messages.find((m) => JSON.stringify(m.to).includes('emp@example.com'))!;
     const link = /https?:\/\/\S+\/#\/set-password\?token=[\w%-]+/.exec(invitation.text ?? '')![0];
+    // Opened as from the email: a fresh page load, not a hash change inside the signed-out app.
+    await page.goto('about:blank');
     await page.goto(`${base}/${new URL(link).hash}`);
     await page.getByLabel('New password', { exact: true }).fill('employee password');
     await page.getByLabel('Repeat the new password').fill('employee password');
