@@ -42,40 +42,41 @@ export async function deleteStaleCodes(ex: Executor, olderThanHours: number): Pr
 const NOT_LOCKED = `(portal_guards.locked_until is null or portal_guards.locked_until <= now())`;
 
 /**
+ * Adds one to a recipient's counter in `portal_guards` unless it is locked; a counter whose window
+ * has passed starts again at 1. Answers the count in the current window, or undefined while
+ * locked. Column names and the window are constants of this file, never input.
+ */
+async function countInWindow(
+  ex: Executor,
+  recipientId: string,
+  counter: 'codes_sent' | 'wrong_tries',
+  windowStart: 'codes_window_started_at' | 'tries_window_started_at',
+  window: '1 hour' | '1 day',
+): Promise<number | undefined> {
+  const fresh = `portal_guards.${windowStart} <= now() - interval '${window}'`;
+  const rows = await ex.query<{ n: number }>(
+    `insert into portal_guards (recipient_id, ${counter}, ${windowStart}) values ($1, 1, now())
+     on conflict (recipient_id) do update set
+       ${counter} = case when ${fresh} then 1 else portal_guards.${counter} + 1 end,
+       ${windowStart} = case when ${fresh} then now() else portal_guards.${windowStart} end
+     where ${NOT_LOCKED}
+     returning ${counter} as n`,
+    [recipientId],
+  );
+  return rows[0]?.n;
+}
+
+/**
  * Counts one code about to be sent, unless the recipient is locked. Answers the codes sent in the
  * current hour (this one included), or undefined while locked.
  */
-export async function reserveCodeSend(ex: Executor, recipientId: string): Promise<number | undefined> {
-  const fresh = `portal_guards.codes_window_started_at <= now() - interval '1 hour'`;
-  const rows = await ex.query<{ codes_sent: number }>(
-    `insert into portal_guards (recipient_id, codes_sent, codes_window_started_at) values ($1, 1, now())
-     on conflict (recipient_id) do update set
-       codes_sent = case when ${fresh} then 1 else portal_guards.codes_sent + 1 end,
-       codes_window_started_at = case when ${fresh} then now() else portal_guards.codes_window_started_at end
-     where ${NOT_LOCKED}
-     returning codes_sent`,
-    [recipientId],
-  );
-  return rows[0]?.codes_sent;
-}
+export const reserveCodeSend = (ex: Executor, recipientId: string) => countInWindow(ex, recipientId, 'codes_sent', 'codes_window_started_at', '1 hour');
 
 /**
  * Counts one guess as wrong before it is compared (a right one gives it back), unless the
  * recipient is locked. Answers the wrong tries of the current day, or undefined while locked.
  */
-export async function reserveWrongTry(ex: Executor, recipientId: string): Promise<number | undefined> {
-  const fresh = `portal_guards.tries_window_started_at <= now() - interval '1 day'`;
-  const rows = await ex.query<{ wrong_tries: number }>(
-    `insert into portal_guards (recipient_id, wrong_tries, tries_window_started_at) values ($1, 1, now())
-     on conflict (recipient_id) do update set
-       wrong_tries = case when ${fresh} then 1 else portal_guards.wrong_tries + 1 end,
-       tries_window_started_at = case when ${fresh} then now() else portal_guards.tries_window_started_at end
-     where ${NOT_LOCKED}
-     returning wrong_tries`,
-    [recipientId],
-  );
-  return rows[0]?.wrong_tries;
-}
+export const reserveWrongTry = (ex: Executor, recipientId: string) => countInWindow(ex, recipientId, 'wrong_tries', 'tries_window_started_at', '1 day');
 
 export async function giveBackWrongTry(ex: Executor, recipientId: string): Promise<void> {
   await ex.query('update portal_guards set wrong_tries = greatest(wrong_tries - 1, 0) where recipient_id = $1', [recipientId]);
