@@ -11,8 +11,19 @@ export type Role = (typeof ROLES)[number];
 const GRANTS: Record<Role, readonly Permission[]> = {
   // Admins hold every permission there is.
   admin: PERMISSIONS,
-  manager: ['payouts:read', 'payouts:write', 'recipients:read', 'recipients:write', 'keys:manage', 'webhooks:read', 'webhooks:write', 'signed_in'],
-  accountant: ['payouts:read', 'recipients:read', 'signed_in'],
+  manager: [
+    'payouts:read',
+    'payouts:write',
+    'recipients:read',
+    'recipients:write',
+    'keys:manage',
+    'webhooks:read',
+    'webhooks:write',
+    'ach:read',
+    'ach:write',
+    'signed_in',
+  ],
+  accountant: ['payouts:read', 'recipients:read', 'ach:read', 'signed_in'],
   employee: ['signed_in'],
 };
 

@@ -11,6 +11,9 @@ export const PERMISSIONS = [
   'webhooks:read',
   'webhooks:write',
   'users:manage',
+  'ach:read',
+  'ach:write',
+  'ach:settings',
   'signed_in',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
