@@ -1,7 +1,9 @@
 // What other modules may use of payouts: reacting when a recipient's acceptance or readiness
 // changes, and the recipient's own decisions on its payouts (the portal).
 export { wakeAwaitingPayoutsOf } from './payouts.service.js';
-export type { PayoutRecord } from './payouts.repository.js';
+export { findPayoutsByIdsForUpdate, type PayoutRail, type PayoutRecord } from './payouts.repository.js';
+// The rails outside this module (ACH) move their payouts through the one lifecycle.
+export { type AppliedMove, applyMoves, type Move } from './transitions.js';
 export type { PayoutStatus } from './state.js';
 export {
   acceptPayoutAsRecipient,

@@ -22,8 +22,12 @@ export interface PayoutRecord {
   sandboxScenario: string | null;
   /** When the recipient clicked Accept (null: not yet, or it auto-accepts). */
   acceptedAt: Date | null;
+  /** How it is paid, recorded when it becomes `pending` (null before). */
+  rail: PayoutRail | null;
   createdAt: Date;
 }
+
+export type PayoutRail = 'sandbox' | 'manual' | 'ach';
 
 export interface PayoutRow {
   id: string;
@@ -41,11 +45,12 @@ export interface PayoutRow {
   sequence: number;
   sandbox_scenario: string | null;
   accepted_at: Date | null;
+  rail: PayoutRail | null;
   created_at: Date;
 }
 
 export const COLUMNS = `p.id, p.organization_id, p.environment, p.batch_id, p.recipient_id, p.kind, p.amount, p.currency, p.description,
-  p.reference_id, p.status, p.status_reason, p.sequence, p.sandbox_scenario, p.accepted_at, p.created_at`;
+  p.reference_id, p.status, p.status_reason, p.sequence, p.sandbox_scenario, p.accepted_at, p.rail, p.created_at`;
 
 export const toPayout = (row: PayoutRow): PayoutRecord => ({
   id: row.id,
@@ -63,6 +68,7 @@ export const toPayout = (row: PayoutRow): PayoutRecord => ({
   sequence: row.sequence,
   sandboxScenario: row.sandbox_scenario,
   acceptedAt: row.accepted_at,
+  rail: row.rail,
   createdAt: row.created_at,
 });
 
@@ -323,6 +329,16 @@ export async function findPendingPayoutsOfRecipientForUpdate(ex: Executor, tenan
      where p.organization_id = $1 and p.environment = $2 and p.recipient_id = $3 and p.status = 'pending' and p.kind = 'payout'
      order by p.id for update`,
     [tenant.organizationId, tenant.environment, recipientId],
+  );
+  return rows.map(toPayout);
+}
+
+/** These payouts of the tenant, locked in id order (the order every writer takes payout rows in). */
+export async function findPayoutsByIdsForUpdate(ex: Executor, tenant: Tenant, ids: string[]): Promise<PayoutRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await ex.query<PayoutRow>(
+    `select ${COLUMNS} from payouts p where p.organization_id = $1 and p.environment = $2 and p.id = any($3::uuid[]) order by p.id for update`,
+    [tenant.organizationId, tenant.environment, ids],
   );
   return rows.map(toPayout);
 }

@@ -11,7 +11,8 @@ export const TRANSITIONS: Readonly<Record<PayoutStatus, readonly PayoutStatus[]>
   awaiting_acceptance: ['pending', 'canceled'],
   // Back to waiting when the recipient stops being ready (its method removed), with a reason.
   pending: ['processing', 'canceled', 'failed', 'awaiting_acceptance'],
-  processing: ['completed', 'failed'],
+  // Back to pending when its bank file is voided (never sent), for the next file.
+  processing: ['completed', 'failed', 'pending'],
   // A completed payout can still come back from the rail.
   completed: ['returned'],
   failed: [],
