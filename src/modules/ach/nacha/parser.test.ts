@@ -245,3 +245,10 @@ describe('returnEntriesOf', () => {
     expect(() => returnEntriesOf(parseNachaFile(r99))).toThrow(new NachaFormatError(8, 'unknown return reason code "R97".'));
   });
 });
+
+describe('error order', () => {
+  it('reports the first problem in the file', () => {
+    const text = edit(edit(ourFile(), 3, 30, '00000001X0'), 10, 1, '4');
+    expect(formatError(text).line).toBe(3);
+  });
+});

@@ -129,6 +129,12 @@ function splitRecords(text: string): Line[] {
   return lines.map((line, i) => new Line(i + 1, line));
 }
 
+/** Length and record type, checked as each record is reached so that the first problem in the file is the one reported. */
+function checkShape(record: Line): void {
+  if (record.text.length !== RECORD_LENGTH) record.fail(`record is ${record.text.length} characters, expected ${RECORD_LENGTH}.`);
+  if (!'156789'.includes(record.text[0]!)) record.fail(`unknown record type "${record.text[0]}".`);
+}
+
 function checkControl(
   record: Line,
   what: string,
@@ -190,12 +196,8 @@ function parseAddenda(record: Line): NachaAddenda {
  */
 export function parseNachaFile(text: string): NachaFile {
   const records = splitRecords(text);
-  for (const record of records) {
-    if (record.text.length !== RECORD_LENGTH) record.fail(`record is ${record.text.length} characters, expected ${RECORD_LENGTH}.`);
-    if (!'156789'.includes(record.text[0]!)) record.fail(`unknown record type "${record.text[0]}".`);
-  }
-
   const first: Line = records[0]!;
+  checkShape(first);
   if (first.raw(1, 1) !== '1') first.fail('the file must start with a file header (record type 1).');
   first.digits(2, 3, 'Priority code');
   const destination = first.raw(4, 13);
@@ -230,6 +232,7 @@ export function parseNachaFile(text: string): NachaFile {
 
   for (; index < records.length; index++) {
     const record: Line = records[index]!;
+    checkShape(record);
     const type = record.raw(1, 1);
 
     if (type === '5') {
@@ -323,6 +326,7 @@ export function parseNachaFile(text: string): NachaFile {
     return last.fail('the file ends without a file control record (record type 9).');
   }
   for (const padding of records.slice(index + 1)) {
+    checkShape(padding);
     if (padding.text !== PADDING_RECORD) padding.fail('only padding records of 94 "9"s may follow the file control record.');
   }
 
