@@ -6,7 +6,7 @@ import { decryptText, encryptText, type KeyRing } from '../../platform/crypto.js
 import type { Executor } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
 import * as files from './files.repository.js';
-import { localDateTime, NachaWriter } from './nacha/index.js';
+import { localDateTime, MAX_ENTRY_AMOUNT, NachaWriter } from './nacha/index.js';
 import { findAchSettings } from './settings.repository.js';
 
 export interface BuildOptions {
@@ -69,8 +69,15 @@ export async function buildFile(run: Run, file: files.AchFileRecord, owner: stri
 
   const odfi = settings.odfiRouting.slice(0, 8);
   const secCodes = await run((ex) => files.secCodesOf(ex, file.id));
-  // Balanced files: one offset debit per batch, each with a trace number of the same sequence.
-  const offsetTraces = settings.balanced ? await run((ex) => files.reserveTraceNumbers(ex, odfi, secCodes.length)) : 0n;
+  // Balanced files: offset debits per batch, as many as NACHA's entry limit needs to carry the
+  // batch's total, each with a trace number of the same sequence.
+  const offsets = new Map<string, bigint[]>();
+  if (settings.balanced) {
+    const totals = await run((ex) => files.totalsBySecCode(ex, file.id));
+    for (const secCode of secCodes) offsets.set(secCode, splitOffset(totals.get(secCode) ?? 0n));
+  }
+  const offsetCount = [...offsets.values()].reduce((n, parts) => n + parts.length, 0);
+  let offsetTrace = offsetCount > 0 ? await run((ex) => files.reserveTraceNumbers(ex, odfi, offsetCount)) : 0n;
   const offsetAccount = settings.balanced ? decryptText(options.keys, settings.offsetAccountEncrypted!) : '';
   let entryCount = 0;
   let debitTotal = 0n;
@@ -110,20 +117,23 @@ export async function buildFile(run: Run, file: files.AchFileRecord, owner: stri
       if (page.length < PAGE) break;
       after = page[page.length - 1]!.traceNumber;
     }
-    if (settings.balanced) {
+    for (const amount of offsets.get(secCode) ?? []) {
       await write(
         writer.entry({
           transactionCode: settings.offsetAccountType === 'savings' ? 37 : 27,
           rdfiRouting: settings.offsetRoutingNumber!,
           accountNumber: offsetAccount,
-          amount: credit,
+          amount,
           individualId: 'OFFSET',
           individualName: settings.companyName,
-          traceNumber: `${odfi}${(offsetTraces + BigInt(index)).toString().padStart(7, '0')}`,
+          traceNumber: `${odfi}${(offsetTrace++).toString().padStart(7, '0')}`,
         }),
       );
-      debitTotal += credit;
+      debitTotal += amount;
       entryCount++;
+    }
+    if (settings.balanced && (offsets.get(secCode) ?? []).reduce((a, b) => a + b, 0n) !== credit) {
+      throw new Error('A batch changed while its file was being written: its offset no longer matches.');
     }
     await write(writer.endBatch());
   }
@@ -131,6 +141,13 @@ export async function buildFile(run: Run, file: files.AchFileRecord, owner: stri
   await flush();
   const finished = await run((ex) => files.finishBuild(ex, file.id, owner, { entryCount, debitTotal, byteLength, sha256: hash.digest('hex') }));
   if (!finished) throw new AppError('internal_error', 'The bank file being written was taken over by another process.');
+}
+
+/** A batch's offset debit as entries NACHA can carry: each at most MAX_ENTRY_AMOUNT. */
+export function splitOffset(total: bigint): bigint[] {
+  const parts: bigint[] = [];
+  for (let left = total; left > 0n; left -= left > MAX_ENTRY_AMOUNT ? MAX_ENTRY_AMOUNT : left) parts.push(left > MAX_ENTRY_AMOUNT ? MAX_ENTRY_AMOUNT : left);
+  return parts;
 }
 
 /** The stored text, chunk by chunk, decrypted: exactly the bytes that were generated. */

@@ -231,6 +231,15 @@ export async function secCodesOf(ex: Executor, fileId: string): Promise<('PPD' |
   return rows.map((r) => r.sec_code);
 }
 
+/** The credit total of each SEC code's entries (a balanced batch's offset must match it). */
+export async function totalsBySecCode(ex: Executor, fileId: string): Promise<Map<string, bigint>> {
+  const rows = await ex.query<{ sec_code: string; total: bigint }>(
+    'select sec_code, sum(amount)::bigint as total from ach_entries where file_id = $1 group by sec_code',
+    [fileId],
+  );
+  return new Map(rows.map((r) => [r.sec_code, BigInt(r.total)]));
+}
+
 /** One page of a batch's entries in trace order, after `afterTrace`. */
 export async function entriesForFile(ex: Executor, fileId: string, secCode: string, afterTrace: string, limit: number): Promise<EntryForFile[]> {
   const rows = await ex.query<{
