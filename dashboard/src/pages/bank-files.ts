@@ -61,7 +61,8 @@ const FILE_STATUS_MEANINGS: Record<AchFile['status'], string> = {
   voided: 'Not sent (or rejected by the bank): its payouts went back to pending for the next file.',
 };
 
-const fileBadge = (status: AchFile['status']) => html`<span class="badge badge-file-${status}" data-file-status=${status}>${FILE_STATUS_LABELS[status] ?? status}</span>`;
+const fileBadge = (status: AchFile['status']) =>
+  html`<span class="badge badge-file-${status}" data-file-status=${status}>${FILE_STATUS_LABELS[status] ?? status}</span>`;
 
 /** "2024-07-05" as a date people read, without a time zone shifting the day. */
 const day = (date: string) => new Date(`${date}T12:00:00`).toLocaleDateString('en-US', { dateStyle: 'medium' });
@@ -90,7 +91,11 @@ async function rawRequest(ctx: PageContext, method: 'GET' | 'POST', path: string
   } catch {
     error = undefined;
   }
-  throw new RequestFailed({ status: response.status, code: error?.code ?? 'network_error', message: error?.message ?? `The server answered ${response.status}.` });
+  throw new RequestFailed({
+    status: response.status,
+    code: error?.code ?? 'network_error',
+    message: error?.message ?? `The server answered ${response.status}.`,
+  });
 }
 
 /** The file's name from Content-Disposition, else the one the API gave. */
@@ -296,8 +301,9 @@ export function bankFileDetailPage(el: HTMLElement, ctx: PageContext) {
         await reload();
       };
       const markSent = () =>
-        confirm(`Mark ${file.fileName} as sent? Do this once you have uploaded it to your bank: its payouts then complete at the end of ${day(file.effectiveDate)}.`) &&
-        act(() => post(`/ach/files/${id}/sent`));
+        confirm(
+          `Mark ${file.fileName} as sent? Do this once you have uploaded it to your bank: its payouts then complete at the end of ${day(file.effectiveDate)}.`,
+        ) && act(() => post(`/ach/files/${id}/sent`));
       const keepFile = async () => {
         voiding = false;
         await reload();

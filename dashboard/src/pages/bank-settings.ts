@@ -167,13 +167,28 @@ export function bankSettingsPage(el: HTMLElement, ctx: PageContext) {
     const invalid = (name: FieldName) => state.problem?.param === name;
     const fieldError = (name: FieldName) =>
       invalid(name) ? html`<span class="field-error" role="alert" id="problem-${name}" data-testid="field-error">${state.problem!.message}</span>` : nothing;
-    const hint = (name: FieldName) => (HINTS[name] ? html`<span class="field-hint" id="hint-${name}">${HINTS[name]}</span>` : nothing);
-    const describedBy = (name: FieldName) => [HINTS[name] ? `hint-${name}` : '', invalid(name) ? `problem-${name}` : ''].filter(Boolean).join(' ') || nothing;
+    const hints: Partial<Record<FieldName, unknown>> = {
+      ...HINTS,
+      offsetAccountNumber: s?.offsetAccountLast4
+        ? `Stored: ending ${s.offsetAccountLast4}. Leave empty to keep it.`
+        : 'Balanced files only. Never shown again once saved.',
+      cutoffTime: html`Your bank’s deadline${s?.timeZone ? html`, in <strong>${s.timeZone}</strong>` : nothing}. A file cut after it goes to the bank the next banking day; its effective date is the banking day after the day it goes.`,
+    };
+    const hint = (name: FieldName) =>
+      hints[name]
+        ? html`<span class="field-hint" id="hint-${name}" data-testid=${name === 'offsetAccountNumber' ? 'offset-account-stored' : nothing}>${hints[name]}</span>`
+        : nothing;
+    const describedBy = (name: FieldName) => [hints[name] ? `hint-${name}` : '', invalid(name) ? `problem-${name}` : ''].filter(Boolean).join(' ') || nothing;
+    // The label holds the field's name only (its accessible name); hint and error are described-by.
+    const field = (name: FieldName, control: TemplateResult) =>
+      html`<div class="field"><label for="ach-${name}">${LABELS[name]}</label>${control}${hint(name)}${fieldError(name)}</div>`;
+    const marks = (name: FieldName) => ({ invalid: invalid(name) ? 'true' : 'false', describedBy: describedBy(name) });
     const textField = (name: FieldName, value: string | null, attrs: { maxlength: number; inputmode?: 'numeric'; placeholder?: string }) =>
-      html`<label>${LABELS[name]}
-        <input name=${name} .value=${value ?? ''} maxlength=${attrs.maxlength} inputmode=${attrs.inputmode ?? nothing} placeholder=${attrs.placeholder ?? nothing}
-          autocomplete="off" aria-invalid=${invalid(name) ? 'true' : 'false'} aria-describedby=${describedBy(name)} />
-        ${hint(name)}${fieldError(name)}</label>`;
+      field(
+        name,
+        html`<input id="ach-${name}" name=${name} .value=${value ?? ''} maxlength=${attrs.maxlength} inputmode=${attrs.inputmode ?? nothing}
+          placeholder=${attrs.placeholder ?? nothing} autocomplete="off" aria-invalid=${marks(name).invalid} aria-describedby=${marks(name).describedBy} />`,
+      );
     return html`
       <div class="page-head"><h1>Bank settings</h1><a class="button" href="#/settings">Back to Settings</a></div>
       ${railBanner(rail, ctx)}
@@ -201,31 +216,28 @@ export function bankSettingsPage(el: HTMLElement, ctx: PageContext) {
         </div>
         <div class="field-grid">
           ${textField('offsetRoutingNumber', s?.offsetRoutingNumber ?? null, { maxlength: 9, inputmode: 'numeric' })}
-          <label>${LABELS.offsetAccountNumber}
-            <input name="offsetAccountNumber" maxlength="17" inputmode="numeric" autocomplete="off" placeholder=${s?.offsetAccountLast4 ? `ending ${s.offsetAccountLast4}` : nothing}
-              aria-invalid=${invalid('offsetAccountNumber') ? 'true' : 'false'} aria-describedby="hint-offsetAccountNumber${invalid('offsetAccountNumber') ? ' problem-offsetAccountNumber' : ''}" />
-            <span class="field-hint" id="hint-offsetAccountNumber" data-testid="offset-account-stored">${
-              s?.offsetAccountLast4 ? `Stored: ending ${s.offsetAccountLast4}. Leave empty to keep it.` : 'Balanced files only. Never shown again once saved.'
-            }</span>
-            ${fieldError('offsetAccountNumber')}
-          </label>
-          <label>${LABELS.offsetAccountType}
-            <select name="offsetAccountType" aria-invalid=${invalid('offsetAccountType') ? 'true' : 'false'} aria-describedby=${describedBy('offsetAccountType')}>
+          ${field(
+            'offsetAccountNumber',
+            html`<input id="ach-offsetAccountNumber" name="offsetAccountNumber" maxlength="17" inputmode="numeric" autocomplete="off"
+              placeholder=${s?.offsetAccountLast4 ? `ending ${s.offsetAccountLast4}` : nothing}
+              aria-invalid=${marks('offsetAccountNumber').invalid} aria-describedby=${marks('offsetAccountNumber').describedBy} />`,
+          )}
+          ${field(
+            'offsetAccountType',
+            html`<select id="ach-offsetAccountType" name="offsetAccountType" aria-invalid=${marks('offsetAccountType').invalid} aria-describedby=${marks('offsetAccountType').describedBy}>
               <option value="" ?selected=${!s?.offsetAccountType}>—</option>
               <option value="checking" ?selected=${s?.offsetAccountType === 'checking'}>Checking</option>
               <option value="savings" ?selected=${s?.offsetAccountType === 'savings'}>Savings</option>
-            </select>
-            ${hint('offsetAccountType')}${fieldError('offsetAccountType')}
-          </label>
+            </select>`,
+          )}
         </div>
         <h2>Schedule</h2>
         <div class="field-grid">
-          <label>${LABELS.cutoffTime}
-            <input name="cutoffTime" type="time" .value=${s?.cutoffTime ?? '16:00'} aria-invalid=${invalid('cutoffTime') ? 'true' : 'false'}
-              aria-describedby="hint-cutoffTime${invalid('cutoffTime') ? ' problem-cutoffTime' : ''}" />
-            <span class="field-hint" id="hint-cutoffTime">Your bank’s deadline${s?.timeZone ? html`, in <strong>${s.timeZone}</strong>` : nothing}. A file cut after it is sent the next banking day; its effective date is the banking day after the day it is sent.</span>
-            ${fieldError('cutoffTime')}
-          </label>
+          ${field(
+            'cutoffTime',
+            html`<input id="ach-cutoffTime" name="cutoffTime" type="time" .value=${s?.cutoffTime ?? '16:00'} aria-invalid=${marks('cutoffTime').invalid}
+              aria-describedby=${marks('cutoffTime').describedBy} />`,
+          )}
         </div>
         ${state.problem && !state.problem.param ? errorBox(new Error(state.problem.message)) : nothing}
         <div class="actions">
