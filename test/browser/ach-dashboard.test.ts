@@ -230,7 +230,7 @@ describe.skipIf(!haveBrowser)('the ACH rail in the dashboard, in a real browser'
     // The refusal sits next to the field the error's `param` names, and that field is marked.
     const routing = page.getByLabel('ODFI routing number');
     await expect.poll(() => routing.getAttribute('aria-invalid')).toBe('true');
-    const problem = page.locator('label', { has: routing }).getByTestId('field-error');
+    const problem = page.locator('.field', { has: routing }).getByTestId('field-error');
     await expect(problem.textContent()).resolves.toMatch(/ODFI routing number|routing/i);
     await expect(page.getByTestId('field-error').count()).resolves.toBe(1);
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('odfiRouting');
@@ -274,8 +274,9 @@ describe.skipIf(!haveBrowser)('the ACH rail in the dashboard, in a real browser'
     await page.getByTestId('file-entries').waitFor();
     await expect(fileStatus()).resolves.toBe('created');
     const entries = page.getByTestId('file-entries').locator('tbody tr');
-    // Ana's credit and the offset debit of a balanced file.
-    await expect(entries.count()).resolves.toBe(2);
+    // The payouts only: the offset debit of a balanced file is no payout.
+    await expect(entries.count()).resolves.toBe(1);
+    await expect(page.getByTestId('file-facts').textContent()).resolves.toMatch(/Offset debits\s*\$125\.00/);
     await expect(entries.first().textContent()).resolves.toMatch(/Ana Lima[\s\S]*\$125\.00[\s\S]*••••6789/);
     await expect(page.locator('body').textContent()).resolves.not.toContain('000123456789');
     await shot('65-bank-file');

@@ -28,15 +28,15 @@ interface AchFile {
 
 interface AchEntry {
   id: string;
-  payoutId: string | null;
-  recipientId: string | null;
+  payoutId: string;
+  recipientId: string;
   traceNumber: string;
   secCode: string;
   amount: number;
   accountLast4: string;
   accountType: string;
   holderName: string;
-  payoutStatus: string | null;
+  payoutStatus: string;
   active: boolean;
 }
 
@@ -49,6 +49,7 @@ interface ReturnsReport {
 interface Page<T> {
   data: T[];
   hasMore: boolean;
+  nextCursor: string | null;
 }
 
 const PAGE_SIZE = 25;
@@ -124,25 +125,25 @@ export function bankFilesPage(el: HTMLElement, ctx: PageContext) {
   if (notice) return render(notice, el);
   const canWrite = ctx.can('ach:write');
   let files: AchFile[] = [];
-  let hasMore = false;
+  let nextCursor: string | null = null;
   let cut: AchFile | null = null;
   let actionError: unknown = null;
   let cutting = false;
   let upload: { report?: ReturnsReport; error?: unknown; busy: boolean } = { busy: false };
-  const listPath = (before?: string) => `/ach/files?${new URLSearchParams({ limit: String(PAGE_SIZE), ...(before ? { before } : {}) })}`;
+  const listPath = (cursor?: string) => `/ach/files?${new URLSearchParams({ limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) })}`;
   page(
     el,
     async () => {
       // A reload starts again from the newest file: a cut or an upload changes the first page.
       const [rail, list] = await Promise.all([loadRailState(), get<Page<AchFile>>(listPath())]);
-      [files, hasMore] = [list.data, list.hasMore];
+      [files, nextCursor] = [list.data, list.nextCursor];
       return rail;
     },
     (rail, reload) => {
       const loadMore = async () => {
         try {
-          const next = await get<Page<AchFile>>(listPath(files.at(-1)!.id));
-          [files, hasMore] = [[...files, ...next.data], next.hasMore];
+          const next = await get<Page<AchFile>>(listPath(nextCursor!));
+          [files, nextCursor] = [[...files, ...next.data], next.nextCursor];
           actionError = null;
         } catch (error) {
           actionError = error;
@@ -213,7 +214,7 @@ export function bankFilesPage(el: HTMLElement, ctx: PageContext) {
             </table></div>`
         }
         <div class="pager">
-          ${hasMore ? html`<button data-testid="more-files" @click=${loadMore}>Load more</button>` : nothing}
+          ${nextCursor ? html`<button data-testid="more-files" @click=${loadMore}>Load more</button>` : nothing}
           <button class="link" @click=${() => reload()}>Refresh</button>
         </div>
         ${canWrite ? uploadSection(uploadReturns, upload) : nothing}
@@ -274,16 +275,16 @@ export function bankFileDetailPage(el: HTMLElement, ctx: PageContext) {
   const id = ctx.params[0]!;
   const canWrite = ctx.can('ach:write');
   let entries: AchEntry[] = [];
-  let hasMore = false;
+  let nextCursor: string | null = null;
   let actionError: unknown = null;
   let voiding = false;
   let busy = false;
-  const entriesPath = (before?: string) => `/ach/files/${id}/entries?${new URLSearchParams({ limit: String(PAGE_SIZE), ...(before ? { before } : {}) })}`;
+  const entriesPath = (cursor?: string) => `/ach/files/${id}/entries?${new URLSearchParams({ limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) })}`;
   page(
     el,
     async () => {
       const [file, list] = await Promise.all([get(`/ach/files/${id}`), get<Page<AchEntry>>(entriesPath())]);
-      [entries, hasMore] = [list.data, list.hasMore];
+      [entries, nextCursor] = [list.data, list.nextCursor];
       return unwrap<AchFile>(file);
     },
     (file, reload) => {
@@ -321,8 +322,8 @@ export function bankFileDetailPage(el: HTMLElement, ctx: PageContext) {
       };
       const loadMore = async () => {
         try {
-          const next = await get<Page<AchEntry>>(entriesPath(entries.at(-1)!.id));
-          [entries, hasMore] = [[...entries, ...next.data], next.hasMore];
+          const next = await get<Page<AchEntry>>(entriesPath(nextCursor!));
+          [entries, nextCursor] = [[...entries, ...next.data], next.nextCursor];
         } catch (error) {
           actionError = error;
         }
@@ -384,7 +385,7 @@ export function bankFileDetailPage(el: HTMLElement, ctx: PageContext) {
                     <td>${e.holderName}<div class="muted">${e.secCode}</div></td>
                     <td class="num">${money(e.amount)}</td>
                     <td>••••${e.accountLast4} <span class="muted">${e.accountType}</span></td>
-                    <td>${e.payoutId ? html`<a href="#/payouts/${e.payoutId}">${e.payoutStatus ? statusBadge(e.payoutStatus) : 'Payout'}</a>` : html`<span class="muted">Offset</span>`}
+                    <td><a href="#/payouts/${e.payoutId}">${statusBadge(e.payoutStatus)}</a>
                       ${e.active ? nothing : html`<div class="muted">Not active (file voided)</div>`}</td>
                     <td class="wide-only"><code>${e.traceNumber}</code></td>
                   </tr>`,
@@ -392,7 +393,7 @@ export function bankFileDetailPage(el: HTMLElement, ctx: PageContext) {
               </tbody>
             </table></div>`
         }
-        <div class="pager">${hasMore ? html`<button data-testid="more-entries" @click=${loadMore}>Load more</button>` : nothing}</div>
+        <div class="pager">${nextCursor ? html`<button data-testid="more-entries" @click=${loadMore}>Load more</button>` : nothing}</div>
       `;
       return view();
     },

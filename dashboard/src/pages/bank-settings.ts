@@ -83,11 +83,11 @@ const LABELS: Record<FieldName, string> = {
 // What each field is, in the words of the bank's ACH origination agreement.
 const HINTS: Partial<Record<FieldName, string>> = {
   odfiRouting: 'Your bank’s 9-digit routing number: the bank that sends your files into the ACH network.',
-  immediateDestination: 'The 9-digit routing number the file is addressed to; usually the same as the ODFI’s.',
+  immediateDestination: 'The 9-digit routing number the file is addressed to. Leave empty to use the ODFI’s, as most banks want.',
   immediateDestinationName: 'Your bank’s name, up to 23 characters.',
-  immediateOrigin: 'Up to 10 characters your bank assigned, often 1 followed by your EIN.',
+  immediateOrigin: '9 or 10 digits your bank assigned, often 1 followed by your EIN.',
   immediateOriginName: 'Your company’s name as your bank knows it, up to 23 characters.',
-  companyId: '10 characters, often 1 followed by your EIN.',
+  companyId: '10 letters or digits, often 1 followed by your EIN.',
   companyName: 'Shown on recipients’ bank statements, up to 16 characters.',
   companyEntryDescription: 'Shown on statements too, up to 10 characters, e.g. PAYOUT.',
   offsetRoutingNumber: 'Balanced files only: the routing number of your own account.',
@@ -116,8 +116,7 @@ function bodyOf(form: HTMLFormElement) {
     odfiRouting: text('odfiRouting'),
     immediateDestination: text('immediateDestination'),
     immediateDestinationName: text('immediateDestinationName'),
-    // Origins are right-justified by the file writer; a leading space the bank asked for is kept.
-    immediateOrigin: (form.elements.namedItem('immediateOrigin') as HTMLInputElement).value.replace(/\s+$/, ''),
+    immediateOrigin: text('immediateOrigin'),
     immediateOriginName: text('immediateOriginName'),
     companyId: text('companyId'),
     companyName: text('companyName'),
@@ -198,7 +197,7 @@ export function bankSettingsPage(el: HTMLElement, ctx: PageContext) {
           ${textField('odfiRouting', s?.odfiRouting ?? null, { maxlength: 9, inputmode: 'numeric' })}
           ${textField('immediateDestination', s?.immediateDestination ?? null, { maxlength: 9, inputmode: 'numeric' })}
           ${textField('immediateDestinationName', s?.immediateDestinationName ?? null, { maxlength: 23 })}
-          ${textField('immediateOrigin', s?.immediateOrigin ?? null, { maxlength: 10 })}
+          ${textField('immediateOrigin', s?.immediateOrigin ?? null, { maxlength: 10, inputmode: 'numeric' })}
           ${textField('immediateOriginName', s?.immediateOriginName ?? null, { maxlength: 23 })}
         </div>
         <h2>Your company</h2>
