@@ -118,7 +118,7 @@ async function download(ctx: PageContext, file: AchFile) {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-const countOf = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const countOf = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function bankFilesPage(el: HTMLElement, ctx: PageContext) {
   const notice = productionOnly('Bank files');
@@ -198,15 +198,15 @@ export function bankFilesPage(el: HTMLElement, ctx: PageContext) {
           files.length === 0
             ? empty(canWrite ? 'No bank files yet. Cut one when payouts to bank accounts are pending.' : 'No bank files yet.')
             : html`<div class="table-scroll"><table class="table" data-testid="bank-files-table">
-              <thead><tr><th>Created</th><th>Status</th><th>Effective</th><th class="num">Payouts</th><th class="num">Total</th><th class="wide-only">File</th></tr></thead>
+              <thead><tr><th>Created</th><th>Status</th><th>Effective</th><th class="num">Total</th><th class="num wide-only">Payouts</th><th class="wide-only">File</th></tr></thead>
               <tbody>
                 ${files.map(
                   (f) => html`<tr data-file-id=${f.id}>
                     <td><a href="#/bank-files/${f.id}">${dateTime(f.createdAt)}</a></td>
                     <td>${fileBadge(f.status)}</td>
                     <td>${day(f.effectiveDate)}</td>
-                    <td class="num">${f.payoutCount}</td>
-                    <td class="num">${money(f.creditTotal)}</td>
+                    <td class="num nowrap">${money(f.creditTotal)}<div class="muted phone-only">${countOf(f.payoutCount, 'payout')}</div></td>
+                    <td class="num wide-only">${f.payoutCount}</td>
                     <td class="wide-only"><code>${f.fileName}</code></td>
                   </tr>`,
                 )}
@@ -288,6 +288,8 @@ export function bankFileDetailPage(el: HTMLElement, ctx: PageContext) {
       return unwrap<AchFile>(file);
     },
     (file, reload) => {
+      // Files record `user:<id>` or `api_key:<id>`; the signed-in user reads "you".
+      const byWhom = (actor: string) => (actor === `user:${ctx.session.user.id}` ? 'you' : actor.startsWith('api_key:') ? 'an API key' : 'another user');
       const act = async (fn: () => Promise<unknown>) => {
         if (busy) return;
         busy = true;
@@ -340,8 +342,7 @@ export function bankFileDetailPage(el: HTMLElement, ctx: PageContext) {
       };
       const view = () => html`
         <div class="page-head">
-          <h1>Bank file ${file.fileName}</h1>
-          ${fileBadge(file.status)}
+          <h1>Bank file ${file.fileName} ${fileBadge(file.status)}</h1>
         </div>
         <p class="muted" data-testid="file-status-meaning">${FILE_STATUS_MEANINGS[file.status]}</p>
         <div class="head-actions file-actions">
@@ -363,10 +364,10 @@ export function bankFileDetailPage(el: HTMLElement, ctx: PageContext) {
         ${errorBox(actionError)}
         <dl class="facts" data-testid="file-facts">
           <dt>Effective date</dt><dd>${day(file.effectiveDate)}</dd>
-          <dt>Payouts</dt><dd>${file.payoutCount} (${countOf(file.entryCount, 'entry')} in the file)</dd>
+          <dt>Payouts</dt><dd>${file.payoutCount} (${countOf(file.entryCount, 'entry', 'entries')} in the file)</dd>
           <dt>Credits</dt><dd>${money(file.creditTotal)}</dd>
           ${file.debitTotal ? html`<dt>Offset debits</dt><dd>${money(file.debitTotal)}</dd>` : nothing}
-          <dt>Created</dt><dd>${dateTime(file.createdAt)} by ${file.createdBy}</dd>
+          <dt>Created</dt><dd>${dateTime(file.createdAt)} by ${byWhom(file.createdBy)}</dd>
           <dt>Sent</dt><dd>${dateTime(file.sentAt)}</dd>
           <dt>Settled</dt><dd>${dateTime(file.settledAt)}</dd>
           ${file.voidedAt ? html`<dt>Voided</dt><dd>${dateTime(file.voidedAt)}${file.voidReason ? html` — ${file.voidReason}` : nothing}</dd>` : nothing}
@@ -378,13 +379,13 @@ export function bankFileDetailPage(el: HTMLElement, ctx: PageContext) {
           entries.length === 0
             ? empty('No entries.')
             : html`<div class="table-scroll"><table class="table" data-testid="file-entries">
-              <thead><tr><th>Account holder</th><th class="num">Amount</th><th>Account</th><th>Payout</th><th class="wide-only">Trace</th></tr></thead>
+              <thead><tr><th>Account holder</th><th class="num">Amount</th><th class="wide-only">Account</th><th>Payout</th><th class="wide-only">Trace</th></tr></thead>
               <tbody>
                 ${entries.map(
                   (e) => html`<tr class=${e.active ? '' : 'revoked'}>
-                    <td>${e.holderName}<div class="muted">${e.secCode}</div></td>
-                    <td class="num">${money(e.amount)}</td>
-                    <td>••••${e.accountLast4} <span class="muted">${e.accountType}</span></td>
+                    <td>${e.holderName}<div class="muted">${e.secCode}<span class="phone-only">••••${e.accountLast4} ${e.accountType}</span></div></td>
+                    <td class="num nowrap">${money(e.amount)}</td>
+                    <td class="wide-only nowrap">••••${e.accountLast4} <span class="muted">${e.accountType}</span></td>
                     <td><a href="#/payouts/${e.payoutId}">${statusBadge(e.payoutStatus)}</a>
                       ${e.active ? nothing : html`<div class="muted">Not active (file voided)</div>`}</td>
                     <td class="wide-only"><code>${e.traceNumber}</code></td>

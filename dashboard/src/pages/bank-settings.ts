@@ -51,14 +51,14 @@ export function productionOnly(what: string): TemplateResult | null {
 }
 
 /** Whether the rail is on, and if it is off, the reasons the API gives. */
-export function railBanner(state: RailState, ctx: PageContext): TemplateResult {
+export function railBanner(state: RailState, ctx: PageContext, onSettingsPage = false): TemplateResult {
   if (state.configured) {
     return html`<div class="notice" role="status" data-testid="ach-on"><span><strong>ACH is on.</strong> Payouts to bank accounts go in bank files.</span></div>`;
   }
   return html`<div class="warn-banner" role="status" data-testid="ach-off">
     <strong>ACH is off.</strong> Payouts to bank accounts stay on the manual rail until it is on.
     <ul class="problems" data-testid="ach-problems">${state.problems.map((p) => html`<li>${p}</li>`)}</ul>
-    ${ctx.can('ach:settings') ? html`<a href="#/settings/bank">Set up Bank settings</a>` : html`<span>An admin of your organization can set it up in Settings → Bank.</span>`}
+    ${!onSettingsPage && ctx.can('ach:settings') ? html`<a href="#/settings/bank">Open Bank settings</a>` : nothing}
   </div>`;
 }
 
@@ -190,7 +190,7 @@ export function bankSettingsPage(el: HTMLElement, ctx: PageContext) {
       );
     return html`
       <div class="page-head"><h1>Bank settings</h1><a class="button" href="#/settings">Back to Settings</a></div>
-      ${railBanner(rail, ctx)}
+      ${railBanner(rail, ctx, true)}
       <form class="card edit-form bank-form" data-testid="bank-settings" @submit=${submit} novalidate>
         <h2>Your bank</h2>
         <div class="field-grid">
@@ -231,7 +231,7 @@ export function bankSettingsPage(el: HTMLElement, ctx: PageContext) {
           )}
         </div>
         <h2>Schedule</h2>
-        <div class="field-grid">
+        <div class="field-grid narrow">
           ${field(
             'cutoffTime',
             html`<input id="ach-cutoffTime" name="cutoffTime" type="time" .value=${s?.cutoffTime ?? '16:00'} aria-invalid=${marks('cutoffTime').invalid}
