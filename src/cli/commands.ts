@@ -1,8 +1,6 @@
-import type { ParseArgsConfig } from 'node:util';
-import type { Config } from '../config.js';
+
 import { createApiKey, listApiKeys, revokeApiKey } from '../modules/api-keys/api-keys.service.js';
 import { createOrganization, listOrganizations, resolveOrganization } from '../modules/organizations/organizations.service.js';
-import type { Database } from '../platform/db/database.js';
 import { migrate } from '../platform/db/migrate.js';
 import { openDatabase } from '../platform/db/open.js';
 import { AppError } from '../platform/http/errors.js';

@@ -137,11 +137,15 @@ export default async function achRoutes(app: AppInstance) {
       tags,
       summary: 'Void a file the bank rejected or that will not be sent: its payouts go back to pending',
       params: IdParams,
-      body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
+      body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
       response: { 200: DataEnvelope(AchFileSchema), ...commonErrors, 409: Type.Ref('ErrorResponse') },
     },
+    // The reason is optional, and so is the whole body.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
     handler: async (request) => {
-      const reason = request.body?.reason?.trim() || null;
+      const reason = request.body.reason?.trim() || null;
       return { data: renderFile(await voidFile(app.db, productionOrganization(request), request.params.id, actorLabel(request), reason)) };
     },
   });
