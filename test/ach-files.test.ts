@@ -61,7 +61,11 @@ describe('ACH bank files', () => {
 
     await setUpBank(t, admin);
     const saved = (await api('GET', '/ach/settings', undefined, manager())).json();
-    expect(saved).toMatchObject({ configured: true, problems: [], settings: { ...BANK_SETTINGS, immediateDestination: '021000021', timeZone: 'America/New_York' } });
+    expect(saved).toMatchObject({
+      configured: true,
+      problems: [],
+      settings: { ...BANK_SETTINGS, immediateDestination: '021000021', timeZone: 'America/New_York' },
+    });
   });
 
   it('records the rail on each payout as it becomes pending, and refuses to settle an ACH payout by hand', async () => {
@@ -227,7 +231,9 @@ describe('ACH bank files', () => {
       `select count(*)::int as entries, count(distinct payout_id)::int as payouts from ach_entries where active`,
     );
     expect(row!.entries).toBe(row!.payouts);
-    const [pending] = await t.db.query<{ n: number }>(`select count(*)::int as n from payouts where status = 'pending' and rail = 'ach' and environment = 'production'`);
+    const [pending] = await t.db.query<{ n: number }>(
+      `select count(*)::int as n from payouts where status = 'pending' and rail = 'ach' and environment = 'production'`,
+    );
     // Everything pending and not held went into a file (the held recipient's payout stays).
     expect(pending!.n).toBe(1);
     expect(cut.reduce((sum, f) => sum + f.payoutCount, 0)).toBe(due!.n);

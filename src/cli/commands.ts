@@ -1,4 +1,3 @@
-
 import { createApiKey, listApiKeys, revokeApiKey } from '../modules/api-keys/api-keys.service.js';
 import { createOrganization, listOrganizations, resolveOrganization } from '../modules/organizations/organizations.service.js';
 import { migrate } from '../platform/db/migrate.js';

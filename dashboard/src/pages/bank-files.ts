@@ -241,7 +241,8 @@ const payoutLink = (id: string | null) => (id ? html`<a href="#/payouts/${id}"><
 function returnsReport(report: ReturnsReport) {
   const { returns, corrections, unmatched } = report;
   return html`<div class="card" role="status" data-testid="returns-report">
-    <strong>${countOf(returns.length, 'return')} applied, ${countOf(corrections.length, 'correction')}, ${unmatched.length} unmatched.</strong>
+    <strong>Return file read. Returns: ${returns.length} · Corrections: ${corrections.length} · Unmatched: ${unmatched.length}</strong>
+    <div class="muted">Each entry’s outcome is below; uploading the same file again changes nothing.</div>
     ${
       returns.length
         ? html`<h3>Returns</h3><div class="table-scroll"><table class="table" data-testid="returns-applied">
