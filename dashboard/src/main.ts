@@ -2,6 +2,8 @@ import { currentEnvironment, get, post, RequestFailed, setCsrfToken, setEnvironm
 import { accountPage } from './pages/account.js';
 import { forgotPasswordPage, loginPage, setPasswordPage, setupPage } from './pages/auth.js';
 import { balancePage } from './pages/balance.js';
+import { bankFileDetailPage, bankFilesPage } from './pages/bank-files.js';
+import { bankSettingsPage } from './pages/bank-settings.js';
 import { emailDetailPage, emailsPage } from './pages/emails.js';
 import { batchDetailPage, batchesPage } from './pages/batches.js';
 import { newBatchPage } from './pages/new-batch.js';
@@ -27,6 +29,7 @@ export interface PageContext {
 type Mount = (el: HTMLElement, ctx: PageContext) => void;
 
 // Hash routes, so dashboard paths never collide with the API's (/payments, /recipients, ...).
+// A nav entry links to its label in lower case, spaces as dashes ("Bank files" → #/bank-files).
 const ROUTES: { pattern: RegExp; mount: Mount; permission: string; nav?: string }[] = [
   { pattern: /^\/payouts\/new$/, mount: newBatchPage, permission: 'payouts:write' },
   { pattern: /^\/payouts\/([\w-]+)$/, mount: payoutDetailPage, permission: 'payouts:read' },
@@ -41,6 +44,11 @@ const ROUTES: { pattern: RegExp; mount: Mount; permission: string; nav?: string 
   { pattern: /^\/webhooks\/([\w-]+)$/, mount: webhookDetailPage, permission: 'webhooks:read' },
   { pattern: /^\/webhooks$/, mount: webhooksPage, permission: 'webhooks:read', nav: 'Webhooks' },
   { pattern: /^\/balance$/, mount: balancePage, permission: 'payouts:read', nav: 'Balance' },
+  // The ACH rail (production only; the pages say so in sandbox mode).
+  { pattern: /^\/bank-files\/([\w-]+)$/, mount: bankFileDetailPage, permission: 'ach:read' },
+  { pattern: /^\/bank-files$/, mount: bankFilesPage, permission: 'ach:read', nav: 'Bank files' },
+  // Reached from Settings; the Settings entry of the nav stays lit beneath it.
+  { pattern: /^\/settings\/bank$/, mount: bankSettingsPage, permission: 'ach:settings' },
   { pattern: /^\/settings$/, mount: settingsPage, permission: 'keys:manage', nav: 'Settings' },
   { pattern: /^\/account$/, mount: accountPage, permission: 'signed_in' },
 ];
@@ -51,6 +59,7 @@ root.replaceChildren();
 let session: Session | null = null;
 
 const path = () => location.hash.replace(/^#/, '') || '/';
+const navPath = (label: string) => `/${label.toLowerCase().replaceAll(' ', '-')}`;
 
 function shell(content: HTMLElement) {
   const can = (p: string) => session!.permissions.includes(p);
@@ -77,7 +86,7 @@ function shell(content: HTMLElement) {
       <div class="layout">
         <nav class="sidebar">
           ${ROUTES.filter((r) => r.nav && can(r.permission)).map(
-            (r) => html`<a href="#/${r.nav!.toLowerCase()}" class=${current.startsWith(`/${r.nav!.toLowerCase()}`) ? 'active' : ''}>${r.nav}</a>`,
+            (r) => html`<a href="#${navPath(r.nav!)}" class=${current.startsWith(navPath(r.nav!)) ? 'active' : ''}>${r.nav}</a>`,
           )}
         </nav>
         <main class="content"></main>
@@ -111,7 +120,7 @@ function route() {
   let current = path();
   if (current === '/' || current === '') {
     const first = ROUTES.find((r) => r.nav && can(r.permission));
-    current = first ? `/${first.nav!.toLowerCase()}` : '/none';
+    current = first ? navPath(first.nav!) : '/none';
   }
   const content = document.createElement('div');
   content.className = 'page';

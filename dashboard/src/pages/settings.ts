@@ -72,7 +72,10 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
           invited = user.email;
         });
       return html`
-        <div class="page-head"><h1>Settings</h1></div>
+        <div class="page-head">
+          <h1>Settings</h1>
+          ${ctx.can('ach:settings') ? html`<a class="button" href="#/settings/bank" data-testid="bank-settings-link">Bank (ACH)</a>` : nothing}
+        </div>
         ${errorBox(error)}
         <h2>API keys</h2>
         <form class="card inline-form" @submit=${generate} data-testid="generate-key">
