@@ -14,6 +14,7 @@ import type { PayoutStatus } from '../modules/payouts/state.js';
 import { formatMoney } from '../platform/money.js';
 import { ENVIRONMENTS, type Environment } from '../platform/tenant.js';
 import { openAndMigrate, startServer } from '../runtime.js';
+import { achReturnsCommand } from './ach-returns-command.js';
 
 export interface CommandContext {
   config: Readonly<Config>;
@@ -217,4 +218,5 @@ export const COMMANDS: Command[] = [
         return 0;
       }),
   },
+  achReturnsCommand,
 ];
