@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyReply, LogController, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import achReturnsRoutes from './modules/ach/returns.routes.js';
+import { achReturnsRoutes, achRoutes } from './modules/ach/index.js';
 import apiKeyRoutes from './modules/api-keys/api-keys.routes.js';
 import { ApiKeySchema } from './modules/api-keys/api-keys.schema.js';
 import emailRoutes from './modules/emails/emails.routes.js';
@@ -47,7 +47,7 @@ export interface AppDependencies {
 const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSchema, BatchSchema, SubscriptionSchema];
 
 // Every authenticated module's routes; each is a plugin with thin handlers over its service.
-const API_MODULES = [apiKeyRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes, emailRoutes, organizationRoutes];
+const API_MODULES = [apiKeyRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes, emailRoutes, organizationRoutes, achRoutes];
 
 /** Trust the nearest `hops` proxies (Fastify accepts a count at run time but types only a function). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;

@@ -2,6 +2,7 @@
 // reported together, and the result is frozen so nothing can change it behind our back.
 
 import { type KeyRing, parseKeyRing } from './platform/crypto.js';
+import { Cron } from 'croner';
 import { isPlainEmailAddress } from './platform/email-address.js';
 
 export interface Config {
@@ -39,6 +40,21 @@ export interface Config {
   methodChangeHoldHours: number;
   smtpUrl: string | undefined;
   mailFrom: string;
+  achSchedule: string | undefined;
+  achTimeZone: string;
+  achOdfiRouting: string | undefined;
+  achImmediateDestination: string | undefined;
+  achDestinationName: string | undefined;
+  achImmediateOrigin: string | undefined;
+  achOriginName: string | undefined;
+  achCompanyId: string | undefined;
+  achCompanyName: string | undefined;
+  achEntryDescription: string;
+  achBalanced: boolean;
+  achOffsetRouting: string | undefined;
+  achOffsetAccount: string | undefined;
+  achOffsetAccountType: string | undefined;
+  achCutoff: string;
 }
 
 /** Fastify's trustProxy: off, every hop, a number of hops, or the proxies' addresses/CIDRs. */
@@ -81,6 +97,22 @@ const smtpUrl = (raw: string) => {
   }
 };
 const mailAddress = (raw: string) => (isPlainEmailAddress(raw.trim()) ? raw.trim() : undefined);
+const cron = (raw: string) => {
+  try {
+    new Cron(raw.trim(), { paused: true }).stop();
+    return raw.trim();
+  } catch {
+    return undefined;
+  }
+};
+const timeZone = (raw: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: raw.trim() });
+    return raw.trim();
+  } catch {
+    return undefined;
+  }
+};
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Each setting with its default; the README's configuration table mirrors this list. */
@@ -251,6 +283,68 @@ export const SETTINGS = {
     description: 'Sender address of emails (a plain address; the organization name is the display name)',
     parse: mailAddress,
   },
+  achSchedule: {
+    env: 'ACH_SCHEDULE',
+    default: undefined,
+    description:
+      'Cron expression (in ACH_TIMEZONE) on which the worker cuts a bank file for every organization with ACH set up, e.g. `0 15 * * 1-5`; unset, files are cut by hand',
+    parse: cron,
+  },
+  achTimeZone: {
+    env: 'ACH_TIMEZONE',
+    default: 'America/New_York',
+    description: "The bank's time zone: ACH_SCHEDULE, the daily cut-off, effective dates and settlement follow it",
+    parse: timeZone,
+  },
+  achOdfiRouting: {
+    env: 'ACH_ODFI_ROUTING',
+    default: undefined,
+    description: "Presets the default organization's bank settings (once; then change them in Settings → Bank): your bank's (ODFI) routing number",
+    parse: text,
+  },
+  achImmediateDestination: {
+    env: 'ACH_IMMEDIATE_DESTINATION',
+    default: undefined,
+    description: 'Preset: routing number of the bank receiving the files (default ACH_ODFI_ROUTING)',
+    parse: text,
+  },
+  achDestinationName: { env: 'ACH_DESTINATION_NAME', default: undefined, description: "Preset: the receiving bank's name (up to 23 characters)", parse: text },
+  achImmediateOrigin: {
+    env: 'ACH_IMMEDIATE_ORIGIN',
+    default: undefined,
+    description: 'Preset: the immediate origin your bank assigned (9 or 10 digits; default ACH_COMPANY_ID)',
+    parse: text,
+  },
+  achOriginName: { env: 'ACH_ORIGIN_NAME', default: undefined, description: 'Preset: your name as the file’s origin (up to 23 characters)', parse: text },
+  achCompanyId: { env: 'ACH_COMPANY_ID', default: undefined, description: 'Preset: your ACH company ID (10 characters, often 1 + EIN)', parse: text },
+  achCompanyName: {
+    env: 'ACH_COMPANY_NAME',
+    default: undefined,
+    description: "Preset: the company name on recipients' bank statements (up to 16 characters)",
+    parse: text,
+  },
+  achEntryDescription: {
+    env: 'ACH_ENTRY_DESCRIPTION',
+    default: 'PAYOUT',
+    description: "Preset: the company entry description on recipients' statements (up to 10 characters)",
+    parse: text,
+  },
+  achBalanced: { env: 'ACH_BALANCED', default: false, description: 'Preset: balanced files, with an offset debit to your own account', parse: flag },
+  achOffsetRouting: {
+    env: 'ACH_OFFSET_ROUTING',
+    default: undefined,
+    description: 'Preset: routing number of the offset account (balanced files)',
+    parse: text,
+  },
+  achOffsetAccount: {
+    env: 'ACH_OFFSET_ACCOUNT',
+    default: undefined,
+    description: 'Preset: the offset account number (balanced files); stored encrypted',
+    parse: text,
+    secret: true,
+  },
+  achOffsetAccountType: { env: 'ACH_OFFSET_ACCOUNT_TYPE', default: undefined, description: 'Preset: `checking` or `savings` (balanced files)', parse: text },
+  achCutoff: { env: 'ACH_CUTOFF', default: '16:00', description: "Preset: the bank's daily cut-off, HH:MM in ACH_TIMEZONE", parse: text },
 } satisfies { [K in keyof Config]: Setting<Config[K]> };
 
 export class ConfigError extends Error {}

@@ -7,6 +7,8 @@ import { type OpenOptions, openDatabase } from './platform/db/open.js';
 import { withEncryptionKeys } from './platform/encryption-key.js';
 import { withLinkSecret } from './platform/links.js';
 import { createLogger } from './platform/log.js';
+import { presetAchSettings } from './modules/ach/index.js';
+import { resolveOrganization } from './modules/organizations/index.js';
 import { issueSetupToken } from './modules/users/users.service.js';
 import { closeHandshakeClients } from './modules/webhooks/webhooks.service.js';
 import { startSchedule } from './platform/schedule/schedule.js';
@@ -57,6 +59,13 @@ export async function startServer(
   let config: Readonly<Config>;
   try {
     config = withEncryptionKeys(withLinkSecret(configured), (message) => logger.warn(message));
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  try {
+    // The ACH_* variables preset the default organization's bank settings (once).
+    if (config.achOdfiRouting) await presetAchSettings(db, config, (await resolveOrganization(db)).id);
   } catch (error) {
     await db.close();
     throw error;

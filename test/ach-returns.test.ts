@@ -394,12 +394,19 @@ describe('ACH returns and notifications of change', () => {
         values: {},
         positionals: [path],
         out: (line) => out.push(line),
+        err: () => {},
       });
       expect(code).toBe(0);
       expect(out[0]).toBe('0 returns, 0 corrections, 1 unmatched.');
       expect(out[1]).toBe(`line 4\tR02\ttrace ${ODFI}8888888\tunmatched: No payment of this organization has this trace number.`);
       await expect(
-        achReturnsCommand.run({ config: { ...t.config, dataDir: join(dir, 'data') }, values: {}, positionals: [join(dir, 'missing.txt')], out: () => {} }),
+        achReturnsCommand.run({
+          config: { ...t.config, dataDir: join(dir, 'data') },
+          values: {},
+          positionals: [join(dir, 'missing.txt')],
+          out: () => {},
+          err: () => {},
+        }),
       ).rejects.toThrow(/Cannot read/);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { buildApp, type AppInstance } from '../src/app.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { createApiKey } from '../src/modules/api-keys/api-keys.service.js';
 import { createOrganization, resolveOrganization } from '../src/modules/organizations/organizations.service.js';
+import { createUser } from '../src/modules/users/users.service.js';
 import type { Database } from '../src/platform/db/database.js';
 import { parseKeyRing } from '../src/platform/crypto.js';
 import { migrate } from '../src/platform/db/migrate.js';
@@ -128,3 +129,18 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
 }
 
 export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+const SIGN_IN_PASSWORD = 'a long test password';
+
+/**
+ * Creates a dashboard user of the role and signs it in: answers the headers a dashboard request
+ * sends (session cookie, CSRF token, environment) for an environment.
+ */
+export async function signInAs(t: TestApp, role: 'admin' | 'manager' | 'accountant' | 'employee', organizationId = t.defaultOrganizationId) {
+  const email = `${role}-${randomBytes(3).toString('hex')}@example.com`;
+  await createUser(t.db, t.config, { organizationId, email, password: SIGN_IN_PASSWORD, role, createdBy: null });
+  const response = await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: SIGN_IN_PASSWORD } });
+  if (response.statusCode !== 200) throw new Error(`sign-in failed: ${response.body}`);
+  const cookie = String(response.headers['set-cookie']).split(';')[0]!;
+  return (environment = 'production') => ({ cookie, 'x-csrf-token': response.json().data.csrfToken as string, 'x-payouts-environment': environment });
+}

@@ -1,22 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser } from '../src/modules/users/users.service.js';
 import type { RunningWorker } from '../src/worker/worker.js';
-import { bearer, createTestApp, type TestApp } from './harness.js';
+import { bearer, createTestApp, signInAs, type TestApp } from './harness.js';
 import { drain, expectApiError, testWorker } from './payout-helpers.js';
 import { type SmtpSink, startSmtpSink } from './smtp-sink.js';
 
 // The organization's sender settings (admin only, dashboard only), and that the emails carry them.
 const MAIL_FROM = 'payouts@pay.example.com';
-const PASSWORD = 'a long test password';
-
-async function signInAs(t: TestApp, role: 'admin' | 'manager' | 'accountant') {
-  const email = `${role}@example.com`;
-  await createUser(t.db, t.config, { organizationId: t.defaultOrganizationId, email, password: PASSWORD, role, createdBy: null });
-  const response = await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } });
-  expect(response.statusCode, response.body).toBe(200);
-  const cookie = String(response.headers['set-cookie']).split(';')[0]!;
-  return (environment = 'production') => ({ cookie, 'x-csrf-token': response.json().data.csrfToken as string, 'x-payouts-environment': environment });
-}
 
 describe('organization sender settings', () => {
   let t: TestApp;

@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import type { ParseArgsConfig } from 'node:util';
-import type { Config } from '../config.js';
-import { applyReturnFile, type ReturnFileReport } from '../modules/ach/returns.service.js';
-import { resolveOrganization } from '../modules/organizations/organizations.service.js';
+import { applyReturnFile, type ReturnFileReport } from '../modules/ach/index.js';
+import { resolveOrganization } from '../modules/organizations/index.js';
 import { withEncryptionKeys } from '../platform/encryption-key.js';
 import { AppError } from '../platform/http/errors.js';
 import { recipientContextFor } from '../recipient-reactions.js';
 import { openAndMigrate } from '../runtime.js';
+import type { Command } from './command.js';
 
 /** The report, one line per entry: what happened to it and to which payout. */
 export function formatReturnReport(report: ReturnFileReport): string[] {
@@ -17,21 +16,7 @@ export function formatReturnReport(report: ReturnFileReport): string[] {
   return lines;
 }
 
-// The shape of commands.ts's Command, restated so this file does not import the list that imports it.
-interface ReturnsCommand {
-  name: string;
-  usage: string;
-  summary: string;
-  options: ParseArgsConfig['options'];
-  run(ctx: {
-    config: Readonly<Config>;
-    values: Record<string, string | boolean | undefined>;
-    positionals: string[];
-    out: (line: string) => void;
-  }): Promise<number>;
-}
-
-export const achReturnsCommand: ReturnsCommand = {
+export const achReturnsCommand: Command = {
   name: 'ach returns',
   usage: 'ach returns FILE [--org ID]',
   summary: 'Apply the bank’s return / notification-of-change file to the organization’s payouts',

@@ -1,8 +1,5 @@
-import type { ParseArgsConfig } from 'node:util';
-import type { Config } from '../config.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../modules/api-keys/api-keys.service.js';
 import { createOrganization, listOrganizations, resolveOrganization } from '../modules/organizations/organizations.service.js';
-import type { Database } from '../platform/db/database.js';
 import { migrate } from '../platform/db/migrate.js';
 import { openDatabase } from '../platform/db/open.js';
 import { AppError } from '../platform/http/errors.js';
@@ -13,34 +10,12 @@ import { settlePayout } from '../modules/payouts/payouts.service.js';
 import type { PayoutStatus } from '../modules/payouts/state.js';
 import { formatMoney } from '../platform/money.js';
 import { ENVIRONMENTS, type Environment } from '../platform/tenant.js';
-import { openAndMigrate, startServer } from '../runtime.js';
+import { startServer } from '../runtime.js';
+import { achCommands } from './ach-commands.js';
 import { achReturnsCommand } from './ach-returns-command.js';
+import { type Command, type CommandContext, withDatabase } from './command.js';
 
-export interface CommandContext {
-  config: Readonly<Config>;
-  values: Record<string, string | boolean | undefined>;
-  positionals: string[];
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
-
-export interface Command {
-  name: string;
-  usage: string;
-  summary: string;
-  options?: ParseArgsConfig['options'];
-  run(ctx: CommandContext): Promise<number>;
-}
-
-/** Runs `fn` on a migrated database and always closes it (releasing the embedded database lock). */
-async function withDatabase<T>(config: Readonly<Config>, fn: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openAndMigrate(config);
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+export type { Command, CommandContext };
 
 function parseEnvironment(value: unknown, required: boolean): Environment | undefined {
   if (value === undefined && !required) return undefined;
@@ -218,5 +193,6 @@ export const COMMANDS: Command[] = [
         return 0;
       }),
   },
+  ...achCommands,
   achReturnsCommand,
 ];

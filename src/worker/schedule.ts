@@ -1,3 +1,4 @@
+import { finishAbandonedAchFiles, scheduledAchCut, settleAchFiles } from '../modules/ach/index.js';
 import { expireUnclaimedPayouts, remindUnclaimedPayouts } from '../modules/payouts/claim-expiry.js';
 import { purgePortalLeftovers } from '../modules/portal/index.js';
 import { purgeExpiredSessions, purgeStaleLoginFailures } from '../modules/users/users.tasks.js';
@@ -12,4 +13,7 @@ export const periodicTasks: readonly PeriodicTask[] = [
   remindUnclaimedPayouts,
   expireUnclaimedPayouts,
   purgePortalLeftovers,
+  settleAchFiles,
+  finishAbandonedAchFiles,
+  scheduledAchCut,
 ];

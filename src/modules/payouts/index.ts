@@ -3,7 +3,8 @@
 export { wakeAwaitingPayoutsOf } from './payouts.service.js';
 export { findPayoutsByIdsForUpdate, type PayoutRail, type PayoutRecord } from './payouts.repository.js';
 // The rails outside this module (ACH) move their payouts through the one lifecycle.
-export { type AppliedMove, applyMoves, type Move } from './transitions.js';
+export { ACH_MAX_AMOUNT, type AppliedMove, applyMoves, type Move } from './transitions.js';
+export { lockPendingAchPayouts, setPendingRail, switchPendingRail } from './rail-queue.repository.js';
 export type { PayoutStatus } from './state.js';
 export {
   acceptPayoutAsRecipient,

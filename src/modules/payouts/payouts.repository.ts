@@ -273,6 +273,8 @@ export interface StatusChange {
   toStatus: PayoutStatus;
   reason: string | null;
   nextActionDelayMs: number | null;
+  /** The rail recorded with the move (entering `pending`); undefined keeps the one it has. */
+  rail?: PayoutRail;
 }
 
 /**
@@ -283,10 +285,11 @@ export async function applyStatusChanges(ex: Executor, changes: StatusChange[]):
   if (changes.length === 0) return new Set();
   const sorted = [...changes].sort((a, b) => (a.id < b.id ? -1 : 1));
   const rows = await ex.query<{ id: string }>(
-    `update payouts p set status = v.to_status, status_reason = v.reason, sequence = p.sequence + 1,
+    `update payouts p set status = v.to_status, status_reason = v.reason, sequence = p.sequence + 1, rail = coalesce(v.rail, p.rail),
        next_action_at = case when v.delay_ms is null then null else now() + v.delay_ms * interval '1 millisecond' end,
        lease_expires_at = null, lease_owner = null, updated_at = now(), status_changed_at = now()
-     from unnest($1::uuid[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::integer[]) as v(id, from_status, from_sequence, to_status, reason, delay_ms)
+     from unnest($1::uuid[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::integer[], $7::text[])
+       as v(id, from_status, from_sequence, to_status, reason, delay_ms, rail)
      where p.id = v.id and p.status = v.from_status and p.sequence = v.from_sequence
      returning p.id`,
     [
@@ -296,6 +299,7 @@ export async function applyStatusChanges(ex: Executor, changes: StatusChange[]):
       sorted.map((c) => c.toStatus),
       sorted.map((c) => c.reason),
       sorted.map((c) => c.nextActionDelayMs),
+      sorted.map((c) => c.rail ?? null),
     ],
   );
   return new Set(rows.map((r) => r.id));
@@ -331,6 +335,22 @@ export async function findPendingPayoutsOfRecipientForUpdate(ex: Executor, tenan
     [tenant.organizationId, tenant.environment, recipientId],
   );
   return rows.map(toPayout);
+}
+
+/**
+ * What decides a production payout's rail as it becomes `pending`: whether its organization has
+ * ACH set up (the ach module's settings) and its recipient a bank account as active method.
+ */
+export async function railFacts(ex: Executor, payoutIds: string[]): Promise<Map<string, { achOn: boolean; bankAccount: boolean }>> {
+  if (payoutIds.length === 0) return new Map();
+  const rows = await ex.query<{ id: string; ach_on: boolean; bank_account: boolean }>(
+    `select p.id,
+       exists (select 1 from ach_settings s where s.organization_id = p.organization_id) as ach_on,
+       exists (select 1 from payout_methods m where m.recipient_id = p.recipient_id and m.removed_at is null and m.type = 'us_bank_account') as bank_account
+     from payouts p where p.id = any($1::uuid[])`,
+    [payoutIds],
+  );
+  return new Map(rows.map((r) => [r.id, { achOn: r.ach_on, bankAccount: r.bank_account }]));
 }
 
 /** These payouts of the tenant, locked in id order (the order every writer takes payout rows in). */

@@ -73,6 +73,10 @@ export const PaymentSchema = Type.Object(
     batchId: Type.String(),
     currency: Type.String(),
     external: Type.Boolean(),
+    rail: Type.Union([Type.Literal('sandbox'), Type.Literal('manual'), Type.Literal('ach'), Type.Null()], {
+      description:
+        'How the payout is paid, recorded when it becomes `pending`: `ach` (a bank file), `manual` (settled by an operator) or `sandbox`; null before.',
+    }),
   },
   { $id: 'Payment' },
 );
@@ -117,6 +121,7 @@ export const renderPayment = (links: LinkConfig) => (d: PayoutDetail) => ({
   batchId: d.payout.batchId,
   currency: d.payout.currency,
   external: d.payout.kind === 'external',
+  rail: d.payout.rail,
 });
 
 const StatusTotals = Type.Record(Type.String(), Type.Object({ count: Type.Integer(), amount: Type.Integer() }));

@@ -92,11 +92,21 @@ export async function settlePayout(db: Database, tenant: Tenant, id: string, tar
     if (!path) throw new AppError('invalid_state', `This payout is \`${payout.status}\` and cannot become \`${target}\`.`, 'status');
     if (path.includes('processing')) await refuseWhileHeld(tx, tenant, payout.recipientId);
     for (const to of path) {
+      refuseOtherRail(payout);
       await applyMoves(tx, [{ payout, to, reason: to === target ? (reason ?? null) : null, nextActionDelayMs: null }]);
       payout = await findPayout(tx, tenant, id, true);
     }
   });
   return getPayout(db, tenant, id);
+}
+
+/** Only the manual rail is settled by hand: a bank file or the sandbox moves the others. */
+function refuseOtherRail(payout: PayoutRecord): void {
+  if (payout.rail === 'ach') {
+    throw new AppError('invalid_state', 'This payout is paid by the ACH rail: it settles with its bank file (see Bank files), not by hand.', 'paymentId');
+  }
+  if (payout.rail === 'sandbox')
+    throw new AppError('invalid_state', 'Sandbox payouts follow their simulated outcome and cannot be settled by hand.', 'paymentId');
 }
 
 /**

@@ -5,7 +5,7 @@ import type { NewEvent } from '../events/index.js';
 import { queuePayoutStatusEmails } from '../emails/index.js';
 import { publishEvents } from '../webhooks/index.js';
 import { type Movement, post } from '../ledger/index.js';
-import { applyStatusChanges, insertStatusUpdates, type NewStatusUpdate, type PayoutRecord } from './payouts.repository.js';
+import { applyStatusChanges, insertStatusUpdates, type NewStatusUpdate, type PayoutRail, type PayoutRecord, railFacts } from './payouts.repository.js';
 import { LEDGER_MOVES, NEEDS_REASON, type PayoutStatus, transition } from './state.js';
 
 export interface Move {
@@ -14,6 +14,32 @@ export interface Move {
   reason?: string | null;
   /** When the worker should look at the payout again; null when only an outside event moves it. */
   nextActionDelayMs: number | null;
+  /** Set by applyMoves on entering `pending`: how the payout will be paid. */
+  rail?: PayoutRail;
+}
+
+/** NACHA's largest entry amount, in cents ($99,999,999.99). */
+export const ACH_MAX_AMOUNT = 9_999_999_999n;
+export const OVER_ACH_LIMIT_REASON = 'Paid by the manual rail: the amount is over the ACH limit of $99,999,999.99.';
+
+/**
+ * Records each payout's rail as it becomes `pending` (SPEC "ACH rail"): the sandbox simulates; in
+ * production a bank-account recipient of an organization with ACH set up is paid by ACH, anyone
+ * else by hand; an amount NACHA cannot carry stays manual, with the reason on its status update.
+ */
+async function withRails(tx: Executor, moves: Move[]): Promise<Move[]> {
+  const entering = moves.filter((m) => m.to === 'pending' && m.payout.kind === 'payout');
+  if (entering.length === 0) return moves;
+  const production = entering.filter((m) => m.payout.environment === 'production').map((m) => m.payout.id);
+  const facts = await railFacts(tx, production);
+  return moves.map((m) => {
+    if (m.to !== 'pending' || m.payout.kind !== 'payout') return m;
+    if (m.payout.environment === 'sandbox') return { ...m, rail: 'sandbox' };
+    const fact = facts.get(m.payout.id);
+    if (!fact?.achOn || !fact.bankAccount) return { ...m, rail: 'manual' };
+    if (m.payout.amount > ACH_MAX_AMOUNT) return { ...m, rail: 'manual', reason: m.reason ?? OVER_ACH_LIMIT_REASON };
+    return { ...m, rail: 'ach' };
+  });
 }
 
 export interface AppliedMove extends Move {
@@ -39,6 +65,7 @@ const tenantOfPayout = (p: PayoutRecord): Tenant => ({ organizationId: p.organiz
 export async function applyMoves(tx: Executor, moves: Move[]): Promise<AppliedMove[]> {
   if (moves.length === 0) return [];
   for (const move of moves) transition(move.payout.status, move.to);
+  moves = await withRails(tx, moves);
   const reasonOf = (m: Move) => m.reason ?? (NEEDS_REASON.includes(m.to) ? DEFAULT_REASONS[m.to]! : null);
   const moved = await applyStatusChanges(
     tx,
@@ -49,6 +76,7 @@ export async function applyMoves(tx: Executor, moves: Move[]): Promise<AppliedMo
       toStatus: m.to,
       reason: reasonOf(m),
       nextActionDelayMs: m.nextActionDelayMs,
+      rail: m.rail,
     })),
   );
   const at = new Date();

@@ -9,10 +9,20 @@ import type { WorkerContext } from '../worker-task.js';
 export interface PeriodicTask {
   /** Unique; also the advisory lock's key. */
   name: string;
-  /** A cron expression (five fields, or six with seconds first), in UTC. */
-  cron: string;
-  /** Runs inside the transaction that holds the task's lock; answers how many rows it touched. */
+  /**
+   * A cron expression (five fields, or six with seconds first), in UTC unless `timeZone` says
+   * otherwise; a function of the configuration for a schedule the operator sets (undefined: the
+   * task is not scheduled, though `runNow` still runs it).
+   */
+  cron: string | ((config: WorkerContext['config']) => string | undefined);
+  timeZone?: (config: WorkerContext['config']) => string;
+  /**
+   * Runs inside the transaction that holds the task's lock; answers how many rows it touched. An
+   * `unlocked` task gets the database itself instead: it guards itself and commits as it goes (a
+   * bank file cut, whose short transactions the single embedded connection could not nest).
+   */
   run(tx: Executor, ctx: WorkerContext): Promise<number>;
+  unlocked?: boolean;
   /**
    * For work that may be large: `run` handles at most this many rows, and the schedule calls it
    * again, each time in a new transaction that takes the lock again, for as long as it answers a
@@ -60,7 +70,11 @@ export function startSchedule(ctx: WorkerContext, tasks: readonly PeriodicTask[]
   };
 
   const runGuarded = (task: PeriodicTask): Promise<RunResult> => {
-    const run = task.slice ? runSliced(task, task.slice) : runOnceLocked(task);
+    const run = task.unlocked
+      ? task.run(ctx.db, ctx).then((count): RunResult => ({ ran: true, count }))
+      : task.slice
+        ? runSliced(task, task.slice)
+        : runOnceLocked(task);
     running.add(run);
     return run.finally(() => running.delete(run));
   };
@@ -68,9 +82,12 @@ export function startSchedule(ctx: WorkerContext, tasks: readonly PeriodicTask[]
   const jobs =
     options.timers === false
       ? []
-      : tasks.map(
-          (task) =>
-            new Cron(task.cron, { timezone: 'UTC', protect: true, unref: true }, async () => {
+      : tasks.flatMap((task) => {
+          const cron = typeof task.cron === 'string' ? task.cron : task.cron(ctx.config);
+          if (!cron) return [];
+          const timezone = task.timeZone?.(ctx.config) ?? 'UTC';
+          return [
+            new Cron(cron, { timezone, protect: true, unref: true }, async () => {
               try {
                 const result = await runGuarded(task);
                 if (result.ran && result.count > 0) ctx.log.info({ task: task.name, count: result.count }, 'periodic task ran');
@@ -78,7 +95,8 @@ export function startSchedule(ctx: WorkerContext, tasks: readonly PeriodicTask[]
                 ctx.log.error({ err: error, task: task.name }, 'periodic task failed');
               }
             }),
-        );
+          ];
+        });
 
   return {
     runNow(name) {
