@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { achReturnsCommand } from '../src/cli/ach-returns-command.js';
 import { fund } from '../src/modules/ledger/ledger.service.js';
-import { applyMoves, findPayoutsByIdsForUpdate, type PayoutStatus } from '../src/modules/payouts/index.js';
+import { settleDueSlice } from '../src/modules/ach/index.js';
+import type { PayoutStatus } from '../src/modules/payouts/index.js';
 import { decryptText } from '../src/platform/crypto.js';
-import { uuidv7 } from '../src/platform/ids.js';
 import type { Tenant } from '../src/platform/tenant.js';
 import type { RunningWorker } from '../src/worker/worker.js';
-import { bearer, createTestApp, TEST_ENCRYPTION_KEYS, type TestApp } from './harness.js';
+import { setUpBank } from './ach-helpers.js';
+import { bearer, createTestApp, signInAs, TEST_ENCRYPTION_KEYS, type TestApp } from './harness.js';
 import { createBatch, drain, expectApiError, expectLedgerConsistent, getBalance, getPayment, testWorker } from './payout-helpers.js';
 
 // Return and NOC files as a bank sends them: a file header, one batch of returned entries (each
@@ -83,14 +84,13 @@ describe('ACH returns and notifications of change', () => {
   let key: string;
   let tenant: Tenant;
   let worker: RunningWorker;
-  let traceSeq = 0;
-  const nextTrace = () => `${ODFI}${num(++traceSeq, 7)}`;
 
   beforeAll(async () => {
     t = await createTestApp();
     key = await t.createKey('production');
     tenant = { organizationId: t.defaultOrganizationId, environment: 'production' };
     await t.db.transaction((tx) => fund(tx, tenant, 10_000_000n));
+    await setUpBank(t, await signInAs(t, 'admin'));
     worker = testWorker(t);
   });
   afterAll(() => t.close());
@@ -129,54 +129,27 @@ describe('ACH returns and notifications of change', () => {
   }
 
   /**
-   * A payout sent in a bank file: pending through the real lifecycle, then moved to processing (what
-   * a cut does) and recorded as an entry of a sent file with the method it used, then optionally
-   * settled. Answers the payout id and its trace number.
+   * A payout sent in a bank file: pending on the ACH rail through the real lifecycle, cut into a file
+   * of its own (POST /ach/files), and, when asked, the file marked sent and settled at the end of
+   * its effective date. Answers the payout id and its trace number.
    */
-  async function sentPayout(apiKey: string, org: Tenant, recipientId: string, amount: number, settle?: 'completed'): Promise<{ id: string; trace: string }> {
+  async function sentPayout(apiKey: string, recipientId: string, amount: number, settle?: 'completed'): Promise<{ id: string; trace: string }> {
     const id = (await createBatch(t, apiKey, [{ recipientId, amount }])).json().data.payouts[0].id as string;
     await drain(worker);
-    expect((await getPayment(t, apiKey, id)).status).toBe('pending');
-    const trace = nextTrace();
-    await t.db.transaction(async (tx) => {
-      const fileId = uuidv7();
-      await tx.query(
-        `insert into ach_files (id, organization_id, status, effective_date, file_id_modifier, created_on, created_by)
-         values ($1, $2, 'sent', '2026-01-06', 'A', '2026-01-05', 'test')`,
-        [fileId, org.organizationId],
-      );
-      const [method] = await tx.query<{ id: string; routing_number: string; account_number_encrypted: string; account_number_last4: string }>(
-        'select id, routing_number, account_number_encrypted, account_number_last4 from payout_methods where recipient_id = $1 and removed_at is null',
-        [recipientId],
-      );
-      await tx.query(
-        `insert into ach_entries (id, file_id, organization_id, payout_id, recipient_id, payout_method_id, trace_number, sec_code, transaction_code,
-           amount, routing_number, account_number_encrypted, account_number_last4, account_type, holder_name)
-         values ($1, $2, $3, $4, $5, $6, $7, 'PPD', 22, $8, $9, $10, $11, 'checking', 'Jane Doe')`,
-        [
-          uuidv7(),
-          fileId,
-          org.organizationId,
-          id,
-          recipientId,
-          method!.id,
-          trace,
-          amount,
-          method!.routing_number,
-          method!.account_number_encrypted,
-          method!.account_number_last4,
-        ],
-      );
-      const [payout] = await findPayoutsByIdsForUpdate(tx, org, [id]);
-      await applyMoves(tx, [{ payout: payout!, to: 'processing', nextActionDelayMs: null }]);
-    });
+    expect(await getPayment(t, apiKey, id)).toMatchObject({ status: 'pending', rail: 'ach' });
+    const cut = await t.app.inject({ method: 'POST', url: '/ach/files', headers: bearer(apiKey) });
+    expect(cut.statusCode, cut.body).toBe(201);
+    const file = cut.json().data;
+    expect(file.payoutCount).toBe(1);
+    const entries = (await t.app.inject({ method: 'GET', url: `/ach/files/${file.id}/entries`, headers: bearer(apiKey) })).json().data;
+    expect(entries).toEqual([expect.objectContaining({ payoutId: id })]);
     if (settle) {
-      await t.db.transaction(async (tx) => {
-        const [payout] = await findPayoutsByIdsForUpdate(tx, org, [id]);
-        await applyMoves(tx, [{ payout: payout!, to: settle, nextActionDelayMs: null }]);
-      });
+      expect((await t.app.inject({ method: 'POST', url: `/ach/files/${file.id}/sent`, headers: bearer(apiKey) })).statusCode).toBe(200);
+      const dayAfter = new Date(new Date(`${file.effectiveDate}T23:59:00-05:00`).getTime() + 3 * 3600_000);
+      while ((await t.db.transaction((tx) => settleDueSlice(tx, 'America/New_York', dayAfter))) > 0);
+      expect((await getPayment(t, apiKey, id)).status).toBe('completed');
     }
-    return { id, trace };
+    return { id, trace: entries[0].traceNumber as string };
   }
 
   const statusOf = async (id: string, apiKey = key) => (await getPayment(t, apiKey, id)).status as PayoutStatus;
@@ -186,8 +159,8 @@ describe('ACH returns and notifications of change', () => {
   it('fails a processing payout, returns a completed one with the R-code reason, and puts the money back', async () => {
     const ana = await bankRecipient(key, 'ana@example.com');
     const bo = await bankRecipient(key, 'bo@example.com');
-    const processing = await sentPayout(key, tenant, ana, 1_500);
-    const completed = await sentPayout(key, tenant, bo, 2_500, 'completed');
+    const processing = await sentPayout(key, ana, 1_500);
+    const completed = await sentPayout(key, bo, 2_500, 'completed');
     // Bo has another payout waiting for the next file: it must wait again once his account is invalid.
     const next = (await createBatch(t, key, [{ recipientId: bo, amount: 700 }])).json().data.payouts[0].id as string;
     await drain(worker);
@@ -241,8 +214,8 @@ describe('ACH returns and notifications of change', () => {
 
   it('changes nothing when the same file comes twice, and applies only the new entries of a cumulative file', async () => {
     const cy = await bankRecipient(key, 'cy@example.com');
-    const first = await sentPayout(key, tenant, cy, 300);
-    const second = await sentPayout(key, tenant, cy, 400);
+    const first = await sentPayout(key, cy, 300);
+    const second = await sentPayout(key, cy, 400);
     const file = bankFile([{ trace: first.trace, code: 'R01', amount: 300 }]);
     expect((await upload(file)).json().data.returns[0].outcome).toBe('payout failed');
 
@@ -271,8 +244,9 @@ describe('ACH returns and notifications of change', () => {
     const otherTenant: Tenant = { organizationId: otherOrg, environment: 'production' };
     const otherKey = await t.createKey('production', otherOrg);
     await t.db.transaction((tx) => fund(tx, otherTenant, 100_000n));
-    const theirs = await sentPayout(otherKey, otherTenant, await bankRecipient(otherKey, 'di@example.com'), 900);
-    const ours = await sentPayout(key, tenant, await bankRecipient(key, 'ed@example.com'), 800);
+    await setUpBank(t, await signInAs(t, 'admin', otherOrg));
+    const theirs = await sentPayout(otherKey, await bankRecipient(otherKey, 'di@example.com'), 900);
+    const ours = await sentPayout(key, await bankRecipient(key, 'ed@example.com'), 800);
 
     const response = await upload(
       bankFile([
@@ -299,8 +273,8 @@ describe('ACH returns and notifications of change', () => {
   it('corrects the account number and type (C01, C05) when the method is still the one used, and ignores a NOC for a changed method', async () => {
     const fay = await bankRecipient(key, 'fay@example.com', '11112222');
     const gus = await bankRecipient(key, 'gus@example.com', '33334444');
-    const fayPayout = await sentPayout(key, tenant, fay, 100, 'completed');
-    const gusPayout = await sentPayout(key, tenant, gus, 200, 'completed');
+    const fayPayout = await sentPayout(key, fay, 100, 'completed');
+    const gusPayout = await sentPayout(key, gus, 200, 'completed');
     // Gus gives a new account after the payment: the bank's correction is about the old one.
     await setBankAccount(key, gus, '55556666');
 
@@ -345,7 +319,7 @@ describe('ACH returns and notifications of change', () => {
     const ignored = await upload(bankFile([], [{ trace: fayPayout.trace, code: 'C05', corrected: '32' }]));
     expect(ignored.json().data.corrections[0].outcome).toBe('ignored: payout method changed since');
     // A payout sent to the corrected account takes a C05 and becomes savings, the number kept.
-    const later = await sentPayout(key, tenant, fay, 150);
+    const later = await sentPayout(key, fay, 150);
     const savings = await upload(bankFile([], [{ trace: later.trace, code: 'C05', corrected: '32' }]));
     expect(savings.json().data.corrections[0].outcome).toBe('bank details corrected');
     const now = await active(fay);
@@ -360,7 +334,7 @@ describe('ACH returns and notifications of change', () => {
 
   it('refuses a malformed file with the line at fault and applies nothing from it', async () => {
     const hal = await bankRecipient(key, 'hal@example.com');
-    const payout = await sentPayout(key, tenant, hal, 600);
+    const payout = await sentPayout(key, hal, 600);
     const lines = bankFile([{ trace: payout.trace, code: 'R03', amount: 600 }]).split('\n');
     lines[4] = lines[4]!.slice(0, 93);
     const response = await upload(lines.join('\n'));
