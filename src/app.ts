@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyReply, LogController, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { achRoutes } from './modules/ach/index.js';
+import { achReturnsRoutes, achRoutes } from './modules/ach/index.js';
 import apiKeyRoutes from './modules/api-keys/api-keys.routes.js';
 import { ApiKeySchema } from './modules/api-keys/api-keys.schema.js';
 import emailRoutes from './modules/emails/emails.routes.js';
@@ -216,6 +216,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
     for (const routes of API_MODULES) await api.register(routes);
     // Modules that react to another's changes are wired here, so neither imports the other.
     await api.register(recipientRoutes, { context: recipientContext });
+    await api.register(achReturnsRoutes, { context: recipientContext });
   });
   return app;
 }

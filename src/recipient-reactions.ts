@@ -11,8 +11,13 @@ import type { Executor } from './platform/db/database.js';
 import { encryptionKeysOf } from './platform/encryption-key.js';
 import type { Tenant } from './platform/tenant.js';
 
-const describeActor = (actor: Actor) =>
-  actor.kind === 'recipient' ? 'you' : actor.kind === 'user' ? 'a team member of the sender' : 'the sender (through its API)';
+const ACTOR_DESCRIPTIONS: Record<Actor['kind'], string> = {
+  recipient: 'you',
+  user: 'a team member of the sender',
+  api_key: 'the sender (through its API)',
+  bank: 'your bank (a notification of change)',
+};
+const describeActor = (actor: Actor) => ACTOR_DESCRIPTIONS[actor.kind];
 
 /** Where the recipient's email goes, and the sender's name it carries. */
 async function addressOf(tx: Executor, tenant: Tenant, recipientId: string) {

@@ -12,6 +12,7 @@ import { formatMoney } from '../platform/money.js';
 import { ENVIRONMENTS, type Environment } from '../platform/tenant.js';
 import { startServer } from '../runtime.js';
 import { achCommands } from './ach-commands.js';
+import { achReturnsCommand } from './ach-returns-command.js';
 import { type Command, type CommandContext, withDatabase } from './command.js';
 
 export type { Command, CommandContext };
@@ -193,4 +194,5 @@ export const COMMANDS: Command[] = [
       }),
   },
   ...achCommands,
+  achReturnsCommand,
 ];

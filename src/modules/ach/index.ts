@@ -5,3 +5,6 @@ export { finishAbandonedAchFiles, scheduledAchCut, settleAchFiles } from './ach.
 export { cutFile, NOTHING_TO_CUT } from './cut.js';
 export { settleDueSlice, VOIDED_REASON } from './file-lifecycle.js';
 export { presetAchSettings } from './settings.service.js';
+// Applying the bank's return / notification-of-change files (routes and the CLI).
+export { achReturnsRoutes } from './returns.routes.js';
+export { applyReturnFile, type ReturnFileReport } from './returns.service.js';

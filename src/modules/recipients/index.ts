@@ -19,4 +19,5 @@ export {
   updateRecipientProfile,
 } from './payout-methods.service.js';
 export { type FieldError, isCountryCode, isValidRoutingNumber, type PayoutMethodInput, validatePayoutMethod } from './payout-method-validation.js';
+export { type CorrectedBankDetails, type CorrectionResult, correctBankMethod, invalidateBankMethod } from './bank-corrections.js';
 export { type ActiveBankAccount, findActiveBankAccounts } from './bank-accounts.repository.js';

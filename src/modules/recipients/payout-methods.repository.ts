@@ -1,7 +1,7 @@
 import type { Executor } from '../../platform/db/database.js';
 import type { Tenant } from '../../platform/tenant.js';
 
-export type ActorKind = 'recipient' | 'user' | 'api_key';
+export type ActorKind = 'recipient' | 'user' | 'api_key' | 'bank';
 
 export interface NewPayoutMethod {
   id: string;
@@ -137,4 +137,66 @@ export async function listPayoutMethods(
     removedByKind: r.removed_by_kind,
     removedById: r.removed_by_id,
   }));
+}
+
+/** A bank account method as stored (sealed account number included), for the bank's own corrections. */
+export interface StoredBankMethod {
+  id: string;
+  recipientId: string;
+  accountHolderName: string | null;
+  accountHolderType: 'individual' | 'business' | null;
+  routingNumber: string;
+  accountNumberEncrypted: string;
+  accountNumberLast4: string;
+  accountType: 'checking' | 'savings' | null;
+  active: boolean;
+}
+
+export async function findBankMethodById(ex: Executor, tenant: Tenant, id: string): Promise<StoredBankMethod | undefined> {
+  const rows = await ex.query<{
+    id: string;
+    recipient_id: string;
+    account_holder_name: string | null;
+    account_holder_type: 'individual' | 'business' | null;
+    routing_number: string;
+    account_number_encrypted: string;
+    account_number_last4: string;
+    account_type: 'checking' | 'savings' | null;
+    removed_at: Date | null;
+  }>(
+    `select id, recipient_id, account_holder_name, account_holder_type, routing_number, account_number_encrypted, account_number_last4, account_type, removed_at
+     from payout_methods where organization_id = $1 and environment = $2 and id = $3 and type = 'us_bank_account'`,
+    [tenant.organizationId, tenant.environment, id],
+  );
+  const [r] = rows;
+  return r
+    ? {
+        id: r.id,
+        recipientId: r.recipient_id,
+        accountHolderName: r.account_holder_name,
+        accountHolderType: r.account_holder_type,
+        routingNumber: r.routing_number,
+        accountNumberEncrypted: r.account_number_encrypted,
+        accountNumberLast4: r.account_number_last4,
+        accountType: r.account_type,
+        active: r.removed_at === null,
+      }
+    : undefined;
+}
+
+/** Ends this method if it is still the recipient's active one; answers whether it was. */
+export async function endPayoutMethodById(
+  ex: Executor,
+  tenant: Tenant,
+  recipientId: string,
+  id: string,
+  end: { removal: 'replaced' | 'removed'; byKind: ActorKind; byId: string | null },
+): Promise<boolean> {
+  const rows = await ex.query(
+    `update payout_methods set removed_at = now(), removal = $5, removed_by_kind = $6, removed_by_id = $7
+     where organization_id = $1 and environment = $2 and recipient_id = $3 and id = $4 and removed_at is null
+     returning id`,
+    [tenant.organizationId, tenant.environment, recipientId, id, end.removal, end.byKind, end.byId],
+  );
+  return rows.length > 0;
 }

@@ -11,8 +11,8 @@ import * as methodsRepo from './payout-methods.repository.js';
 import * as repo from './recipients.repository.js';
 import type { ActiveMethod, Recipient, RecipientStatus } from './recipients.repository.js';
 
-/** Who made a change: the recipient (portal session), a dashboard user, or an API key. */
-export type Actor = { kind: 'recipient' } | { kind: 'user'; id: string } | { kind: 'api_key'; id: string };
+/** Who made a change: the recipient (portal session), a dashboard user, an API key, or the bank (a return or a notification of change). */
+export type Actor = { kind: 'recipient' } | { kind: 'user'; id: string } | { kind: 'api_key'; id: string } | { kind: 'bank' };
 
 /**
  * What other modules do when a recipient changes, inside the same transaction. The app wires them
@@ -58,7 +58,7 @@ export const maskPayoutMethod = (method: ActiveMethod | null): MaskedPayoutMetho
 const describeMethod = (input: PayoutMethodInput): string =>
   input.type === 'us_bank_account' ? `a ${input.accountType} account ending in ${input.accountNumber.slice(-4)}` : `PayPal (${maskEmail(input.email)})`;
 
-const actorId = (actor: Actor) => (actor.kind === 'recipient' ? null : actor.id);
+const actorId = (actor: Actor) => ('id' in actor ? actor.id : null);
 
 async function lockedRecipient(tx: Executor, tenant: Tenant, recipientId: string): Promise<void> {
   if (!isUuid(recipientId) || !(await repo.lockRecipient(tx, tenant, recipientId))) throw notFound('recipient', 'id');

@@ -28,7 +28,7 @@ export const PayoutMethodBody = Type.Object(
 );
 
 const ActorSchema = Type.Object({
-  kind: Type.Union([Type.Literal('recipient'), Type.Literal('user'), Type.Literal('api_key')]),
+  kind: Type.Union([Type.Literal('recipient'), Type.Literal('user'), Type.Literal('api_key'), Type.Literal('bank')]),
   id: Type.Union([Type.String(), Type.Null()]),
 });
 
