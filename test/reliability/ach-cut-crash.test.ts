@@ -1,9 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildFile, readFileText } from '../../src/modules/ach/build.js';
+import { cutFile, finishAbandonedFiles } from '../../src/modules/ach/cut.js';
+import { findFileById } from '../../src/modules/ach/files.repository.js';
 import { parseNachaFile } from '../../src/modules/ach/nacha/index.js';
 import { fund } from '../../src/modules/ledger/ledger.service.js';
-import { expectLedgerConsistent } from '../payout-helpers.js';
+import { bankRecipient, fundProduction, pendingPayouts, setUpBank } from '../ach-helpers.js';
+import { createTestApp, signInAs, TEST_ENCRYPTION_KEYS, type TestApp } from '../harness.js';
+import { expectLedgerConsistent, testWorker } from '../payout-helpers.js';
 import {
   expectNothingDuplicated,
   http,
@@ -50,6 +55,7 @@ describe('an ACH cut killed with SIGKILL', () => {
     await blocker?.end().catch(() => {});
     await processes.dispose();
     await database?.close();
+    database = undefined;
   });
 
   it.skipIf(!TEST_DATABASE_URL)(
@@ -286,4 +292,41 @@ describe('an ACH cut killed with SIGKILL', () => {
     },
     900_000,
   );
+
+  // The builder of a file that stalled past its lease (GC pause, lost connection) and then resumes
+  // must not touch the file any more: here it resumes after another process took the file over and
+  // wrote it, which is the moment its first step (clearing the file's chunks) would erase the text.
+  it.skipIf(!TEST_DATABASE_URL)('a builder that lost its lease leaves the new owner’s written file intact', async () => {
+    const t: TestApp = await createTestApp();
+    try {
+      const key = await t.createKey('production');
+      await fundProduction(t, t.defaultOrganizationId, 1_000_000n);
+      await setUpBank(t, await signInAs(t, 'admin'));
+      const worker = testWorker(t);
+      const recipients = [await bankRecipient(t, key), await bankRecipient(t, key)];
+      await pendingPayouts(t, key, worker, [
+        { recipientId: recipients[0]!, amount: 1234 },
+        { recipientId: recipients[1]!, amount: 5678 },
+      ]);
+      const options = { keys: TEST_ENCRYPTION_KEYS, timeZone: 'America/New_York', leaseSeconds: 60 };
+      const cut = (await cutFile(t.db, t.defaultOrganizationId, { ...options, by: 'test' }))!;
+      // Back to the moment after its last slice committed: building, unwritten, its lease run out.
+      await t.db.query(`update ach_files set status = 'building', lease_owner = 'stalled', lease_expires_at = now() - interval '1 second' where id = $1`, [
+        cut.id,
+      ]);
+      await t.db.query('delete from ach_file_chunks where file_id = $1', [cut.id]);
+      const asTheStalledBuilderSawIt = (await findFileById(t.db, cut.id))!;
+      expect(await finishAbandonedFiles(t.db, options)).toBe(1);
+      const written = (await findFileById(t.db, cut.id))!;
+      expect(written.status).toBe('created');
+
+      await expect(buildFile((fn) => t.db.transaction(fn), asTheStalledBuilderSawIt, 'stalled', options)).rejects.toThrow(/taken over/);
+      let text = '';
+      for await (const chunk of readFileText(t.db, TEST_ENCRYPTION_KEYS, cut.id)) text += chunk;
+      expect(Buffer.byteLength(text)).toBe(written.byteLength);
+      expect(parseNachaFile(text).batches.flatMap((b) => b.entries.map((e) => e.amount))).toEqual([1234n, 5678n]);
+    } finally {
+      await t.close();
+    }
+  });
 });
