@@ -79,7 +79,7 @@ export async function freePortBetween(from: number, to: number): Promise<number>
 export type Role = 'api' | 'worker' | 'serve';
 
 export interface ServiceProcess {
-  role: Role;
+  role: Role | 'command';
   child: ChildProcess;
   pid: number;
   /** Base URL of the HTTP server (API roles only). */
@@ -114,8 +114,52 @@ export class Processes {
 
   async start(role: Role, settings: ServiceSettings): Promise<ServiceProcess> {
     const port = role === 'worker' ? 0 : await freePort();
+    const env = this.environment(settings, port);
+    const child = spawn(process.execPath, [CLI, ...ARGS[role]], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const service = this.track(role, child, `http://127.0.0.1:${port}`);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${role} did not start within 60 s:\n${service.output()}`)), 60_000);
+      const onData = () => {
+        if (service.output().includes(READY[role])) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      void service.exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`${role} exited (${code}) before it was ready:\n${service.output()}`));
+      });
+    });
+    return service;
+  }
+
+  /** A CLI command (`payouts <args>`) with the services' environment, not awaited: the test may kill it. */
+  command(args: string[], settings: ServiceSettings): ServiceProcess {
+    const child = spawn(process.execPath, [CLI, ...args], { env: this.environment(settings, 0), stdio: ['ignore', 'pipe', 'pipe'] });
+    return this.track('command', child, '');
+  }
+
+  private track(role: Role | 'command', child: ChildProcess, url: string): ServiceProcess {
+    let output = '';
+    const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+    const service: ServiceProcess = { role, child, pid: child.pid!, url, output: () => output, exited };
+    this.running.add(service);
+    this.started.push(service);
+    void exited.then(() => this.running.delete(service));
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.length > 200_000) output = output.slice(-100_000);
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    return service;
+  }
+
+  private environment(settings: ServiceSettings, port: number): NodeJS.ProcessEnv {
     this.dataDir ??= mkdtempSync(join(tmpdir(), 'payouts-reliability-'));
-    const env: NodeJS.ProcessEnv = {
+    return {
       ...process.env,
       DATABASE_URL: settings.databaseUrl,
       DATA_DIR: this.dataDir,
@@ -133,31 +177,6 @@ export class Processes {
       ENCRYPTION_KEY: 'Bz7hN0Yq3yWc9cXJ2kq5m8s1vT4uR6eP0aB3dF5gH7I=',
       ...settings.extraEnv,
     };
-    const child = spawn(process.execPath, [CLI, ...ARGS[role]], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-    const service: ServiceProcess = { role, child, pid: child.pid!, url: `http://127.0.0.1:${port}`, output: () => output, exited };
-    this.running.add(service);
-    this.started.push(service);
-    void exited.then(() => this.running.delete(service));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${role} did not start within 60 s:\n${output}`)), 60_000);
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.length > 200_000) output = output.slice(-100_000);
-        if (output.includes(READY[role])) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`${role} exited (${code}) before it was ready:\n${output}`));
-      });
-    });
-    return service;
   }
 
   /** `kill -9`: no shutdown hook runs, nothing is flushed, leases stay behind. */

@@ -28,7 +28,14 @@ const yymmdd = (date: string) => date.slice(2).replaceAll('-', '');
 export async function buildFile(run: Run, file: files.AchFileRecord, owner: string, options: BuildOptions): Promise<void> {
   const settings = await run((ex) => findAchSettings(ex, file.organizationId));
   if (!settings) throw new AppError('invalid_state', 'ACH was turned off for this organization while a file was being cut.');
-  await run((ex) => files.deleteChunks(ex, file.id));
+  // Clears what an earlier builder left, only while the file is still ours: a builder that stalled
+  // past its lease must not erase the chunks of the process that took the file over.
+  await run(async (ex) => {
+    if (!(await files.renewBuildLease(ex, file.id, owner, options.leaseSeconds))) {
+      throw new AppError('internal_error', 'The bank file being written was taken over by another process.');
+    }
+    await files.deleteChunks(ex, file.id);
+  });
   const created = localDateTime(file.createdAt, options.timeZone);
   const writer = new NachaWriter({
     immediateDestination: settings.immediateDestination,
