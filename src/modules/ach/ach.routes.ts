@@ -108,7 +108,13 @@ export default async function achRoutes(app: AppInstance) {
 
   app.get('/ach/files/:id/download', {
     config: { permission: 'ach:read' },
-    schema: { tags, summary: 'The NACHA file, byte for byte as generated (text/plain)', params: IdParams, produces: ['text/plain'], response: { ...commonErrors } },
+    schema: {
+      tags,
+      summary: 'The NACHA file, byte for byte as generated (text/plain)',
+      params: IdParams,
+      produces: ['text/plain'],
+      response: { ...commonErrors },
+    },
     handler: async (request, reply) => {
       const file = await getFile(app.db, productionOrganization(request), request.params.id);
       reply
