@@ -1,9 +1,11 @@
 // `npm run bench`: the server under test runs as its own process (`payouts serve`), the load as
 // another (autocannon), against a private PostgreSQL and against embedded PGlite. Prints a table
 // and writes bench/results/<ISO date>.{json,md} and latest.{json,md}. Nothing here is asserted.
-//   npm run bench -- [--only postgres|pglite] [--scenarios throughput,batch,lifecycle,emails,claim-expiry]
+//   npm run bench -- [--only postgres|pglite] [--scenarios throughput,batch,lifecycle,emails,claim-expiry,ach-cut,ach-returns]
 //                    [--duration 10] [--warmup 3] [--connections 50] [--batch 50000] [--payouts 20000]
-//                    [--waiting 1000000] [--waiting-pglite 100000] [--claim-slices 20] [--pg-port 55440] [--work-dir /tmp/payouts-bench]
+//                    [--waiting 1000000] [--waiting-pglite 100000] [--claim-slices 20]
+//                    [--ach-payouts 100000] [--ach-payouts-pglite 20000] [--ach-returns 10000] [--ach-rate 50]
+//                    [--pg-port 55440] [--port 3400] [--work-dir /tmp/payouts-bench]
 import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -12,6 +14,7 @@ import { round } from './lib/api.js';
 import { startPostgres } from './lib/postgres.js';
 import { LOG_DIR, runCli, type Target } from './lib/processes.js';
 import { type BackendResults, type BenchResults, judgeTargets, toMarkdown, writeResults } from './lib/report.js';
+import { achCut, achReturns } from './scenarios/ach.js';
 import { batchIngest } from './scenarios/batch.js';
 import { claimExpiryRun } from './scenarios/claim-expiry.js';
 import { emailsRun } from './scenarios/emails.js';
@@ -22,7 +25,7 @@ import { createThroughput } from './scenarios/throughput.js';
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
-    scenarios: { type: 'string', default: 'throughput,batch,lifecycle,emails,claim-expiry' },
+    scenarios: { type: 'string', default: 'throughput,batch,lifecycle,emails,claim-expiry,ach-cut,ach-returns' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
@@ -31,15 +34,21 @@ const { values } = parseArgs({
     waiting: { type: 'string', default: '1000000' },
     'waiting-pglite': { type: 'string', default: '100000' },
     'claim-slices': { type: 'string', default: '20' },
+    // Pending ACH payouts in the cut, return entries imported, API requests/s during the cut.
+    'ach-payouts': { type: 'string', default: '100000' },
+    'ach-payouts-pglite': { type: 'string', default: '20000' },
+    'ach-returns': { type: 'string', default: '10000' },
+    'ach-rate': { type: 'string', default: '50' },
     // Two runs on one machine need their own PostgreSQL port and folders: the run stops and wipes them.
     'pg-port': { type: 'string', default: '55440' },
+    port: { type: 'string', default: '3400' },
     'work-dir': { type: 'string', default: '/tmp/payouts-bench' },
   },
 });
 const PG_DIR = `${values['work-dir']}/pg`;
 const PG_PORT = Number(values['pg-port']);
 const PGLITE_DIR = `${values['work-dir']}/pglite`;
-const SCENARIOS = ['throughput', 'batch', 'lifecycle', 'emails', 'claim-expiry'] as const;
+const SCENARIOS = ['throughput', 'batch', 'lifecycle', 'emails', 'claim-expiry', 'ach-cut', 'ach-returns'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const scenarios = values.scenarios!.split(',') as Scenario[];
 const unknown = scenarios.filter((name) => !SCENARIOS.includes(name));
@@ -52,6 +61,11 @@ const settings = {
   lifecyclePayouts: Number(values.payouts),
   poolSize: Number(process.env.DATABASE_POOL_SIZE ?? SETTINGS.databasePoolSize.default),
 };
+const achOptionsFor = (backend: ScenarioContext['backend']) => ({
+  achPayouts: Number(backend === 'postgres' ? values['ach-payouts'] : values['ach-payouts-pglite']),
+  achReturns: Number(values['ach-returns']),
+  achRate: Number(values['ach-rate']),
+});
 
 /** Every scenario on one database, in order, each with a fresh server process. */
 async function runBackend(backend: ScenarioContext['backend'], label: string, target: Target): Promise<BackendResults> {
@@ -63,8 +77,8 @@ async function runBackend(backend: ScenarioContext['backend'], label: string, ta
     backend,
     target,
     apiKey,
-    port: 3400,
-    ceilingPort: 3401,
+    port: Number(values.port),
+    ceilingPort: Number(values.port) + 1,
     ...settings,
     ...(target.kind === 'postgres' ? { postgresDataDir: PG_DIR } : {}),
   };
@@ -79,6 +93,8 @@ async function runBackend(backend: ScenarioContext['backend'], label: string, ta
         claimWaiting: Number(backend === 'postgres' ? values.waiting : values['waiting-pglite']),
         claimSlices: Number(values['claim-slices']),
       })),
+    'ach-cut': async () => (results.achCut = await achCut(ctx, achOptionsFor(backend))),
+    'ach-returns': async () => (results.achReturns = await achReturns(ctx, achOptionsFor(backend))),
   };
   for (const name of scenarios) {
     const started = Date.now();

@@ -6,6 +6,8 @@ import { type MemoryPeak, watchMemory } from './rss.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const LOG_DIR = '/tmp/payouts-bench/logs';
+/** The servers' ENCRYPTION_KEY unless one is set: scenarios that seed sealed data need the same key. */
+export const BENCH_ENCRYPTION_KEY = process.env.ENCRYPTION_KEY ?? 'Bz7hN0Yq3yWc9cXJ2kq5m8s1vT4uR6eP0aB3dF5gH7I=';
 
 /** Where a server under test keeps its data: PostgreSQL, or an embedded PGlite directory. */
 export type Target = { kind: 'postgres'; databaseUrl: string } | { kind: 'pglite'; dataDir: string };
@@ -19,8 +21,8 @@ function childEnv(target: Target, extra: Record<string, string>): NodeJS.Process
   // LINK_SECRET and ENCRYPTION_KEY are required with DATABASE_URL; the bench's own, unless set.
   return {
     LINK_SECRET: 'bench-link-secret-0123456789abcdef-0123456789',
-    ENCRYPTION_KEY: 'Bz7hN0Yq3yWc9cXJ2kq5m8s1vT4uR6eP0aB3dF5gH7I=',
     ...env,
+    ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY,
     LOG_LEVEL: 'warn',
     ...extra,
   };

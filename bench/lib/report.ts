@@ -1,5 +1,6 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AchCutResult, AchReturnsResult } from '../scenarios/ach.js';
 import type { BatchResult } from '../scenarios/batch.js';
 import type { ClaimExpiryResult } from '../scenarios/claim-expiry.js';
 import type { EmailsResult } from '../scenarios/emails.js';
@@ -14,6 +15,8 @@ export interface BackendResults {
   lifecycle?: LifecycleResult;
   emails?: EmailsResult;
   claimExpiry?: ClaimExpiryResult;
+  achCut?: AchCutResult;
+  achReturns?: AchReturnsResult;
   /** A scenario that failed, with its error: the run carries on with the next one. */
   errors: Record<string, string>;
 }
@@ -82,6 +85,43 @@ const ROWS: [string, Cell][] = [
     (b) =>
       b.claimExpiry ? `${fmt(b.claimExpiry.reminders.payoutsPerSecond)} (${b.claimExpiry.reminders.sliceMs.p50} / ${b.claimExpiry.reminders.sliceMs.max})` : na,
   ],
+  ['ACH cut: pending payouts seeded (s to seed)', (b) => (b.achCut ? `${fmt(b.achCut.payouts)} (${b.achCut.seedSeconds} s)` : na)],
+  ['… **cut duration (s)** / payouts/s', (b) => (b.achCut ? `**${b.achCut.cutSeconds}** / ${fmt(b.achCut.payoutsPerSecond)}` : na)],
+  ['… CPU during the cut, server / PostgreSQL (s)', (b) => (b.achCut ? `${b.achCut.cpuSeconds.server} / ${b.achCut.cpuSeconds.postgres ?? 'in-process'}` : na)],
+  [
+    '… server RSS during the cut: start → peak (growth) MiB',
+    (b) => (b.achCut ? `${b.achCut.rss.startMb} → ${b.achCut.rss.peakMb} (**+${b.achCut.rss.growthMb}**)` : na),
+  ],
+  [
+    '… API p50 / p99 (ms): no cut (quieter of before / after) → during the cut',
+    (b) =>
+      b.achCut
+        ? `${b.achCut.api.baseline.p50} / ${b.achCut.api.baseline.p99} → ${b.achCut.api.duringCut.p50} / **${b.achCut.api.duringCut.p99}** (${b.achCut.api.rate} req/s)`
+        : na,
+  ],
+  ['… **ratio during ÷ no cut, p50 / p99**', (b) => (b.achCut ? `**${b.achCut.api.p50Ratio} / ${b.achCut.api.p99Ratio}**` : na)],
+  ['… API requests failed during the cut', (b) => (b.achCut ? `${b.achCut.api.duringCut.failed} of ${b.achCut.api.duringCut.requests}` : na)],
+  [
+    '… longest transaction (ms, sampled)',
+    (b) => (b.achCut ? (b.achCut.longestTransactions?.[0] ? `**${b.achCut.longestTransactions[0].ms}**` : 'not measurable') : na),
+  ],
+  [
+    '… download: s / bytes / sha256 ok',
+    (b) => (b.achCut ? `${b.achCut.download.seconds} / ${fmt(b.achCut.download.bytes)} / ${b.achCut.download.sha256Matches ? 'yes' : '**no**'}` : na),
+  ],
+  ['… download RSS growth (MiB)', (b) => (b.achCut ? `+${b.achCut.download.rss.growthMb}` : na)],
+  ['ACH returns: entries (file bytes)', (b) => (b.achReturns ? `${fmt(b.achReturns.entries)} (${fmt(b.achReturns.fileBytes)})` : na)],
+  ['… **import duration (s)** / entries/s', (b) => (b.achReturns ? `**${b.achReturns.importSeconds}** / ${fmt(b.achReturns.entriesPerSecond)}` : na)],
+  [
+    '… outcomes / unmatched',
+    (b) =>
+      b.achReturns
+        ? `${Object.entries(b.achReturns.outcomes)
+            .map(([outcome, n]) => `${outcome}: ${fmt(n)}`)
+            .join(', ')} / ${b.achReturns.unmatched}`
+        : na,
+  ],
+  ['… server RSS growth during the import (MiB)', (b) => (b.achReturns ? `+${b.achReturns.rss.growthMb}` : na)],
   ['Peak RSS of the server (MiB): create', (b) => fmt(b.throughput?.payments.memory.hwmMb, 1)],
   ['… ceiling server', (b) => fmt(b.throughput?.ceiling.memory.hwmMb, 1)],
   ['… batch ingest', (b) => fmt(b.batch?.memory.hwmMb, 1)],
@@ -93,6 +133,8 @@ const mark = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : o
 /** The issue's targets, judged on PostgreSQL. Reported, never asserted. */
 export function judgeTargets(pg: BackendResults | undefined) {
   const t = pg?.throughput;
+  const cut = pg?.achCut;
+  const atScale = cut !== undefined && cut.payouts >= 100_000;
   return [
     { target: 'create ≥ 0.5 × ceiling', value: t?.ratio, met: t && t.ratio >= 0.5 },
     { target: 'create p99 < 50 ms', value: t?.payments.latencyMs.p99, met: t && t.payments.latencyMs.p99 < 50 },
@@ -106,6 +148,14 @@ export function judgeTargets(pg: BackendResults | undefined) {
       met: pg?.emails && pg.emails.codeLatencyMs !== undefined && pg.emails.codeLatencyMs <= 5000,
     },
     { target: 'p99 lag < 1 s', value: pg?.lifecycle?.lagMs.p99, met: pg?.lifecycle?.finished && pg.lifecycle.lagMs.p99 < 1000 },
+    // Judged only at the issue's size: a smaller cut says nothing about 100,000.
+    { target: 'ACH cut of 100,000 < 30 s', value: cut?.cutSeconds, met: atScale ? cut!.cutSeconds < 30 : undefined },
+    { target: 'API p99 < 100 ms during the cut', value: cut?.api.duringCut.p99, met: atScale ? cut!.api.duringCut.p99 < 100 : undefined },
+    {
+      target: 'return file of 10,000 imported < 10 s',
+      value: pg?.achReturns?.importSeconds,
+      met: pg?.achReturns && pg.achReturns.entries >= 10_000 ? pg.achReturns.importSeconds < 10 : undefined,
+    },
   ];
 }
 
