@@ -148,11 +148,15 @@ describe('dashboard authentication', () => {
     const authenticated = t.app.registeredRoutes.filter((r) => !r.config?.public && !r.url.startsWith('/docs'));
     const missing = authenticated.filter((r) => !(PERMISSIONS as readonly string[]).includes(r.config?.permission ?? '')).map((r) => `${r.method} ${r.url}`);
     expect(missing).toEqual([]);
-    // The dashboard-only routes are the ones that mint keys, manage users and hold the session.
+    // The dashboard-only routes are the ones that mint keys, manage users, hold the session and set
+    // the organization's own settings (sender, bank).
     const dashboardOnly = authenticated.filter((r) => r.config?.dashboardOnly && r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`);
     expect(dashboardOnly.sort()).toEqual(
       [
         'DELETE /api-keys/:id',
+        'DELETE /ach/settings',
+        'GET /ach/settings',
+        'PUT /ach/settings',
         'DELETE /users/:id',
         'GET /auth/session',
         'GET /organization/settings',
