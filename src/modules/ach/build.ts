@@ -16,8 +16,11 @@ export interface BuildOptions {
   leaseSeconds: number;
 }
 
-/** Entries read per query while writing. */
-const PAGE = 2000;
+/**
+ * Entries read per query while writing. Each page is decrypted and formatted in one synchronous
+ * stretch, so it stays small enough not to hold up the server's other requests for long.
+ */
+const PAGE = 250;
 /** Text per stored chunk (before encryption). */
 const CHUNK_BYTES = 512 * 1024;
 
@@ -123,6 +126,8 @@ export async function buildFile(run: Run, file: files.AchFileRecord, owner: stri
       }
       if (page.length < PAGE) break;
       after = page[page.length - 1]!.traceNumber;
+      // Let waiting requests run between pages (the page's work above never awaits).
+      await new Promise((resolve) => setImmediate(resolve));
     }
     for (const amount of offsets.get(secCode) ?? []) {
       await write(

@@ -16,7 +16,7 @@ import { effectiveEntryDate, localDateTime } from './nacha/index.js';
 import { findAchSettings } from './settings.repository.js';
 
 /** Payouts per transaction: bounds how long a slice holds its payout, balance and sequence locks. */
-export const CUT_SLICE = 1000;
+export const CUT_SLICE = 500;
 /** File id modifiers in order: up to 36 files an organization may cut in one day. */
 const MODIFIERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
