@@ -100,13 +100,14 @@ export async function settlePayout(db: Database, tenant: Tenant, id: string, tar
   return getPayout(db, tenant, id);
 }
 
-/** Only the manual rail is settled by hand: a bank file or the sandbox moves the others. */
+/**
+ * An ACH payout settles with its bank file, never by hand. (Sandbox payouts may still be settled
+ * by an operator: nothing real moves, and it lets an integration be tried on any outcome.)
+ */
 function refuseOtherRail(payout: PayoutRecord): void {
   if (payout.rail === 'ach') {
     throw new AppError('invalid_state', 'This payout is paid by the ACH rail: it settles with its bank file (see Bank files), not by hand.', 'paymentId');
   }
-  if (payout.rail === 'sandbox')
-    throw new AppError('invalid_state', 'Sandbox payouts follow their simulated outcome and cannot be settled by hand.', 'paymentId');
 }
 
 /**
