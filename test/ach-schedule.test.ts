@@ -24,7 +24,8 @@ describe('scheduled ACH work', () => {
   });
   afterAll(() => t.close());
   const ctx = () => ({ db: t.db, config: t.config, log: t.app.log as never });
-  const files = async () => (await t.app.inject({ method: 'GET', url: '/ach/files', headers: bearer(key) })).json().data as { createdBy: string; payoutCount: number }[];
+  const files = async () =>
+    (await t.app.inject({ method: 'GET', url: '/ach/files', headers: bearer(key) })).json().data as { createdBy: string; payoutCount: number }[];
 
   it('is scheduled on ACH_SCHEDULE in ACH_TIMEZONE, and cuts once per tick however many workers run it', async () => {
     expect(scheduledAchCut.cron).toBeTypeOf('function');

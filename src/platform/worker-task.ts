@@ -30,6 +30,12 @@ export interface WorkerTask {
    * knows new work became due (a slot freed, the next delivery of a payout unblocked).
    */
   onWake?(wake: () => void): void;
+  /**
+   * Called when another task of this process committed work (payouts moved): that work may have
+   * made some of this task's due (their webhook deliveries, their emails). Without it, deliveries
+   * created while this task had nothing left to claim would wait for its next poll.
+   */
+  otherWorkDone?(): void;
   /** Releases what the task holds (connections) when the worker stops, after `drain`. */
   close?(): Promise<void>;
 }

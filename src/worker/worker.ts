@@ -66,6 +66,7 @@ export function startWorker(ctx: WorkerContext, tasks: readonly WorkerTask[], op
       // Only a wake-up that comes after this run started says there may be more than it saw.
       signal.woken = false;
       const handled = await runOnce(task);
+      if (handled > 0) for (const other of tasks) if (other !== task) other.otherWorkDone?.();
       if (!stopping && handled === 0) await idle(task);
     }
   };

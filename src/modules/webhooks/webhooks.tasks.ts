@@ -91,10 +91,19 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
   let toRecord: { tried: Tried; recorded: () => void }[] = [];
   let recording = false;
   // Set when a claim took fewer rows than it had room for (every due row it may take is taken),
-  // cleared when a recorded attempt frees a place. While set and deliveries are held, claiming
-  // again finds nothing new: the loop waits for the wake-up of the next freed place instead.
+  // cleared when a recorded attempt frees a place or this process moves payouts (their deliveries
+  // come due). While set and deliveries are held, claiming again finds nothing new: the loop waits
+  // for the next such wake-up instead.
   let claimedAllDue = false;
+  // Bumped by whatever may have made deliveries due (a freed place, payouts moved by this process):
+  // a claim that started before such a change cannot say it took every due delivery.
+  let changes = 0;
   let lastClaimAt = 0;
+  const mayBeDue = () => {
+    changes++;
+    claimedAllDue = false;
+    wake();
+  };
 
   /**
    * The lease cap of each subscription this process knows: room for the requests it may have in
@@ -192,21 +201,15 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
     });
 
   const send = async (ctx: WorkerContext, delivery: ClaimedDelivery, claimedAt: number) => {
-    try {
-      const tried = await sendInLane(ctx, delivery, claimedAt);
-      if (!tried) {
-        await giveBack(ctx, delivery.id);
-        return;
-      }
-      await new Promise<void>((recorded) => {
-        toRecord.push({ tried, recorded });
-        void recordFinished(ctx);
-      });
-    } finally {
-      // A recorded attempt frees a place, and may unblock the payout's next delivery.
-      claimedAllDue = false;
-      wake();
+    const tried = await sendInLane(ctx, delivery, claimedAt);
+    if (!tried) {
+      await giveBack(ctx, delivery.id);
+      return;
     }
+    await new Promise<void>((recorded) => {
+      toRecord.push({ tried, recorded });
+      void recordFinished(ctx);
+    });
   };
 
   return {
@@ -229,16 +232,24 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
         perSubscription: LEASED_PER_REQUEST_SLOT * config.webhookMaxInFlightPerEndpoint,
         known: knownCaps(),
       };
+      const seen = changes;
       const claimed = await db.transaction((tx) => claimDueDeliveries(tx, room, deliveryLeaseSeconds(config), owner, caps));
       lastClaimAt = performance.now();
-      claimedAllDue = claimed.length < room;
+      claimedAllDue = claimed.length < room && changes === seen;
       if (claimed.length === 0) return 0;
       client ??= new WebhookHttpClient(allowPrivate);
       const claimedAt = performance.now();
       for (const delivery of claimed) {
         const sending: Promise<void> = send(ctx, delivery, claimedAt)
           .catch((error: unknown) => ctx.log.error({ err: error, deliveryId: delivery.id }, 'webhook send failed'))
-          .finally(() => held.delete(sending));
+          .finally(() => {
+            // A recorded (or given back) delivery frees its place, and may unblock its payout's
+            // next delivery. The loop is woken only once the place is really free: woken before,
+            // it found the process still full, and a whole group of attempts recorded at once
+            // left it asleep until the next poll with every freed place idle.
+            held.delete(sending);
+            mayBeDue();
+          });
         held.add(sending);
       }
       return claimed.length;
@@ -248,6 +259,10 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
     },
     onWake(fn) {
       wake = fn;
+    },
+    otherWorkDone() {
+      // Payouts moved: their deliveries are due now, not at the next poll.
+      mayBeDue();
     },
     async close() {
       await this.drain?.();
