@@ -355,7 +355,9 @@ function routingOf(value: string, line: number): string {
 
 function accountOf(value: string, line: number): string {
   const account = value.trim();
-  if (!ACCOUNT_NUMBER.test(account)) throw new NachaFormatError(line, `corrected account number "${account}" cannot be read.`);
+  // The message may reach the uploader and the logs: never the account number, only its end.
+  const shown = account.length > 4 ? `${'•'.repeat(account.length - 4)}${account.slice(-4)}` : account;
+  if (!ACCOUNT_NUMBER.test(account)) throw new NachaFormatError(line, `corrected account number "${shown}" cannot be read.`);
   return account;
 }
 
