@@ -4,8 +4,7 @@ import { resolveOrganization } from '../modules/organizations/index.js';
 import { withEncryptionKeys } from '../platform/encryption-key.js';
 import { AppError } from '../platform/http/errors.js';
 import { recipientContextFor } from '../recipient-reactions.js';
-import { openAndMigrate } from '../runtime.js';
-import type { Command } from './command.js';
+import { type Command, withDatabase } from './command.js';
 
 /** The report, one line per entry: what happened to it and to which payout. */
 export function formatReturnReport(report: ReturnFileReport): string[] {
@@ -27,16 +26,13 @@ export const achReturnsCommand: Command = {
     const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new AppError('invalid_request', `Cannot read ${path} (${error.code ?? error.message}).`);
     });
-    const db = await openAndMigrate(configured);
-    try {
+    return withDatabase(configured, async (db) => {
       // Corrected account numbers are sealed with the installation's key, as the server does.
       const config = withEncryptionKeys(configured);
       const organization = await resolveOrganization(db, values.org as string | undefined);
       const report = await applyReturnFile(db, { organizationId: organization.id, environment: 'production' }, text, recipientContextFor(config));
       for (const line of formatReturnReport(report)) out(line);
       return 0;
-    } finally {
-      await db.close();
-    }
+    });
   },
 };
