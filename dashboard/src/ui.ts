@@ -45,3 +45,25 @@ export function page<T>(el: HTMLElement, load: () => Promise<T>, view: (data: T,
 export function formValues(form: HTMLFormElement): Record<string, string> {
   return Object.fromEntries([...new FormData(form).entries()].map(([k, v]) => [k, String(v)]));
 }
+
+/**
+ * A success message for a change the user made ("Payout marked as paid."): shown for a few seconds
+ * in one live region at the top of the page, so screen readers announce it and every page says
+ * "done" the same way. Pages call it after the server confirmed the change.
+ */
+export function notify(message: string) {
+  let region = document.getElementById('toast');
+  if (!region) {
+    region = document.createElement('div');
+    region.id = 'toast';
+    region.className = 'toast';
+    region.setAttribute('role', 'status');
+    region.setAttribute('aria-live', 'polite');
+    region.dataset.testid = 'toast';
+    document.body.append(region);
+  }
+  region.textContent = message;
+  region.classList.add('visible');
+  clearTimeout(Number(region.dataset.timer));
+  region.dataset.timer = String(setTimeout(() => region.classList.remove('visible'), 6000));
+}
