@@ -51,3 +51,25 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
 
 export const get = <T = any>(path: string) => api<T>('GET', path);
 export const post = <T = any>(path: string, body?: unknown, headers?: Record<string, string>) => api<T>('POST', path, body ?? {}, headers);
+
+/**
+ * Downloads a list as CSV: the list endpoint itself with `Accept: text/csv` (same filters, no row
+ * limit). Fetched rather than linked because the environment travels in a header, not the URL.
+ */
+export async function downloadCsv(path: string, filename: string): Promise<void> {
+  const response = await fetch(path, { credentials: 'same-origin', headers: { accept: 'text/csv', 'x-payouts-environment': environment } });
+  if (!response.ok) {
+    const json = await response.json().catch(() => ({}));
+    throw new RequestFailed({
+      status: response.status,
+      code: json.error?.code ?? 'network_error',
+      message: json.error?.message ?? `The server answered ${response.status}.`,
+    });
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = Object.assign(document.createElement('a'), { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
