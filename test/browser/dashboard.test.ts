@@ -89,9 +89,11 @@ describe.skipIf(!haveBrowser)('dashboard in a real browser', () => {
     await expect(checks.nth(1).textContent()).resolves.toContain('not a valid email');
     await expect(page.getByRole('button', { name: 'Create batch' }).isDisabled()).resolves.toBe(true);
     await shot('04-new-batch-invalid');
-    await page.getByRole('button', { name: 'Remove row 2' }).click();
+    // Row numbers are the file's (the header is row 1); a confirmation comes before paying.
+    await page.getByRole('button', { name: 'Remove row 3' }).click();
     await expect(checks.first().textContent()).resolves.toContain('OK');
-    await page.getByRole('button', { name: 'Create batch' }).dblclick();
+    await page.getByRole('button', { name: 'Create batch' }).click();
+    await page.getByRole('button', { name: 'Pay $250.00' }).dblclick();
     await page.getByTestId('batch-payouts').waitFor();
     const [{ n }] = (await t.db.query<{ n: bigint }>('select count(*)::bigint as n from batches')) as [{ n: bigint }];
     expect(n).toBe(1n);
