@@ -137,19 +137,26 @@ export function newBatchPage(el: HTMLElement, _ctx: PageContext) {
     submitError = null;
     draw();
     const total = checks.reduce((sum, c) => sum + c.cents!, 0n);
+    const payouts = rows.map((r, i) => ({
+      payeeEmail: r.email.trim(),
+      amount: Number(checks[i]!.cents!), // at most Number.MAX_SAFE_INTEGER: parseAmount refuses more
+      ...(r.description.trim() ? { description: r.description.trim() } : {}),
+      ...(r.reference.trim() ? { referenceId: r.reference.trim() } : {}),
+    }));
     try {
-      const payouts = rows.map((r, i) => ({
-        payeeEmail: r.email.trim(),
-        amount: Number(checks[i]!.cents!),
-        ...(r.description.trim() ? { description: r.description.trim() } : {}),
-        ...(r.reference.trim() ? { referenceId: r.reference.trim() } : {}),
-      }));
       const { data } = await post('/payments', { payouts }, { 'idempotency-key': idempotencyKey });
       notify(`Batch created: ${plural(payouts.length, 'payout', 'payouts')}, ${formatCents(total)}.`);
       location.hash = `#/batches/${data.batchId}`;
     } catch (error) {
       submitting = false;
       submitError = error;
+      if (error instanceof RequestFailed && error.error.code === 'payload_too_large') {
+        // The server's BODY_LIMIT_BYTES (16 MiB by default: about 50,000 payouts with short descriptions).
+        const megabytes = (new Blob([JSON.stringify({ payouts })]).size / 1_000_000).toFixed(1);
+        submitError = new Error(
+          `The batch is too large to send in one request (about ${megabytes} MB). Split the file into smaller batches, or ask your administrator to raise BODY_LIMIT_BYTES.`,
+        );
+      }
       // The server names the row it refused ("payouts[699].payeeEmail"): show it there.
       const at = error instanceof RequestFailed ? /^payouts\[(\d+)\]/.exec(error.error.param ?? '') : null;
       const row = at ? rows[Number(at[1])] : undefined;
