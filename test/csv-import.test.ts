@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkRows, formatCents, parseAmount, type PayoutRow, readPayoutCsv } from '../dashboard/src/csv-import.js';
+import { checkRows, formatCents, parseAmount, type PayoutRow, readPayoutCsv, rememberingCheckRow } from '../dashboard/src/csv-import.js';
 
 // The dashboard's CSV reader (dashboard/src/csv-import.ts): pure functions, checked here on the
 // files of test/fixtures/csv and on the amounts that must never be guessed.
@@ -63,7 +63,7 @@ describe('reading a payouts CSV', () => {
     const emailEdited = { ...split, email: 'ana.lima@example.com' };
     expect(checkRows([emailEdited])[0]!.problems).toHaveLength(1);
     const { importProblem: _, ...amountEdited } = { ...split, amount: '1000' };
-    expect(checkRows([amountEdited])[0]).toEqual({ problems: [], cents: 100_000n });
+    expect(checkRows([amountEdited])[0]).toMatchObject({ problems: [], cents: 100_000n });
   });
 
   it('flags a row with more values than the header when it is not a split amount', () => {
@@ -217,5 +217,21 @@ describe('a row on its own', () => {
     const [check] = checkRows([row({ email: 'not-an-email', description: 'x'.repeat(1001), serverProblem: 'the server said no' })]);
     expect(check!.problems).toEqual(['the server said no', 'not a valid email', 'description is too long (1001 characters, at most 1000)']);
     expect(checkRows([row({ email: '' })])[0]!.problems).toEqual(['email is missing']);
+  });
+});
+
+describe('checking again after an edit', () => {
+  it('remembers a row’s check until one of its values changes, and duplicates never pile up', () => {
+    const checkOne = rememberingCheckRow();
+    const rows = [row({ row: 2, reference: 'INV-1' }), row({ row: 3, reference: 'INV-1', email: 'ben@example.com' })];
+    const first = checkRows(rows, checkOne);
+    expect(checkRows(rows, checkOne)).toEqual(first);
+    expect(first[1]!.problems).toEqual(['reference INV-1 is already on row 2 — references must be unique']);
+    expect(checkOne(rows[0]!)).toBe(checkOne(rows[0]!));
+    rows[1]!.amount = '10.005';
+    expect(checkRows(rows, checkOne)[1]!.problems).toEqual([
+      'amount has more than two decimals (10.005) — cents are the smallest unit; if the dot separates thousands, remove it',
+      'reference INV-1 is already on row 2 — references must be unique',
+    ]);
   });
 });

@@ -188,6 +188,10 @@ export interface RowCheck {
   problems: string[];
   /** The amount when it reads as one. */
   cents?: bigint;
+  /** What makes two rows the same payout (email, amount, reference), when the amount reads. */
+  payoutKey?: string;
+  /** The reference, compared without case. */
+  referenceKey?: string;
 }
 
 /** The row on its own: every problem in words (empty when it can be paid). */
@@ -210,7 +214,14 @@ export function checkRow(row: PayoutRow): RowCheck {
   if ([row.email, row.amount, row.description, row.reference].some((v) => v.includes('\uFFFD'))) {
     problems.push('has characters that were not UTF-8 — save the file as “CSV UTF-8” and upload it again');
   }
-  return { problems, ...(amount?.ok && !row.importProblem ? { cents: amount.cents } : {}) };
+  const cents = amount?.ok && !row.importProblem ? amount.cents : undefined;
+  const referenceKey = reference.toLowerCase();
+  return {
+    problems,
+    ...(cents === undefined ? {} : { cents }),
+    ...(cents !== undefined && email ? { payoutKey: `${email.toLowerCase()}\n${cents}\n${referenceKey}` } : {}),
+    ...(referenceKey ? { referenceKey } : {}),
+  };
 }
 
 /**
@@ -218,33 +229,34 @@ export function checkRow(row: PayoutRow): RowCheck {
  * row pasted twice) flags the later copies only, so removing the rows with problems keeps one.
  * The same reference on two different payouts flags both: which one is right is not ours to guess.
  */
-export function checkRows(rows: PayoutRow[]): RowCheck[] {
-  const checks = rows.map(checkRow);
+export function checkRows(rows: PayoutRow[], checkOne: (row: PayoutRow) => RowCheck = checkRow): RowCheck[] {
+  const checks = rows.map(checkOne);
+  // Copy on write: `checkOne` may answer remembered checks (the page's does), which must not change.
+  const add = (i: number, problem: string) => {
+    checks[i] = { ...checks[i]!, problems: [...checks[i]!.problems, problem] };
+  };
   const firstByPayout = new Map<string, number>();
   const firstByReference = new Map<string, number>();
-  rows.forEach((row, i) => {
-    const cents = checks[i]!.cents;
-    const email = row.email.trim().toLowerCase();
-    const reference = row.reference.trim().toLowerCase();
-    if (cents !== undefined && email) {
-      const key = `${email}\n${cents}\n${reference}`;
-      const first = firstByPayout.get(key);
-      if (first === undefined) firstByPayout.set(key, i);
+  for (const [i, { payoutKey, referenceKey }] of checks.entries()) {
+    if (payoutKey !== undefined) {
+      const first = firstByPayout.get(payoutKey);
+      if (first !== undefined) {
+        const what = referenceKey ? 'email, amount and reference' : 'email and amount, and no reference,';
+        add(i, `same ${what} as row ${rows[first]!.row} — paid twice? Give each its own reference if both are meant`);
+        continue;
+      }
+      firstByPayout.set(payoutKey, i);
+    }
+    if (referenceKey) {
+      const first = firstByReference.get(referenceKey);
+      if (first === undefined) firstByReference.set(referenceKey, i);
       else {
-        const what = reference ? 'email, amount and reference' : 'email and amount, and no reference,';
-        checks[i]!.problems.push(`same ${what} as row ${rows[first]!.row} — paid twice? Give each its own reference if both are meant`);
-        return;
+        const reference = rows[i]!.reference.trim();
+        add(first, `reference ${reference} is also on row ${rows[i]!.row}`);
+        add(i, `reference ${reference} is already on row ${rows[first]!.row} — references must be unique`);
       }
     }
-    if (reference) {
-      const first = firstByReference.get(reference);
-      if (first === undefined) firstByReference.set(reference, i);
-      else {
-        checks[first]!.problems.push(`reference ${row.reference.trim()} is also on row ${row.row}`);
-        checks[i]!.problems.push(`reference ${row.reference.trim()} is already on row ${rows[first]!.row} — references must be unique`);
-      }
-    }
-  });
+  }
   return checks;
 }
 
@@ -254,4 +266,21 @@ export function formatCents(cents: bigint): string {
   const abs = cents < 0n ? -cents : cents;
   const dollars = (abs / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${sign}$${dollars}.${(abs % 100n).toString().padStart(2, '0')}`;
+}
+
+/**
+ * `checkRow` remembering its answer per row until one of the row's values changes: with 15,000
+ * rows, an edit then checks one row again (plus the duplicates pass), not all of them.
+ */
+export function rememberingCheckRow(): (row: PayoutRow) => RowCheck {
+  const seen = new WeakMap<PayoutRow, { values: unknown[]; check: RowCheck }>();
+  const valuesOf = (row: PayoutRow) => [row.email, row.amount, row.description, row.reference, row.separator, row.importProblem, row.serverProblem];
+  return (row) => {
+    const values = valuesOf(row);
+    const known = seen.get(row);
+    if (known?.values.every((value, i) => value === values[i])) return known.check;
+    const check = checkRow(row);
+    seen.set(row, { values, check });
+    return check;
+  };
 }

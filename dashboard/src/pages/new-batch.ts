@@ -1,6 +1,6 @@
 import { repeat } from 'lit-html/directives/repeat.js';
 import { currentEnvironment, get, post, RequestFailed } from '../api.js';
-import { checkRows, formatCents, type PayoutRow, type RowCheck, readPayoutCsv, SEPARATOR_NAMES } from '../csv-import.js';
+import { checkRows, formatCents, type PayoutRow, type RowCheck, readPayoutCsv, rememberingCheckRow, SEPARATOR_NAMES } from '../csv-import.js';
 import type { PageContext } from '../main.js';
 import { errorBox, html, messageOf, nothing, notify, render } from '../ui.js';
 
@@ -39,6 +39,7 @@ export function newBatchPage(el: HTMLElement, _ctx: PageContext) {
   // any change to the rows makes it another batch, with another key.
   let idempotencyKey = crypto.randomUUID();
   let checks: RowCheck[] = [];
+  const checkOne = rememberingCheckRow();
 
   const changed = () => {
     idempotencyKey = crypto.randomUUID();
@@ -257,7 +258,7 @@ export function newBatchPage(el: HTMLElement, _ctx: PageContext) {
   }
 
   function draw() {
-    checks = checkRows(rows);
+    checks = checkRows(rows, checkOne);
     const problemRows = rows.filter((_, i) => checks[i]!.problems.length > 0);
     const ready = problemRows.length === 0 && rows.length > 0;
     const total = checks.reduce((sum, c) => sum + (c.cents ?? 0n), 0n);
