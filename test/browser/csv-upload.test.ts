@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/modules/users/users.service.js';
@@ -13,6 +14,7 @@ const VIEWPORTS = [
   { name: 'desktop', size: { width: 1280, height: 860 } },
   { name: 'phone', size: { width: 390, height: 844 } },
 ] as const;
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const fixture = (name: string) => ({ name, mimeType: 'text/csv', buffer: readFileSync(new URL(`../fixtures/csv/${name}`, import.meta.url)) });
 
 /** 15,000 payouts of $10.00; row 701 has an unquoted 1,000 and row 12,002 three decimals. */
@@ -68,10 +70,21 @@ describe.skipIf(!haveBrowser)('CSV upload on the New batch page, in a real brows
     describe(`at ${viewport} width`, () => {
       let page: Page;
       const desktop = viewport === 'desktop';
-      const shot = (file: string) => page.screenshot({ path: `${ARTIFACTS}${file}.png`, fullPage: true });
+      // The 15,000-row page is tall: its shots show the screen the person sees.
+      const shot = (file: string, fullPage = true) => page.screenshot({ path: `${ARTIFACTS}${file}.png`, fullPage });
       const checks = () => page.getByTestId('row-check');
       const summary = () => page.getByTestId('batch-summary');
       const createButton = () => page.getByRole('button', { name: 'Create batch' });
+      /** axe-core's serious and critical findings in the page's content (the shell is checked by its own tests). */
+      async function accessibilityProblems(): Promise<string[]> {
+        await page.addScriptTag({ path: AXE });
+        return page.evaluate(async () => {
+          const { violations } = await (window as any).axe.run(document.querySelector('main'));
+          return violations
+            .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ') + ' ' + (n.any[0]?.message ?? '')).join(' / ')}`);
+        });
+      }
       /** Nothing wider than the screen: the page never scrolls sideways (the rows' table scrolls in its box). */
       const pageWidth = () => page.evaluate(() => document.documentElement.scrollWidth);
 
@@ -84,7 +97,8 @@ describe.skipIf(!haveBrowser)('CSV upload on the New batch page, in a real brows
       }
 
       beforeAll(async () => {
-        page = await (await browser.newContext({ viewport: size })).newPage();
+        // bypassCSP: axe-core is injected as a script the page's policy would refuse.
+        page = await (await browser.newContext({ viewport: size, bypassCSP: true })).newPage();
         page.setDefaultTimeout(20_000);
         await page.goto(base);
         await page.getByTestId('login').waitFor();
@@ -106,6 +120,7 @@ describe.skipIf(!haveBrowser)('CSV upload on the New batch page, in a real brows
         ]);
         await expect(createButton().isDisabled()).resolves.toBe(true);
         expect(await pageWidth()).toBeLessThanOrEqual(size.width);
+        await expect(accessibilityProblems()).resolves.toEqual([]);
         await shot(desktop ? '100-csv-semicolon' : '101-csv-semicolon-phone');
 
         // Fixed by hand, the rows are checked again; a total over the available balance is refused.
@@ -123,6 +138,7 @@ describe.skipIf(!haveBrowser)('CSV upload on the New batch page, in a real brows
             `That is ${dollars(500_224_250 - available)} more than the available balance`,
           );
           await expect(dialog.getByRole('button', { name: 'Pay $5,002,242.50' }).isDisabled()).resolves.toBe(true);
+          await expect(accessibilityProblems()).resolves.toEqual([]);
           await shot('109-csv-confirm-insufficient');
           await dialog.getByRole('button', { name: 'Back' }).click();
           await dialog.waitFor({ state: 'detached' });
@@ -165,13 +181,13 @@ describe.skipIf(!haveBrowser)('CSV upload on the New batch page, in a real brows
         await expect(page.getByTestId('rows-pager').textContent()).resolves.toMatch(/Rows 1–50 of 15,000/);
         await expect(createButton().isDisabled()).resolves.toBe(true);
         expect(await pageWidth()).toBeLessThanOrEqual(size.width);
-        await shot(desktop ? '104-csv-15000-summary' : '107-csv-15000-summary-phone');
+        await shot(desktop ? '104-csv-15000-summary' : '107-csv-15000-summary-phone', false);
 
         await summary().getByRole('button', { name: 'row 12,002' }).click();
         await expect(page.getByTestId('rows-pager').textContent()).resolves.toMatch(/Rows 12,001–12,050 of 15,000/);
         await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Amount, row 12,002');
         await expect(page.locator('tr[data-row="12002"]').getByTestId('row-check').textContent()).resolves.toContain('more than two decimals (10.125)');
-        if (desktop) await page.screenshot({ path: `${ARTIFACTS}105-csv-go-to-row.png` });
+        if (desktop) await shot('105-csv-go-to-row', false);
         await summary().getByRole('button', { name: 'row 701' }).click();
         await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Amount, row 701');
 
@@ -186,7 +202,7 @@ describe.skipIf(!haveBrowser)('CSV upload on the New batch page, in a real brows
         await expect(dialog.getByTestId('confirm-text').textContent()).resolves.toBe(
           `Pay $149,980.00 to 14,998 people from Sandbox — available ${dollars(await availableCents())}`,
         );
-        await shot(desktop ? '106-csv-15000-confirm' : '108-csv-15000-confirm-phone');
+        await shot(desktop ? '106-csv-15000-confirm' : '108-csv-15000-confirm-phone', false);
         await dialog.getByRole('button', { name: 'Pay $149,980.00' }).dblclick();
         await page.waitForURL(/#\/batches\/[\w-]+$/, { timeout: 120_000 });
         await expect(page.getByTestId('toast').textContent()).resolves.toBe('Batch created: 14,998 payouts, $149,980.00.');

@@ -206,7 +206,7 @@ export function newBatchPage(el: HTMLElement, _ctx: PageContext) {
   function rowView(row: PayoutRow, check: RowCheck) {
     const n = count(row.row);
     const input = (field: Field, label: string, extra: { inputmode?: string } = {}) =>
-      html`<input aria-label="${label}, row ${n}" data-field=${field} inputmode=${extra.inputmode ?? nothing} aria-describedby="check-${row.row}" .value=${row[field]}
+      html`<input aria-label="${label}, row ${n}" placeholder=${label} data-field=${field} inputmode=${extra.inputmode ?? nothing} aria-describedby="check-${row.row}" .value=${row[field]}
         aria-invalid=${check.problems.some((p) => fieldOf(p) === field) ? 'true' : 'false'}
         @input=${(e: Event) => update(row, field, (e.target as HTMLInputElement).value)} />`;
     return html`<tr data-row=${row.row} class=${check.problems.length ? 'invalid' : ''}>
