@@ -82,7 +82,7 @@ describe.skipIf(!haveBrowser)('CSV upload on the New batch page, in a real brows
           const { violations } = await (window as any).axe.run(document.querySelector('main'));
           return violations
             .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-            .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ') + ' ' + (n.any[0]?.message ?? '')).join(' / ')}`);
+            .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => `${n.target.join(' ')} ${n.any[0]?.message ?? ''}`).join(' / ')}`);
         });
       }
       /** Nothing wider than the screen: the page never scrolls sideways (the rows' table scrolls in its box). */
