@@ -144,8 +144,8 @@ describe.skipIf(!haveBrowser)('the dashboard shell in a real browser', () => {
     const nav = page.getByRole('navigation', { name: 'Pages' });
     await expect(menu.getAttribute('aria-expanded')).resolves.toBe('false');
     await expect(nav.isVisible()).resolves.toBe(false);
-    expect(await pageWidth(page)).toBeLessThanOrEqual(PHONE.width);
     await shot('114-overview-phone');
+    expect(await pageWidth(page)).toBeLessThanOrEqual(PHONE.width);
     await menu.click();
     await expect(menu.getAttribute('aria-expanded')).resolves.toBe('true');
     await expect(nav.getByRole('link', { name: 'Recipients' }).isVisible()).resolves.toBe(true);
@@ -181,5 +181,5 @@ describe.skipIf(!haveBrowser)('the dashboard shell in a real browser', () => {
     }
     expect(tooWide).toEqual([]);
     await page.setViewportSize(DESKTOP);
-  });
+  }, 120_000);
 });
