@@ -48,7 +48,7 @@ export interface AppDependencies {
 const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSchema, BatchSchema, SubscriptionSchema];
 
 // Every authenticated module's routes; each is a plugin with thin handlers over its service.
-const API_MODULES = [apiKeyRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes, emailRoutes, organizationRoutes, achRoutes, overviewRoutes];
+const API_MODULES = [apiKeyRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes, emailRoutes, organizationRoutes, achRoutes];
 
 /** Trust the nearest `hops` proxies (Fastify accepts a count at run time but types only a function). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
@@ -215,6 +215,8 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   await app.register(async (api) => {
     installAuth(api, authStrategies(db, config));
     for (const routes of API_MODULES) await api.register(routes);
+    // The dashboard's home page: read-only aggregates over the modules above.
+    await api.register(overviewRoutes);
     // Modules that react to another's changes are wired here, so neither imports the other.
     await api.register(recipientRoutes, { context: recipientContext });
     await api.register(achReturnsRoutes, { context: recipientContext });

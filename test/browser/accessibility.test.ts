@@ -40,7 +40,12 @@ describe.skipIf(!haveBrowser)('dashboard accessibility (axe-core)', () => {
     const violations = await page.evaluate(async () => {
       const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: any[] }> } }).axe;
       const result = await axe.run(document, { resultTypes: ['violations'] });
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n: any) => `${n.target.join(' ')}: ${n.failureSummary}`) }));
+      return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n: any) => `${n.target.join(' ')}: ${n.failureSummary}`),
+      }));
     });
     return (violations as Violation[])
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')

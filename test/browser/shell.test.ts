@@ -175,7 +175,7 @@ describe.skipIf(!haveBrowser)('the dashboard shell in a real browser', () => {
     for (const [i, [hash, name, heading]] of pages.entries()) {
       await page.goto(`${d.base}/${hash}`);
       await (heading ? page.getByRole('heading', { name: heading }).first() : page.locator('main h1').first()).waitFor();
-      await page.waitForLoadState('networkidle');
+      await page.waitForFunction(() => !document.body.textContent?.includes('Loading…'));
       if ((await pageWidth(page)) > PHONE.width) tooWide.push(`${hash} is ${await pageWidth(page)} px wide`);
       if (i < 14) await shot(`${116 + i}-${name}-phone`);
     }

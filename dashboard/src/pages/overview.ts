@@ -11,7 +11,15 @@ interface Overview {
   balance: { available: number; held: number; paidOut: number };
   payoutsByStatus: { status: string; count: number; amount: number }[];
   payoutsByDay: { date: string; counts: Record<string, number> }[];
-  recentProblems: { id: string; status: string; reason: string | null; amount: number; recipientEmail: string; referenceId: string | null; changedAt: string }[];
+  recentProblems: {
+    id: string;
+    status: string;
+    reason: string | null;
+    amount: number;
+    recipientEmail: string;
+    referenceId: string | null;
+    changedAt: string;
+  }[];
   failingWebhooks?: { id: string; eventName: string; callbackUrl: string; status: string; disabledReason: string | null; failingSince: string | null }[];
   failedEmails?: { countSince: number; recent: { id: string; to: string; template: string; lastError: string | null; createdAt: string }[] };
 }
@@ -104,7 +112,8 @@ function emails(failed: NonNullable<Overview['failedEmails']>) {
   if (failed.recent.length === 0) return empty('No email failed to send.');
   return html`<p>${failed.countSince} email${failed.countSince === 1 ? '' : 's'} could not be sent in the last 30 days. <a href="#/emails">All emails</a></p>
     <ul class="attention-list" data-testid="failed-emails">${failed.recent.map(
-      (e) => html`<li><a href="#/emails/${e.id}">${e.to}</a> <span class="muted">${e.template.replace(/_/g, ' ')} · ${dateTime(e.createdAt)}</span> <span>${e.lastError ?? ''}</span></li>`,
+      (e) =>
+        html`<li><a href="#/emails/${e.id}">${e.to}</a> <span class="muted">${e.template.replace(/_/g, ' ')} · ${dateTime(e.createdAt)}</span> <span>${e.lastError ?? ''}</span></li>`,
     )}</ul>`;
 }
 

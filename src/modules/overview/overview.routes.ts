@@ -1,4 +1,3 @@
-import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
 import { commonErrors, DataEnvelope } from '../../platform/http/schemas.js';
