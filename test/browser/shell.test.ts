@@ -39,6 +39,13 @@ describe.skipIf(!haveBrowser)('the dashboard shell in a real browser', () => {
     await expect(page.getByTestId('failing-webhooks').textContent()).resolves.toContain(d.receiver.url);
     await expect(page.getByTestId('failed-emails').textContent()).resolves.toContain('550 5.1.1');
     await shot('110-overview-desktop');
+    // The first Tab reaches the skip link, which moves the focus to the page's content.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Skip to main content');
+    await expect(page.getByRole('link', { name: 'Skip to main content' }).isVisible()).resolves.toBe(true);
+    await page.keyboard.press('Enter');
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('main-content');
     await page.getByTestId('recent-problems').getByRole('link', { name: 'sandbox+failed@example.com' }).click();
     await page.getByTestId('timeline').waitFor();
     expect(page.url()).toContain(`#/payouts/${d.ids.failedPayout}`);
