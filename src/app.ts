@@ -12,6 +12,7 @@ import { recordMailFrom } from './modules/emails/index.js';
 import eventRoutes from './modules/events/events.routes.js';
 import ledgerRoutes from './modules/ledger/ledger.routes.js';
 import organizationRoutes from './modules/organizations/organizations.routes.js';
+import { overviewRoutes } from './modules/overview/index.js';
 import batchRoutes from './modules/payouts/batches.routes.js';
 import { BatchSchema, PaymentSchema } from './modules/payouts/payouts.schema.js';
 import payoutRoutes from './modules/payouts/payouts.routes.js';
@@ -214,6 +215,8 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   await app.register(async (api) => {
     installAuth(api, authStrategies(db, config));
     for (const routes of API_MODULES) await api.register(routes);
+    // The dashboard's home page: read-only aggregates over the modules above.
+    await api.register(overviewRoutes);
     // Modules that react to another's changes are wired here, so neither imports the other.
     await api.register(recipientRoutes, { context: recipientContext });
     await api.register(achReturnsRoutes, { context: recipientContext });

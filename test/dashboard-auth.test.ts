@@ -149,7 +149,7 @@ describe('dashboard authentication', () => {
     const missing = authenticated.filter((r) => !(PERMISSIONS as readonly string[]).includes(r.config?.permission ?? '')).map((r) => `${r.method} ${r.url}`);
     expect(missing).toEqual([]);
     // The dashboard-only routes are the ones that mint keys, manage users, hold the session and set
-    // the organization's own settings (sender, bank).
+    // the organization's own settings (sender, bank), and the dashboard's home page.
     const dashboardOnly = authenticated.filter((r) => r.config?.dashboardOnly && r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`);
     expect(dashboardOnly.sort()).toEqual(
       [
@@ -160,6 +160,7 @@ describe('dashboard authentication', () => {
         'DELETE /users/:id',
         'GET /auth/session',
         'GET /organization/settings',
+        'GET /overview',
         'GET /users',
         'PATCH /organization/settings',
         'POST /api-keys',

@@ -28,8 +28,56 @@ export class RequestFailed extends Error {
   }
 }
 
+/**
+ * What the shell does when a request shows the session is gone or the server is out of reach;
+ * set once by main.ts, so every page gets the same behaviour without doing anything itself.
+ */
+export interface ConnectionHandlers {
+  /** A 401 while signed in: the session expired (or was ended elsewhere). */
+  sessionExpired(): void;
+  /** No answer at all, or a proxy's 502/503/504 in front of a server that is down. */
+  unreachable(): void;
+}
+
+let handlers: ConnectionHandlers | null = null;
+let signedIn = false;
+export const setConnectionHandlers = (next: ConnectionHandlers) => {
+  handlers = next;
+};
+/** Whether a 401 means "your session expired" (signed in) or "wrong password" (signing in). */
+export const setSignedIn = (value: boolean) => {
+  signedIn = value;
+};
+
+const GATEWAY_DOWN = new Set([502, 503, 504]);
+// Signing in, setting up and choosing a password answer 401 for a wrong password, not an expired session.
+const SIGN_IN_PATHS = /^\/auth\/(login|setup|password)/;
+export const UNREACHABLE_MESSAGE = 'The server could not be reached. Check your connection, then retry.';
+export const EXPIRED_MESSAGE = 'Your session expired — sign in again.';
+
+/** fetch, with the shell told about an unreachable server or an expired session before the caller hears of it. */
+async function send(path: string, init: RequestInit): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    handlers?.unreachable();
+    throw new RequestFailed({ status: 0, code: 'unreachable', message: UNREACHABLE_MESSAGE });
+  }
+  if (GATEWAY_DOWN.has(response.status)) {
+    handlers?.unreachable();
+    throw new RequestFailed({ status: response.status, code: 'unreachable', message: UNREACHABLE_MESSAGE });
+  }
+  if (response.status === 401 && signedIn && !SIGN_IN_PATHS.test(path)) {
+    signedIn = false;
+    handlers?.sessionExpired();
+    throw new RequestFailed({ status: 401, code: 'unauthorized', message: EXPIRED_MESSAGE });
+  }
+  return response;
+}
+
 export async function api<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const response = await fetch(path, {
+  const response = await send(path, {
     method,
     credentials: 'same-origin',
     headers: {
@@ -41,7 +89,12 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  const json = text ? JSON.parse(text) : {};
+  let json: any = {};
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    // Not our JSON (a proxy's error page): fall through to the status below.
+  }
   if (!response.ok) {
     const error = json.error ?? { code: 'network_error', message: `The server answered ${response.status}.` };
     throw new RequestFailed({ status: response.status, ...error });
@@ -57,7 +110,7 @@ export const post = <T = any>(path: string, body?: unknown, headers?: Record<str
  * limit). Fetched rather than linked because the environment travels in a header, not the URL.
  */
 export async function downloadCsv(path: string, filename: string): Promise<void> {
-  const response = await fetch(path, { credentials: 'same-origin', headers: { accept: 'text/csv', 'x-payouts-environment': environment } });
+  const response = await send(path, { credentials: 'same-origin', headers: { accept: 'text/csv', 'x-payouts-environment': environment } });
   if (!response.ok) {
     const json = await response.json().catch(() => ({}));
     throw new RequestFailed({

@@ -1,4 +1,16 @@
-import { currentEnvironment, get, post, RequestFailed, setCsrfToken, setEnvironment, type Environment } from './api.js';
+import {
+  currentEnvironment,
+  EXPIRED_MESSAGE,
+  type Environment,
+  get,
+  post,
+  RequestFailed,
+  setConnectionHandlers,
+  setCsrfToken,
+  setEnvironment,
+  setSignedIn,
+} from './api.js';
+import { installTableAccessibility } from './a11y.js';
 import { accountPage } from './pages/account.js';
 import { forgotPasswordPage, loginPage, setPasswordPage, setupPage } from './pages/auth.js';
 import { balancePage } from './pages/balance.js';
@@ -7,6 +19,7 @@ import { bankSettingsPage } from './pages/bank-settings.js';
 import { emailDetailPage, emailsPage } from './pages/emails.js';
 import { batchDetailPage, batchesPage } from './pages/batches.js';
 import { newBatchPage } from './pages/new-batch.js';
+import { overviewPage } from './pages/overview.js';
 import { payoutDetailPage } from './pages/payout-detail.js';
 import { payoutsPage } from './pages/payouts.js';
 import { recipientDetailPage } from './pages/recipient-detail.js';
@@ -32,6 +45,8 @@ type Mount = (el: HTMLElement, ctx: PageContext) => void;
 // Hash routes, so dashboard paths never collide with the API's (/payments, /recipients, ...).
 // A nav entry links to its label in lower case, spaces as dashes ("Bank files" → #/bank-files).
 const ROUTES: { pattern: RegExp; mount: Mount; permission: string; nav?: string }[] = [
+  // The landing page after sign-in for every role that may read payouts.
+  { pattern: /^\/overview$/, mount: overviewPage, permission: 'payouts:read', nav: 'Overview' },
   { pattern: /^\/payouts\/new$/, mount: newBatchPage, permission: 'payouts:write' },
   { pattern: /^\/payouts\/([\w-]+)$/, mount: payoutDetailPage, permission: 'payouts:read' },
   { pattern: /^\/payouts$/, mount: payoutsPage, permission: 'payouts:read', nav: 'Payouts' },
@@ -57,40 +72,71 @@ const ROUTES: { pattern: RegExp; mount: Mount; permission: string; nav?: string 
 const root = document.getElementById('app')!;
 // lit renders beside existing nodes: drop the static "Loading…" first.
 root.replaceChildren();
+// The connection banner lives outside the app's root, so re-rendering a page never hides it.
+const alerts = document.getElementById('alerts') ?? document.body.insertBefore(document.createElement('div'), root);
 let session: Session | null = null;
+let navOpen = false;
+/** Where a user whose session expired was, to return there after signing in again. */
+let returnTo: string | null = null;
 
 const path = () => location.hash.replace(/^#/, '') || '/';
 const navPath = (label: string) => `/${label.toLowerCase().replaceAll(' ', '-')}`;
+// Paths that are not pages of a signed-in user: after sign-in they lead to the landing page.
+const NOT_A_PAGE = /^\/($|set-password|forgot-password)/;
+
+function switchEnvironment(next: Environment) {
+  if (next === currentEnvironment()) return;
+  // Production moves real money: say so before the switch, not after.
+  if (next === 'production' && !confirm('Switch to production? Changes move real money.')) return;
+  setEnvironment(next);
+  route();
+}
 
 function shell(content: HTMLElement) {
   const can = (p: string) => session!.permissions.includes(p);
   const current = path();
   const environment = currentEnvironment();
-  const switchTo = (next: Environment) => {
-    setEnvironment(next);
+  const live = environment === 'production';
+  const toggleNav = () => {
+    navOpen = !navOpen;
     route();
+  };
+  const skipToMain = (event: Event) => {
+    // A plain #main link would change the hash route: move the focus instead.
+    event.preventDefault();
+    root.querySelector<HTMLElement>('main')?.focus();
   };
   render(
     html`
-      ${environment === 'sandbox' ? html`<div class="sandbox-banner" data-testid="sandbox-banner">Sandbox — test data only, no real money moves</div>` : nothing}
-      <header class="topbar">
-        <a class="brand" href="#/payouts">Payouts</a>
+      <a class="skip-link" href="#main-content" @click=${skipToMain}>Skip to main content</a>
+      ${
+        live
+          ? html`<div class="live-banner" data-testid="live-banner">Production — live: changes here move real money</div>`
+          : html`<div class="sandbox-banner" data-testid="sandbox-banner">Sandbox — test data only, no real money moves</div>`
+      }
+      <header class="topbar ${live ? 'production' : ''}">
+        <button class="menu-button" aria-expanded=${navOpen ? 'true' : 'false'} aria-controls="site-nav" @click=${toggleNav} data-testid="menu-button">
+          <span aria-hidden="true">☰</span> Menu
+        </button>
+        <a class="brand" href="#/overview">Payouts</a>
+        ${live ? html`<span class="live-marker" data-testid="live-marker" title="Production: real money">LIVE</span>` : nothing}
         <div class="env-switch" role="group" aria-label="Environment">
-          <button class=${environment === 'sandbox' ? 'active' : ''} @click=${() => switchTo('sandbox')} aria-pressed=${environment === 'sandbox'}>Sandbox</button>
-          <button class=${environment === 'production' ? 'active' : ''} @click=${() => switchTo('production')} aria-pressed=${environment === 'production'}>Production</button>
+          <button class=${environment === 'sandbox' ? 'active' : ''} @click=${() => switchEnvironment('sandbox')} aria-pressed=${environment === 'sandbox' ? 'true' : 'false'}>Sandbox</button>
+          <button class=${live ? 'active live' : ''} @click=${() => switchEnvironment('production')} aria-pressed=${live ? 'true' : 'false'}>Production</button>
         </div>
         <span class="spacer"></span>
-        <span class="muted">${session!.user.email} · ${session!.user.role}</span>
+        <span class="muted user-name">${session!.user.email} · ${session!.user.role}</span>
         <a class="link" href="#/account" data-testid="account-link">Change password</a>
         <button class="link" @click=${signOut}>Sign out</button>
       </header>
       <div class="layout">
-        <nav class="sidebar">
-          ${ROUTES.filter((r) => r.nav && can(r.permission)).map(
-            (r) => html`<a href="#${navPath(r.nav!)}" class=${current.startsWith(navPath(r.nav!)) ? 'active' : ''}>${r.nav}</a>`,
-          )}
+        <nav class="sidebar ${navOpen ? 'open' : ''}" id="site-nav" aria-label="Pages">
+          ${ROUTES.filter((r) => r.nav && can(r.permission)).map((r) => {
+            const active = current.startsWith(navPath(r.nav!));
+            return html`<a href="#${navPath(r.nav!)}" class=${active ? 'active' : ''} aria-current=${active ? 'page' : nothing}>${r.nav}</a>`;
+          })}
         </nav>
-        <main class="content"></main>
+        <main class="content" id="main-content" tabindex="-1"></main>
       </div>
     `,
     root,
@@ -100,8 +146,10 @@ function shell(content: HTMLElement) {
 }
 
 async function signOut() {
+  setSignedIn(false);
   await post('/auth/logout').catch(() => {});
   session = null;
+  returnTo = null;
   location.hash = '#/';
   await boot();
 }
@@ -142,12 +190,45 @@ function route() {
   render(html`<div class="empty">${current === '/none' ? 'Your role has no pages yet. Ask an admin for access.' : 'Nothing here.'}</div>`, content);
 }
 
-/** After sign-in (`fresh`), land on the user's first page; on reload, stay where the URL says. */
+/**
+ * After sign-in (`fresh`), land on the page the user was on when the session expired, or on the
+ * page the address names, or else the first page; on reload, stay where the URL says.
+ */
 export async function startSession(next: Session, fresh = true) {
   session = next;
   setCsrfToken(next.csrfToken);
-  if (fresh) history.replaceState(null, '', '#/');
+  setSignedIn(true);
+  if (fresh) {
+    const target = returnTo ?? location.hash;
+    returnTo = null;
+    history.replaceState(null, '', NOT_A_PAGE.test(target.replace(/^#/, '') || '/') ? '#/' : target);
+  }
   route();
+}
+
+/** Any request answered 401 while signed in: sign in again, then back to this page. */
+function sessionExpired() {
+  if (!session) return;
+  session = null;
+  navOpen = false;
+  returnTo = location.hash;
+  loginPage(root, startSession, EXPIRED_MESSAGE);
+}
+
+/** No answer from the server: one banner, whose Retry runs the page (or the start-up) again. */
+function serverUnreachable() {
+  const retry = () => {
+    render(nothing, alerts);
+    if (session) route();
+    else void boot();
+  };
+  render(
+    html`<div class="connection-banner" role="alert" data-testid="connection-banner">
+      <span>The server could not be reached. Check your connection; your last change may not have been saved.</span>
+      <button class="primary" @click=${retry}>Retry</button>
+    </div>`,
+    alerts,
+  );
 }
 
 /** The pages reached without a session: from an emailed link, or "Forgot password?". */
@@ -176,9 +257,18 @@ async function boot() {
     await startSession(current.data, false);
   } catch (error) {
     if (error instanceof RequestFailed && error.error.status === 401) return loginPage(root, startSession);
-    render(html`<div class="error">The server could not be reached. Reload to try again.</div>`, root);
+    // The banner (with its Retry) is already up when no answer came; anything else is said here.
+    if (!(error instanceof RequestFailed && error.error.code === 'unreachable')) {
+      render(html`<div class="error" role="alert">The dashboard could not start: ${error instanceof Error ? error.message : String(error)}</div>`, root);
+    }
   }
 }
 
-window.addEventListener('hashchange', route);
+setConnectionHandlers({ sessionExpired, unreachable: serverUnreachable });
+installTableAccessibility(root);
+window.addEventListener('hashchange', () => {
+  // Following a link closes the phone menu.
+  navOpen = false;
+  route();
+});
 void boot();

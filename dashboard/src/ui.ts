@@ -1,7 +1,7 @@
-import { html, nothing, render, type TemplateResult } from 'lit-html';
+import { html, nothing, render, svg, type TemplateResult } from 'lit-html';
 import { RequestFailed } from './api.js';
 
-export { html, nothing, render };
+export { html, nothing, render, svg };
 export type { TemplateResult };
 
 export const STATUS_LABELS: Record<string, string> = {

@@ -58,8 +58,11 @@ describe.skipIf(!haveBrowser)('dashboard in a real browser', () => {
     await page.getByLabel('Email').fill('admin@example.com');
     await page.getByLabel('Password').fill('a long admin password');
     await page.getByRole('button', { name: 'Create admin and sign in' }).click();
-    await page.getByRole('heading', { name: 'Payouts' }).waitFor();
+    // The landing page is the overview; the payouts are one click away.
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
     expect(page.url()).not.toContain('setup=');
+    await page.goto(`${base}/#/payouts`);
+    await page.getByRole('heading', { name: 'Payouts', exact: true }).waitFor();
     await expect(page.getByTestId('sandbox-banner').isVisible()).resolves.toBe(true);
     await shot('02-payouts-empty');
   });

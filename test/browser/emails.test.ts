@@ -175,6 +175,8 @@ describe.skipIf(!haveBrowser)('the Emails page in a real browser', () => {
 
   it('says production emails are captured, not sent, while SMTP_URL is unset', async () => {
     await page.goto(`${base}/#/emails`);
+    // Switching to production asks first (real money): yes.
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Production' }).click();
     const banner = page.getByTestId('captured-banner');
     await expect(banner.textContent()).resolves.toMatch(/captured, not sent[\s\S]*hidden/);

@@ -103,7 +103,7 @@ describe.skipIf(!haveBrowser)('set-password links in a real browser', () => {
     await page.getByLabel('New password', { exact: true }).fill('amber falcon meadow 27');
     await page.getByLabel('Repeat the new password').fill('amber falcon meadow 27');
     await page.getByRole('button', { name: 'Save password and sign in' }).click();
-    await page.getByRole('heading', { name: 'Payouts' }).waitFor();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await expect(page.getByText('mia@example.com · manager').isVisible()).resolves.toBe(true);
     await shot(page, '22-invited-user-signed-in-390');
 
@@ -139,7 +139,7 @@ describe.skipIf(!haveBrowser)('set-password links in a real browser', () => {
       await page.getByLabel('New password', { exact: true }).fill(newPassword);
       await page.getByLabel('Repeat the new password').fill(newPassword);
       await page.getByRole('button', { name: 'Save password and sign in' }).click();
-      await page.getByRole('heading', { name: 'Payouts' }).waitFor();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
       await shot(page, `26-reset-signed-in-${suffix}`);
 
       await page.getByRole('button', { name: 'Sign out' }).click();
@@ -150,7 +150,7 @@ describe.skipIf(!haveBrowser)('set-password links in a real browser', () => {
       await expect(page.getByRole('alert').textContent()).resolves.toContain('Wrong email or password');
       await page.getByLabel('Password').fill(newPassword);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Payouts' }).waitFor();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
       await context.close();
     }
   });

@@ -16,6 +16,8 @@ interface FormOptions {
   setupToken?: string | null;
   /** Sign-in only: the "Forgot password?" link under the form. */
   forgotLink?: boolean;
+  /** Why the user is asked to sign in (an expired session), shown above the form. */
+  notice?: string;
 }
 
 function credentialsForm(root: HTMLElement, opts: FormOptions) {
@@ -32,6 +34,7 @@ function credentialsForm(root: HTMLElement, opts: FormOptions) {
     render(
       html`<div class="auth-card" data-testid=${opts.testid}>
         <h1>${opts.title}</h1>
+        ${opts.notice && !error ? html`<p class="warn-banner" role="alert" data-testid="sign-in-notice">${opts.notice}</p>` : nothing}
         <p class="muted">${opts.intro}</p>
         ${errorBox(error)}
         <form @submit=${onSubmit}>
@@ -79,8 +82,9 @@ export const setupPage = (root: HTMLElement, start: Start) =>
     setupToken: new URLSearchParams(location.search).get('setup'),
   });
 
-export const loginPage = (root: HTMLElement, start: Start) =>
+export const loginPage = (root: HTMLElement, start: Start, notice?: string) =>
   credentialsForm(root, {
+    ...(notice ? { notice } : {}),
     title: 'Sign in',
     intro: 'Sign in to manage payouts, recipients, webhooks and API keys.',
     submit: 'Sign in',

@@ -3,7 +3,7 @@
 import { currentEnvironment, get, post, RequestFailed } from '../api.js';
 import { dateTime, money } from '../format.js';
 import type { PageContext } from '../main.js';
-import { empty, errorBox, html, nothing, page, render, statusBadge } from '../ui.js';
+import { empty, errorBox, html, nothing, notify, page, render, statusBadge } from '../ui.js';
 import { loadRailState, productionOnly, railBanner, unwrap } from './bank-settings.js';
 
 interface AchFile {
@@ -157,6 +157,7 @@ export function bankFilesPage(el: HTMLElement, ctx: PageContext) {
         try {
           cut = unwrap<AchFile>(await post('/ach/files'));
           actionError = null;
+          if (cut) notify('Bank file cut.');
         } catch (error) {
           [cut, actionError] = [null, error];
         } finally {

@@ -4,7 +4,7 @@
 import { api, currentEnvironment, get, RequestFailed, setEnvironment } from '../api.js';
 import { dateTime } from '../format.js';
 import type { PageContext } from '../main.js';
-import { errorBox, html, nothing, page, render, type TemplateResult } from '../ui.js';
+import { errorBox, html, nothing, notify, page, render, type TemplateResult } from '../ui.js';
 
 export interface BankSettings {
   odfiRouting: string;
@@ -144,6 +144,7 @@ export function bankSettingsPage(el: HTMLElement, ctx: PageContext) {
       try {
         await api('PUT', '/ach/settings', bodyOf(form));
         [state.problem, state.saved] = [null, true];
+        notify('Bank settings saved.');
         form.querySelector<HTMLInputElement>('[name="offsetAccountNumber"]')!.value = '';
       } catch (error) {
         [state.problem, state.saved] = [problemOf(error), false];
@@ -158,6 +159,7 @@ export function bankSettingsPage(el: HTMLElement, ctx: PageContext) {
       try {
         await api('DELETE', '/ach/settings');
         [state.problem, state.saved] = [null, false];
+        notify('ACH turned off.');
       } catch (error) {
         state.problem = problemOf(error);
       }

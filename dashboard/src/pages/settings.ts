@@ -1,7 +1,7 @@
 import { api, get, post } from '../api.js';
 import { dateTime } from '../format.js';
 import type { PageContext } from '../main.js';
-import { empty, errorBox, formValues, html, nothing, page } from '../ui.js';
+import { empty, errorBox, formValues, html, nothing, notify, page } from '../ui.js';
 
 export function settingsPage(el: HTMLElement, ctx: PageContext) {
   let created: { key: string; name: string; environment: string } | null = null;
@@ -36,11 +36,15 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
         return act(async () => {
           const { data } = await post('/api-keys', { name: v.name, environment: v.environment });
           created = { key: data.key, name: v.name!, environment: v.environment! };
+          notify('API key created. Copy it now: it is shown once.');
         });
       };
       const revoke = (key: any) =>
         confirm(`Revoke “${key.name}”? Requests with it fail from now on.`) &&
-        act(() => api('DELETE', `/api-keys/${key.id}`, undefined, { 'x-payouts-environment': key.environment }));
+        act(async () => {
+          await api('DELETE', `/api-keys/${key.id}`, undefined, { 'x-payouts-environment': key.environment });
+          notify('API key revoked.');
+        });
       const saveSender = (event: Event) => {
         event.preventDefault();
         const v = formValues(event.target as HTMLFormElement);
@@ -48,6 +52,7 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
           try {
             await api('PATCH', '/organization/settings', { senderName: v.senderName ?? '', replyTo: v.replyTo ?? '' });
             [senderSaved, senderError] = [true, null];
+            notify('Sender saved.');
           } catch (failure) {
             [senderSaved, senderError] = [false, failure];
           }

@@ -14,3 +14,5 @@ export {
   listRecipientPayouts,
   reactToReadiness,
 } from './recipient-decisions.js';
+// The overview page counts payouts per status, all of them named even when none has it.
+export { PAYOUT_STATUSES } from './state.js';
