@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import Papa from 'papaparse';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expandNextBatchSlice } from '../../src/modules/emails/emails.service.js';
 import { createUser } from '../../src/modules/users/users.service.js';
 import { bearer, createTestApp, type TestApp } from '../harness.js';
 import { ARTIFACTS, haveBrowser, launchChromium } from './chromium.js';
@@ -38,7 +39,13 @@ describe.skipIf(!haveBrowser)('lists in the dashboard, in a real browser', () =>
   beforeAll(async () => {
     t = await createTestApp({ sandboxDelayMs: 0 });
     base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-    await createUser(t.db, t.config, { organizationId: t.defaultOrganizationId, email: 'admin@example.com', password: PASSWORD, role: 'admin', createdBy: null });
+    await createUser(t.db, t.config, {
+      organizationId: t.defaultOrganizationId,
+      email: 'admin@example.com',
+      password: PASSWORD,
+      role: 'admin',
+      createdBy: null,
+    });
     key = await t.createKey('sandbox');
     expect((await call('POST', '/balance/fundings', { amount: 10_000_000 })).status).toBe(201);
     const ann = await call('POST', '/recipients', { recipients: [{ firstName: 'Annabel', lastName: 'Lee', email: 'annabel.lee@example.com' }] });
@@ -63,6 +70,11 @@ describe.skipIf(!haveBrowser)('lists in the dashboard, in a real browser', () =>
     smallBatchId = small.body.data.batchId;
     expect(bigBatchId).toBeTruthy();
     expect(smallBatchId).toBeTruthy();
+    // More ledger entries than two pages: top-ups of $1 (payouts hold money only once the worker
+    // takes them, and no worker runs here).
+    for (let k = 0; k < 50; k++) expect((await call('POST', '/balance/fundings', { amount: 100 })).status).toBe(201);
+    // The batches' emails (one per payee: 36), as the worker would write them.
+    while ((await expandNextBatchSlice(t.db)) > 0);
 
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: DESKTOP, acceptDownloads: true })).newPage();
@@ -73,7 +85,7 @@ describe.skipIf(!haveBrowser)('lists in the dashboard, in a real browser', () =>
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  });
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await t?.close();
@@ -84,7 +96,10 @@ describe.skipIf(!haveBrowser)('lists in the dashboard, in a real browser', () =>
   /** The payout ids listed in a table, once the pager says the page is the one expected. */
   async function listed(table: string, expected: string): Promise<string[]> {
     await expect.poll(summary).toBe(expected);
-    return page.getByTestId(table).locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.payoutId!));
+    return page
+      .getByTestId(table)
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.payoutId!));
   }
   /** The references shown in the payouts table. */
   const references = () =>
@@ -263,7 +278,7 @@ describe.skipIf(!haveBrowser)('lists in the dashboard, in a real browser', () =>
     await page.goto(`${base}/#/transactions`);
     await expect.poll(summary).toMatch(/^Showing 1–25 of \d+$/);
     const total = Number((await summary())!.match(/of (\d+)/)![1]);
-    expect(total).toBeGreaterThan(65);
+    expect(total).toBeGreaterThan(50);
     await page.getByRole('button', { name: 'Next' }).click();
     await expect.poll(summary).toBe(`Showing 26–50 of ${total}`);
     await shot('85-transactions');
@@ -272,12 +287,12 @@ describe.skipIf(!haveBrowser)('lists in the dashboard, in a real browser', () =>
 
     await page.goto(`${base}/#/emails`);
     await page.getByTestId('emails-table').waitFor();
-    await expect.poll(summary).toMatch(/^Showing 1–25/);
+    await expect.poll(summary).toBe('Showing 1–25 of 36');
     await page.getByRole('button', { name: 'Next' }).click();
-    await expect.poll(summary).toMatch(/^Showing 26–50/);
+    await expect.poll(summary).toBe('Showing 26–36 of 36');
     expect(page.url()).toContain('#/emails?cursor=');
     await page.reload();
-    await expect.poll(summary).toMatch(/^Showing 26–50/);
+    await expect.poll(summary).toBe('Showing 26–36 of 36');
   });
 
   it('works at phone width: tables scroll inside their box, every action reachable', async () => {
