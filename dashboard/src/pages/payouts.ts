@@ -47,7 +47,7 @@ export function payoutsPage(el: HTMLElement, ctx: PageContext) {
   let cancelError: unknown = null;
   let canceling = false;
   const load = () => get<ListPage<Payment>>(`/payments?${list.query(apiFilters(list.filters))}`);
-  const mounted = mountList(el, list, load, (page, { reload, rerender }) => {
+  mountList(el, list, load, (page, { reload, rerender }) => {
     // A selection belongs to the rows on screen: rows no longer listed drop out of it.
     for (const id of selected) if (!page.data.some((p) => p.id === id && CANCELABLE.has(p.status))) selected.delete(id);
     const cancelable = page.data.filter((p) => CANCELABLE.has(p.status));
@@ -168,5 +168,11 @@ export function payoutsPage(el: HTMLElement, ctx: PageContext) {
       <div class="pager-row">${pager(list, page, 'payouts')}<button type="button" class="link" @click=${() => reload()}>Refresh</button></div>
     `;
   });
-  void mounted;
+  // Another page or other filters: the outcome of the last cancel and the selection belong to the old rows.
+  const reloadRows = list.onChange;
+  list.onChange = () => {
+    [refused, cancelError] = [[], null];
+    selected.clear();
+    reloadRows();
+  };
 }
