@@ -1,11 +1,12 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
 import { AppError } from '../../platform/http/errors.js';
 import { sendIdempotent } from '../../platform/http/idempotent-route.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
-import { commonErrors, DataEnvelope, ListEnvelope, PageQuery, Timestamp } from '../../platform/http/schemas.js';
+import { commonErrors, DataEnvelope, IncludeTotalQuery, ListEnvelope, PageQuery, Timestamp } from '../../platform/http/schemas.js';
 import { DEFAULT_CURRENCY, storedAmountToWire } from '../../platform/money.js';
+import type { LedgerEntryFilter } from './ledger.repository.js';
 import { type Balance, fund, getBalance, listEntries } from './ledger.service.js';
 
 const BalanceSchema = Type.Object({ currency: Type.String(), available: Type.Integer(), held: Type.Integer(), paidOut: Type.Integer() });
@@ -28,6 +29,18 @@ const EntrySchema = Type.Object({
   createdAt: Timestamp,
 });
 
+const TransactionsQuery = Type.Object(
+  { ...PageQuery, ...IncludeTotalQuery, payoutId: Type.Optional(Type.String({ format: 'uuid' })), batchId: Type.Optional(Type.String({ format: 'uuid' })) },
+  { additionalProperties: false },
+);
+
+/** The list's filters from its query string (shared by the JSON page and the CSV export). */
+const entryFilterOf = ({ payoutId, batchId }: Static<typeof TransactionsQuery>): LedgerEntryFilter => ({
+  currency: DEFAULT_CURRENCY,
+  ...(payoutId ? { payoutId } : {}),
+  ...(batchId ? { batchId } : {}),
+});
+
 export default async function ledgerRoutes(app: AppInstance) {
   const tags = ['Balance'];
   app.get('/balance', {
@@ -41,32 +54,30 @@ export default async function ledgerRoutes(app: AppInstance) {
     schema: {
       tags,
       summary: 'Ledger entries on the balance accounts, newest first',
-      querystring: Type.Object(
-        { ...PageQuery, payoutId: Type.Optional(Type.String({ format: 'uuid' })), batchId: Type.Optional(Type.String({ format: 'uuid' })) },
-        { additionalProperties: false },
-      ),
+      querystring: TransactionsQuery,
       response: { 200: ListEnvelope(EntrySchema), ...commonErrors },
     },
     handler: async (request) => {
       const page = parsePage(request.query);
-      const { payoutId, batchId } = request.query;
-      const rows = await listEntries(app.db, tenantOf(request), {
-        currency: DEFAULT_CURRENCY,
-        ...page,
-        ...(payoutId ? { payoutId } : {}),
-        ...(batchId ? { batchId } : {}),
+      const { entries, total } = await listEntries(app.db, tenantOf(request), entryFilterOf(request.query), page, {
+        includeTotal: request.query.includeTotal === true,
       });
-      return toListEnvelope(rows, page, (e) => ({
-        id: e.id,
-        postingId: e.posting_id,
-        account: e.account,
-        amount: storedAmountToWire(e.amount),
-        currency: e.currency,
-        kind: e.kind,
-        batchId: e.batch_id,
-        payoutId: e.payout_id,
-        createdAt: e.created_at.toISOString(),
-      }));
+      return toListEnvelope(
+        entries,
+        page,
+        (e) => ({
+          id: e.id,
+          postingId: e.posting_id,
+          account: e.account,
+          amount: storedAmountToWire(e.amount),
+          currency: e.currency,
+          kind: e.kind,
+          batchId: e.batch_id,
+          payoutId: e.payout_id,
+          createdAt: e.created_at.toISOString(),
+        }),
+        total,
+      );
     },
   });
 

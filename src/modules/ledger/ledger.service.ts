@@ -161,4 +161,15 @@ export async function fund(tx: Executor, tenant: Tenant, amount: bigint, currenc
   return readBalance(tx, tenant, currency);
 }
 
-export const listEntries = repo.listLedgerEntries;
+/** One page of entries (limit + 1 rows, for paging), and with `includeTotal` the number of all that match. */
+export async function listEntries(
+  db: Database,
+  tenant: Tenant,
+  filter: repo.LedgerEntryFilter,
+  page: { limit: number; before: string | null },
+  options: { includeTotal?: boolean } = {},
+): Promise<{ entries: repo.LedgerEntryRow[]; total?: number }> {
+  const entries = await repo.listLedgerEntries(db, tenant, { ...filter, before: page.before, limit: page.limit + 1 });
+  if (!options.includeTotal) return { entries };
+  return { entries, total: await repo.countLedgerEntries(db, tenant, filter) };
+}

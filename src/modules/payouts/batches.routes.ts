@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
-import { commonErrors, DataEnvelope, IdParams, ListEnvelope, PageQuery } from '../../platform/http/schemas.js';
+import { commonErrors, DataEnvelope, IdParams, IncludeTotalQuery, ListEnvelope, PageQuery } from '../../platform/http/schemas.js';
 import { BatchSchema, renderBatch } from './payouts.schema.js';
 import { getBatch, listBatches } from './payouts.service.js';
 
@@ -13,12 +13,13 @@ export default async function batchRoutes(app: AppInstance) {
     schema: {
       tags,
       summary: 'List batches with counts and totals per status',
-      querystring: Type.Object(PageQuery, { additionalProperties: false }),
+      querystring: Type.Object({ ...PageQuery, ...IncludeTotalQuery }, { additionalProperties: false }),
       response: { 200: ListEnvelope(Type.Ref(BatchSchema)), ...commonErrors },
     },
     handler: async (request) => {
       const page = parsePage(request.query);
-      return toListEnvelope(await listBatches(app.db, tenantOf(request), page), page, renderBatch);
+      const { batches, total } = await listBatches(app.db, tenantOf(request), page, { includeTotal: request.query.includeTotal === true });
+      return toListEnvelope(batches, page, renderBatch, total);
     },
   });
 

@@ -1,8 +1,8 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
 import { sendIdempotent } from '../../platform/http/idempotent-route.js';
-import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
+import { parsePage, searchPattern, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, ListEnvelope } from '../../platform/http/schemas.js';
 import { createBatch } from './create-batch.js';
 import { createExternalBatch } from './create-external-batch.js';
@@ -16,10 +16,25 @@ import {
   RecordedExternalSchema,
   renderPayment,
 } from './payouts.schema.js';
-import { acceptPayout, cancelPayout, getPayout, listPayouts } from './payouts.service.js';
+import { acceptPayout, cancelPayout, getPayout, listPayouts, type PayoutFilter } from './payouts.service.js';
 
 const idempotencyHeader = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) });
 const moneyErrors = { ...commonErrors, 409: Type.Ref('ErrorResponse'), 422: Type.Ref('ErrorResponse'), 500: Type.Ref('ErrorResponse') };
+
+/** The list's filters from its query string (shared by the JSON page and the CSV export). */
+function payoutFilterOf(query: Static<typeof ListPaymentsQuery>): PayoutFilter {
+  const { status, batchId, recipientId, referenceId, createdFrom, createdTo, search } = query;
+  const pattern = searchPattern(search);
+  return {
+    ...(status ? { status } : {}),
+    ...(batchId ? { batchId } : {}),
+    ...(recipientId ? { recipientId } : {}),
+    ...(referenceId ? { referenceId } : {}),
+    ...(createdFrom ? { createdFrom: new Date(createdFrom) } : {}),
+    ...(createdTo ? { createdTo: new Date(createdTo) } : {}),
+    ...(pattern ? { searchPattern: pattern } : {}),
+  };
+}
 
 export default async function payoutRoutes(app: AppInstance) {
   const render = renderPayment(app.config);
@@ -53,18 +68,11 @@ export default async function payoutRoutes(app: AppInstance) {
       response: { 200: ListEnvelope(Type.Ref(PaymentSchema)), ...commonErrors },
     },
     handler: async (request) => {
-      const { status, batchId, recipientId, referenceId, createdFrom, createdTo } = request.query;
       const page = parsePage(request.query);
-      const payouts = await listPayouts(app.db, tenantOf(request), {
-        ...page,
-        ...(status ? { status } : {}),
-        ...(batchId ? { batchId } : {}),
-        ...(recipientId ? { recipientId } : {}),
-        ...(referenceId ? { referenceId } : {}),
-        ...(createdFrom ? { createdFrom: new Date(createdFrom) } : {}),
-        ...(createdTo ? { createdTo: new Date(createdTo) } : {}),
+      const { payouts, total } = await listPayouts(app.db, tenantOf(request), payoutFilterOf(request.query), page, {
+        includeTotal: request.query.includeTotal === true,
       });
-      return toListEnvelope(payouts, page, render);
+      return toListEnvelope(payouts, page, render, total);
     },
   });
 

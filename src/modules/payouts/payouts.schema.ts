@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Timestamp } from '../../platform/http/schemas.js';
+import { IncludeTotalQuery, SearchQuery, Timestamp } from '../../platform/http/schemas.js';
 import { linkFor, type LinkConfig } from '../../platform/links.js';
 import { storedAmountToWire } from '../../platform/money.js';
 import type { BatchSummary, PayoutDetail } from './payouts.service.js';
@@ -89,6 +89,8 @@ export const ListPaymentsQuery = Type.Object(
     referenceId: Type.Optional(Type.String({ maxLength: 255 })),
     createdFrom: Type.Optional(Type.String({ format: 'date-time' })),
     createdTo: Type.Optional(Type.String({ format: 'date-time' })),
+    ...SearchQuery('the recipient\'s email, first name, last name or "first last", and the payout\'s referenceId'),
+    ...IncludeTotalQuery,
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
     cursor: Type.Optional(
       Type.String({

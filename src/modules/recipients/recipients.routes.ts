@@ -1,8 +1,8 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
-import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
+import { parsePage, searchPattern, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope, PageQuery } from '../../platform/http/schemas.js';
 import { type Actor, deletePayoutMethod, listPayoutMethodHistory, putPayoutMethod, type RecipientContext } from './payout-methods.service.js';
 import {
@@ -15,12 +15,22 @@ import {
   renderRecipient,
   UpdateRecipientBody,
 } from './recipients.schema.js';
-import { addRecipients, getRecipient, listRecipients, updateRecipient } from './recipients.service.js';
+import { addRecipients, getRecipient, listRecipients, type RecipientListFilter, updateRecipient } from './recipients.service.js';
 
 /** The business's side of a change: the signed-in user, or the API key. */
 function actorOf(request: FastifyRequest): Actor {
   const caller = tenantOf(request);
   return caller.user ? { kind: 'user', id: caller.user.id } : { kind: 'api_key', id: caller.apiKeyId ?? 'unknown' };
+}
+
+/** The list's filters from its query string (shared by the JSON page and the CSV export). */
+function recipientFilterOf(query: Static<typeof ListRecipientsQuery>): RecipientListFilter {
+  const pattern = searchPattern(query.search);
+  return {
+    ...(query.email ? { email: query.email } : {}),
+    ...(query.status ? { status: query.status } : {}),
+    ...(pattern ? { searchPattern: pattern } : {}),
+  };
 }
 
 export default async function recipientRoutes(app: AppInstance, { context }: { context: RecipientContext }) {
@@ -52,8 +62,10 @@ export default async function recipientRoutes(app: AppInstance, { context }: { c
     },
     handler: async (request) => {
       const page = parsePage(request.query);
-      const { email, status } = request.query;
-      return toListEnvelope(await listRecipients(app.db, tenantOf(request), page, { email, status }), page, render);
+      const { recipients, total } = await listRecipients(app.db, tenantOf(request), page, recipientFilterOf(request.query), {
+        includeTotal: request.query.includeTotal === true,
+      });
+      return toListEnvelope(recipients, page, render, total);
     },
   });
 

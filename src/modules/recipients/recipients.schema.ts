@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Timestamp } from '../../platform/http/schemas.js';
+import { IncludeTotalQuery, SearchQuery, Timestamp } from '../../platform/http/schemas.js';
 import { linkFor, type LinkConfig } from '../../platform/links.js';
 import type { PayoutMethodRecord } from './payout-methods.repository.js';
 import { maskEmail, maskPayoutMethod, recipientStatus } from './payout-methods.service.js';
@@ -126,6 +126,8 @@ export const ListRecipientsQuery = Type.Object(
   {
     email: Type.Optional(Type.String({ maxLength: 320 })),
     status: Type.Optional(Type.Union([Type.Literal('invited'), Type.Literal('action_needed'), Type.Literal('ready')])),
+    ...SearchQuery('the email, first name, last name or "first last"'),
+    ...IncludeTotalQuery,
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
     cursor: Type.Optional(
       Type.String({

@@ -68,12 +68,26 @@ export async function getRecipient(ex: Executor, tenant: Tenant, id: string): Pr
   return recipient;
 }
 
-export const listRecipients = (db: Database, tenant: Tenant, page: Page, filter: { email?: string; status?: RecipientStatus } = {}) =>
-  repo.listRecipients(db, tenant, {
-    ...page,
-    ...(filter.email ? { email: normalizeEmail(filter.email) } : {}),
-    ...(filter.status ? { status: filter.status } : {}),
-  });
+export type RecipientListFilter = { email?: string; status?: RecipientStatus; searchPattern?: string };
+
+const normalizedFilter = (filter: RecipientListFilter): repo.RecipientFilter => ({
+  ...(filter.email ? { email: normalizeEmail(filter.email) } : {}),
+  ...(filter.status ? { status: filter.status } : {}),
+  ...(filter.searchPattern ? { searchPattern: filter.searchPattern } : {}),
+});
+
+/** One page of recipients, and with `includeTotal` the number of all that match. */
+export async function listRecipients(
+  db: Database,
+  tenant: Tenant,
+  page: Page,
+  filter: RecipientListFilter = {},
+  options: { includeTotal?: boolean } = {},
+): Promise<{ recipients: Recipient[]; total?: number }> {
+  const recipients = await repo.listRecipients(db, tenant, { ...page, ...normalizedFilter(filter) });
+  if (!options.includeTotal) return { recipients };
+  return { recipients, total: await repo.countRecipients(db, tenant, normalizedFilter(filter)) };
+}
 
 /**
  * Updates a recipient. Turning on autoAcceptPayouts also accepts the payouts already waiting for
