@@ -7,6 +7,8 @@ import { commonErrors, DataEnvelope, ListEnvelope } from '../../platform/http/sc
 import { createBatch } from './create-batch.js';
 import { createExternalBatch } from './create-external-batch.js';
 import {
+  CancelPaymentsBody,
+  CanceledPaymentsSchema,
   CreatedBatchSchema,
   CreateExternalPaymentsBody,
   CreatePaymentsBody,
@@ -16,6 +18,7 @@ import {
   RecordedExternalSchema,
   renderPayment,
 } from './payouts.schema.js';
+import { cancelPayouts } from './bulk-cancel.js';
 import { acceptPayout, cancelPayout, getPayout, listPayouts, type PayoutFilter } from './payouts.service.js';
 
 const idempotencyHeader = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) });
@@ -96,6 +99,19 @@ export default async function payoutRoutes(app: AppInstance) {
       response: { 200: DataEnvelope(Type.Ref(PaymentSchema)), ...commonErrors, 409: Type.Ref('ErrorResponse') },
     },
     handler: async (request) => ({ data: render(await cancelPayout(app.db, tenantOf(request), request.params.paymentId)) }),
+  });
+
+  app.post('/payments/cancel', {
+    config: { permission: 'payouts:write' },
+    schema: {
+      tags,
+      summary: 'Cancel many payouts at once (those still created, pending or awaiting acceptance)',
+      description:
+        'Each payout is canceled as by `POST /payments/{id}/cancel` (its held money goes back to available, a `payout.updated` event is sent). Every id that was not canceled is reported with its status and why; repeating the request cancels nothing more.',
+      body: CancelPaymentsBody,
+      response: { 200: CanceledPaymentsSchema, ...commonErrors },
+    },
+    handler: async (request) => ({ data: await cancelPayouts(app.db, tenantOf(request), request.body.ids) }),
   });
 
   app.post('/payments/:paymentId/accept', {

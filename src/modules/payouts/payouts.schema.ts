@@ -104,6 +104,40 @@ export const ListPaymentsQuery = Type.Object(
 
 export const PaymentParams = Type.Object({ paymentId: Type.String() });
 
+export const MAX_BULK_CANCEL = 1000;
+
+export const CancelPaymentsBody = Type.Object(
+  {
+    ids: Type.Array(Type.String({ format: 'uuid' }), {
+      minItems: 1,
+      maxItems: MAX_BULK_CANCEL,
+      description: 'The payouts to cancel (up to 1,000). Ids of other organizations or environments are reported as not found.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const CanceledPaymentsSchema = Type.Object({
+  data: Type.Object({
+    canceled: Type.Array(Type.String(), { description: 'The payouts this request canceled.' }),
+    notCanceled: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        status: Type.Union([PayoutStatusSchema, Type.Null()], { description: 'Its status now; null when there is no such payout.' }),
+        message: Type.String(),
+      }),
+      { description: 'Every other id: already canceled, past `pending`, an external record, or not found.' },
+    ),
+  }),
+});
+
+export const CanceledBatchSchema = Type.Object({
+  data: Type.Object({
+    canceled: Type.Integer({ description: 'Payouts of the batch this request canceled.' }),
+    notCancelable: Type.Integer({ description: 'The rest of the batch: already canceled, past `pending`, or external records.' }),
+  }),
+});
+
 export const renderPayment = (links: LinkConfig) => (d: PayoutDetail) => ({
   id: d.payout.id,
   amount: storedAmountToWire(d.payout.amount),
