@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox';
+import { type CsvColumn, csvMoney } from '../../platform/http/csv.js';
 import { IncludeTotalQuery, SearchQuery, Timestamp } from '../../platform/http/schemas.js';
 import { linkFor, type LinkConfig } from '../../platform/links.js';
 import { storedAmountToWire } from '../../platform/money.js';
+import type { PayoutExportRow } from './payouts-list.repository.js';
 import type { BatchSummary, PayoutDetail } from './payouts.service.js';
 import { PAYOUT_STATUSES } from './state.js';
 
@@ -101,6 +103,25 @@ export const ListPaymentsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The payouts export: one line per payout with its recipient, money as a decimal beside its currency. */
+export const PAYMENT_CSV_COLUMNS: CsvColumn<PayoutExportRow>[] = [
+  { header: 'id', value: (p) => p.id },
+  { header: 'createdAt', value: (p) => p.createdAt },
+  { header: 'status', value: (p) => p.status },
+  { header: 'statusReason', value: (p) => p.statusReason },
+  { header: 'amount', value: (p) => csvMoney(p.amount) },
+  { header: 'currency', value: (p) => p.currency },
+  { header: 'recipientEmail', value: (p) => p.recipientEmail },
+  { header: 'recipientFirstName', value: (p) => p.recipientFirstName },
+  { header: 'recipientLastName', value: (p) => p.recipientLastName },
+  { header: 'recipientId', value: (p) => p.recipientId },
+  { header: 'description', value: (p) => p.description },
+  { header: 'referenceId', value: (p) => p.referenceId },
+  { header: 'batchId', value: (p) => p.batchId },
+  { header: 'rail', value: (p) => p.rail },
+  { header: 'external', value: (p) => p.kind === 'external' },
+];
 
 export const PaymentParams = Type.Object({ paymentId: Type.String() });
 

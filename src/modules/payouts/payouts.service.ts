@@ -1,4 +1,5 @@
 import type { Database, Executor } from '../../platform/db/database.js';
+import { CSV_PAGE_SIZE } from '../../platform/http/csv.js';
 import { AppError, notFound } from '../../platform/http/errors.js';
 import { isUuid } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
@@ -70,6 +71,10 @@ export async function listPayouts(
   if (!options.includeTotal) return { payouts };
   return { payouts, total: await listRepo.countPayouts(db, tenant, filter) };
 }
+
+/** One page of the payouts export: the CSV_PAGE_SIZE matching payouts older than `before`, with their recipients. */
+export const exportPayoutsPage = (db: Database, tenant: Tenant, filter: PayoutFilter, before: string | null): Promise<listRepo.PayoutExportRow[]> =>
+  listRepo.listPayoutsForExport(db, tenant, { ...filter, before, limit: CSV_PAGE_SIZE });
 
 /** Cancels a payout that has not reached `processing`; its held money goes back to available. */
 export async function cancelPayout(db: Database, tenant: Tenant, id: string, reason = CANCEL_REASON): Promise<PayoutDetail> {
