@@ -148,6 +148,16 @@ describe('CSV export', () => {
     expect(Object.keys(plain.json()).sort()).toEqual(['data', 'hasMore', 'nextCursor']);
   });
 
+  it('declares the CSV answer beside the JSON one in /openapi.json', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    for (const path of ['/payments', '/recipients', '/balance/transactions']) {
+      const content = doc.paths[path].get.responses['200'].content;
+      expect(Object.keys(content).sort(), path).toEqual(['application/json', 'text/csv']);
+      expect(content['application/json'].schema.properties.data.type).toBe('array');
+      expect(content['text/csv'].schema.type).toBe('string');
+    }
+  });
+
   it('streams 100,000 payouts page by page: rows written while the download is paused still arrive', async () => {
     const bigKey = await t.createKey('sandbox', await t.createOrganization('Big'));
     const seedBatch = await createBatch([{ payeeEmail: 'bulk@x.example', amount: 100 }], bigKey);
