@@ -1,4 +1,5 @@
 import type { Database, Executor, Transaction } from '../../platform/db/database.js';
+import { CSV_PAGE_SIZE } from '../../platform/http/csv.js';
 import { AppError } from '../../platform/http/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { DEFAULT_CURRENCY, MAX_AMOUNT } from '../../platform/money.js';
@@ -160,6 +161,10 @@ export async function fund(tx: Executor, tenant: Tenant, amount: bigint, currenc
   }
   return readBalance(tx, tenant, currency);
 }
+
+/** One page of the transactions export: the CSV_PAGE_SIZE matching entries older than `before`. */
+export const exportEntriesPage = (db: Database, tenant: Tenant, filter: repo.LedgerEntryFilter, before: string | null): Promise<repo.LedgerEntryRow[]> =>
+  repo.listLedgerEntries(db, tenant, { ...filter, before, limit: CSV_PAGE_SIZE });
 
 /** One page of entries (limit + 1 rows, for paging), and with `includeTotal` the number of all that match. */
 export async function listEntries(

@@ -3,7 +3,8 @@ import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, IdParams, IncludeTotalQuery, ListEnvelope, PageQuery } from '../../platform/http/schemas.js';
-import { BatchSchema, renderBatch } from './payouts.schema.js';
+import { cancelBatch } from './bulk-cancel.js';
+import { BatchSchema, CanceledBatchSchema, renderBatch } from './payouts.schema.js';
 import { getBatch, listBatches } from './payouts.service.js';
 
 export default async function batchRoutes(app: AppInstance) {
@@ -32,5 +33,18 @@ export default async function batchRoutes(app: AppInstance) {
       response: { 200: DataEnvelope(Type.Ref(BatchSchema)), ...commonErrors },
     },
     handler: async (request) => ({ data: renderBatch(await getBatch(app.db, tenantOf(request), request.params.id)) }),
+  });
+
+  app.post('/batches/:id/cancel', {
+    config: { permission: 'payouts:write' },
+    schema: {
+      tags,
+      summary: 'Cancel every payout of the batch that can still be canceled',
+      description:
+        'Payouts still created, pending or awaiting acceptance are canceled, each as by `POST /payments/{id}/cancel`; the others are counted in `notCancelable`. Repeating it cancels nothing more.',
+      params: IdParams,
+      response: { 200: CanceledBatchSchema, ...commonErrors },
+    },
+    handler: async (request) => ({ data: await cancelBatch(app.db, tenantOf(request), request.params.id) }),
   });
 }

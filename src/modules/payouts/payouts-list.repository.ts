@@ -99,3 +99,25 @@ export async function listPayoutsForExport(ex: Executor, tenant: Tenant, f: Payo
     recipientLastName: row.recipient_last_name,
   }));
 }
+
+/**
+ * The next slice of a batch's payouts that can still be canceled, locked in id order (the order
+ * every writer takes payout rows in). A payout another transaction moves on while we wait for its
+ * lock is re-checked after the wait and left out.
+ */
+export async function findCancelablePayoutsOfBatchForUpdate(
+  ex: Executor,
+  tenant: Tenant,
+  batchId: string,
+  after: string | null,
+  limit: number,
+): Promise<PayoutRecord[]> {
+  const rows = await ex.query<PayoutRow>(
+    `select ${COLUMNS} from payouts p
+     where p.organization_id = $1 and p.environment = $2 and p.batch_id = $3 and p.kind = 'payout'
+       and p.status in ('created', 'pending', 'awaiting_acceptance') and ($4::uuid is null or p.id > $4)
+     order by p.id limit $5 for update`,
+    [tenant.organizationId, tenant.environment, batchId, after, limit],
+  );
+  return rows.map(toPayout);
+}

@@ -1,9 +1,11 @@
 import type { Database, Executor } from '../../platform/db/database.js';
+import { CSV_PAGE_SIZE } from '../../platform/http/csv.js';
 import { AppError, notFound } from '../../platform/http/errors.js';
 import { isUuid } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
 import { findRecipientsByIds, type Recipient } from '../recipients/index.js';
 import * as batchesRepo from './batches.repository.js';
+import { CANCEL_REASON, cancelMove } from './bulk-cancel.js';
 import * as listRepo from './payouts-list.repository.js';
 import type { PayoutFilter, PayoutPage } from './payouts-list.repository.js';
 import * as repo from './payouts.repository.js';
@@ -70,14 +72,20 @@ export async function listPayouts(
   return { payouts, total: await listRepo.countPayouts(db, tenant, filter) };
 }
 
+/** One page of the payouts export: the CSV_PAGE_SIZE matching payouts older than `before`, with their recipients. */
+export const exportPayoutsPage = (db: Database, tenant: Tenant, filter: PayoutFilter, before: string | null): Promise<listRepo.PayoutExportRow[]> =>
+  listRepo.listPayoutsForExport(db, tenant, { ...filter, before, limit: CSV_PAGE_SIZE });
+
 /** Cancels a payout that has not reached `processing`; its held money goes back to available. */
-export async function cancelPayout(db: Database, tenant: Tenant, id: string, reason = 'Canceled by the sender.'): Promise<PayoutDetail> {
+export async function cancelPayout(db: Database, tenant: Tenant, id: string, reason = CANCEL_REASON): Promise<PayoutDetail> {
   await db.transaction(async (tx) => {
     const payout = await findPayout(tx, tenant, id, true);
-    if (payout.kind !== 'payout' || !CANCELABLE.includes(payout.status)) {
+    // The same move as a bulk cancel; a single cancel answers 409 where the bulk one reports.
+    const move = payout.kind === 'payout' && CANCELABLE.includes(payout.status) ? cancelMove(payout, reason) : undefined;
+    if (!move || 'refused' in move) {
       throw new AppError('invalid_state', `This payout is \`${payout.status}\` and can no longer be canceled.`, 'paymentId');
     }
-    await applyMoves(tx, [{ payout, to: 'canceled', reason, nextActionDelayMs: null }]);
+    await applyMoves(tx, [move]);
   });
   return getPayout(db, tenant, id);
 }

@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
+import { csvStream, JsonOrCsv, sendCsv, wantsCsv } from '../../platform/http/csv.js';
 import { parsePage, searchPattern, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope, PageQuery } from '../../platform/http/schemas.js';
 import { type Actor, deletePayoutMethod, listPayoutMethodHistory, putPayoutMethod, type RecipientContext } from './payout-methods.service.js';
@@ -10,12 +11,13 @@ import {
   ListRecipientsQuery,
   PayoutMethodBody,
   PayoutMethodHistorySchema,
+  RECIPIENT_CSV_COLUMNS,
   RecipientSchema,
   renderPayoutMethodHistory,
   renderRecipient,
   UpdateRecipientBody,
 } from './recipients.schema.js';
-import { addRecipients, getRecipient, listRecipients, type RecipientListFilter, updateRecipient } from './recipients.service.js';
+import { addRecipients, exportRecipientsPage, getRecipient, listRecipients, type RecipientListFilter, updateRecipient } from './recipients.service.js';
 
 /** The business's side of a change: the signed-in user, or the API key. */
 function actorOf(request: FastifyRequest): Actor {
@@ -58,9 +60,16 @@ export default async function recipientRoutes(app: AppInstance, { context }: { c
       tags,
       summary: 'List recipients, newest first (optionally by email or status)',
       querystring: ListRecipientsQuery,
-      response: { 200: ListEnvelope(Type.Ref(RecipientSchema)), ...commonErrors },
+      description: 'With `Accept: text/csv`, every matching recipient as a CSV download (`limit` and `cursor` ignored).',
+      response: { 200: JsonOrCsv(ListEnvelope(Type.Ref(RecipientSchema))), ...commonErrors },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
+      if (wantsCsv(request)) {
+        const tenant = tenantOf(request);
+        const filter = recipientFilterOf(request.query);
+        const rows = csvStream(RECIPIENT_CSV_COLUMNS, (last) => exportRecipientsPage(app.db, tenant, filter, last?.id ?? null));
+        return sendCsv(reply, 'recipients', tenant.environment, rows);
+      }
       const page = parsePage(request.query);
       const { recipients, total } = await listRecipients(app.db, tenantOf(request), page, recipientFilterOf(request.query), {
         includeTotal: request.query.includeTotal === true,

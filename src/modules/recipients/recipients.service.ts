@@ -1,5 +1,6 @@
 import type { Database, Executor } from '../../platform/db/database.js';
 import { notFound } from '../../platform/http/errors.js';
+import { CSV_PAGE_SIZE } from '../../platform/http/csv.js';
 import type { Page } from '../../platform/http/pagination.js';
 import { isUuid, uuidv7 } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
@@ -88,6 +89,10 @@ export async function listRecipients(
   if (!options.includeTotal) return { recipients };
   return { recipients, total: await repo.countRecipients(db, tenant, normalizedFilter(filter)) };
 }
+
+/** One page of the recipients export: the CSV_PAGE_SIZE (or more) matching recipients older than `before`. */
+export const exportRecipientsPage = (db: Database, tenant: Tenant, filter: RecipientListFilter, before: string | null): Promise<Recipient[]> =>
+  repo.listRecipients(db, tenant, { ...normalizedFilter(filter), before, limit: CSV_PAGE_SIZE });
 
 /**
  * Updates a recipient. Turning on autoAcceptPayouts also accepts the payouts already waiting for
