@@ -44,13 +44,13 @@ export function transactionsPage(el: HTMLElement, _ctx: PageContext) {
           page.data.length === 0
             ? empty(list.state.cursor ? 'No entries on this page.' : 'No money has moved yet.')
             : html`<div class="table-scroll"><table class="table list-table" data-testid="transactions-table">
-              <thead><tr><th>When</th><th>Account</th><th>Kind</th><th class="num">Amount</th><th>Payout</th></tr></thead>
+              <thead><tr><th class="wide-only">When</th><th>Account</th><th>Kind</th><th class="num">Amount</th><th>Payout</th></tr></thead>
               <tbody>
                 ${page.data.map(
                   (e) => html`<tr>
-                    <td>${dateTime(e.createdAt)}</td>
+                    <td class="wide-only">${dateTime(e.createdAt)}</td>
                     <td>${words(e.account)}</td>
-                    <td>${words(e.kind)}</td>
+                    <td>${words(e.kind)}<div class="muted phone-only">${dateTime(e.createdAt)}</div></td>
                     <td class="num">${money(e.amount)}</td>
                     <td>${e.payoutId ? html`<a href="#/payouts/${e.payoutId}" aria-label="Payout of this entry">view</a>` : '—'}</td>
                   </tr>`,
