@@ -25,6 +25,7 @@ import { payoutsPage } from './pages/payouts.js';
 import { recipientDetailPage } from './pages/recipient-detail.js';
 import { recipientsPage } from './pages/recipients.js';
 import { settingsPage } from './pages/settings.js';
+import { transactionsPage } from './pages/transactions.js';
 import { webhookDetailPage, webhooksPage } from './pages/webhooks.js';
 import { html, nothing, render } from './ui.js';
 
@@ -56,10 +57,11 @@ const ROUTES: { pattern: RegExp; mount: Mount; permission: string; nav?: string 
   { pattern: /^\/recipients$/, mount: recipientsPage, permission: 'recipients:read', nav: 'Recipients' },
   // Like GET /emails: admins and managers (the roles that may write to recipients).
   { pattern: /^\/emails\/([\w-]+)$/, mount: emailDetailPage, permission: 'recipients:write' },
-  { pattern: /^\/emails(?:\?recipientId=([\w-]+))?$/, mount: emailsPage, permission: 'recipients:write', nav: 'Emails' },
+  { pattern: /^\/emails$/, mount: emailsPage, permission: 'recipients:write', nav: 'Emails' },
   { pattern: /^\/webhooks\/([\w-]+)$/, mount: webhookDetailPage, permission: 'webhooks:read' },
   { pattern: /^\/webhooks$/, mount: webhooksPage, permission: 'webhooks:read', nav: 'Webhooks' },
   { pattern: /^\/balance$/, mount: balancePage, permission: 'payouts:read', nav: 'Balance' },
+  { pattern: /^\/transactions$/, mount: transactionsPage, permission: 'payouts:read' },
   // The ACH rail (production only; the pages say so in sandbox mode).
   { pattern: /^\/bank-files\/([\w-]+)$/, mount: bankFileDetailPage, permission: 'ach:read' },
   { pattern: /^\/bank-files$/, mount: bankFilesPage, permission: 'ach:read', nav: 'Bank files' },
@@ -166,7 +168,8 @@ function route() {
     return;
   }
   const can = (p: string) => session!.permissions.includes(p);
-  let current = path();
+  // A list keeps its filters and page in the hash query (list.ts): routes match the path alone.
+  let current = path().split('?')[0]!;
   if (current === '/' || current === '') {
     const first = ROUTES.find((r) => r.nav && can(r.permission));
     current = first ? navPath(first.nav!) : '/none';

@@ -3,6 +3,7 @@
 // forms, an opaque origin), never put into the dashboard's own page.
 import { currentEnvironment, get } from '../api.js';
 import { dateTime } from '../format.js';
+import { type ListPage, mountList, pager, UrlList } from '../list.js';
 import type { PageContext } from '../main.js';
 import { empty, html, nothing, page, type TemplateResult } from '../ui.js';
 
@@ -70,25 +71,18 @@ function deliveryBanner(delivery: Delivery): TemplateResult | typeof nothing {
   </div>`;
 }
 
-export function emailsPage(el: HTMLElement, ctx: PageContext) {
-  const recipientId = ctx.params[0];
-  const cursors: (string | null)[] = [null];
+export function emailsPage(el: HTMLElement, _ctx: PageContext) {
+  // The recipient filter and the page live in the address (`#/emails?recipientId=…&cursor=…`).
+  const list = new UrlList();
+  const recipientId = list.filters.recipientId;
   const load = async () => {
-    const params = new URLSearchParams({ limit: '25' });
-    if (recipientId) params.set('recipientId', recipientId);
-    const cursor = cursors.at(-1);
-    if (cursor) params.set('cursor', cursor);
-    const [list, delivery] = await Promise.all([
-      get<{ data: Email[]; hasMore: boolean; nextCursor: string | null }>(`/emails?${params}`),
+    const [page, delivery] = await Promise.all([
+      get<ListPage<Email>>(`/emails?${list.query({ recipientId: list.filters.recipientId })}`),
       get<{ data: Delivery }>('/emails/settings'),
     ]);
-    return { list, delivery: delivery.data };
+    return { page, delivery: delivery.data };
   };
-  page(el, load, ({ list, delivery }, reload) => {
-    const move = (next: () => void) => {
-      next();
-      void reload();
-    };
+  mountList(el, list, load, ({ page, delivery }, { reload }) => {
     return html`
       <div class="page-head"><h1>Emails</h1><button @click=${() => reload()}>Refresh</button></div>
       ${deliveryBanner(delivery)}
@@ -98,12 +92,12 @@ export function emailsPage(el: HTMLElement, ctx: PageContext) {
           : nothing
       }
       ${
-        list.data.length === 0
+        page.data.length === 0
           ? empty(recipientId ? 'No emails to this recipient yet.' : 'No emails yet. Creating a batch emails each payee.')
           : html`<div class="table-scroll"><table class="table" data-testid="emails-table">
             <thead><tr><th>To</th><th>Subject</th><th class="wide-only">Kind</th><th>Status</th><th class="wide-only">Created</th></tr></thead>
             <tbody>
-              ${list.data.map(
+              ${page.data.map(
                 (e) => html`<tr>
                   <td>${e.to}</td>
                   <td><a href="#/emails/${e.id}">${e.subject}</a></td>
@@ -115,10 +109,7 @@ export function emailsPage(el: HTMLElement, ctx: PageContext) {
             </tbody>
           </table></div>`
       }
-      <div class="pager">
-        <button ?disabled=${cursors.length === 1} @click=${() => move(() => cursors.splice(1))}>First page</button>
-        <button ?disabled=${!list.hasMore} @click=${() => move(() => cursors.push(list.nextCursor))}>Next</button>
-      </div>
+      ${pager(list, page, 'emails')}
     `;
   });
 }

@@ -2,9 +2,11 @@
 // write to recipients) "Edit" and "Resend invitation".
 import { get, post } from '../api.js';
 import { dateTime, money } from '../format.js';
+import { exportButton, exportPath, type ListPage, mountList, pager, UrlList } from '../list.js';
 import type { PageContext } from '../main.js';
 import { RECIPIENT_STATUS_LABELS, type Recipient, recipientName, recipientStatusBadge, undeliverableBadge } from '../recipient-view.js';
 import { empty, errorBox, html, nothing, page, statusBadge } from '../ui.js';
+import type { Payment } from './payouts.js';
 import { type EditState, editForm, saveRecipient } from './recipient-edit.js';
 import { loadMethodHistory, methodSection } from './recipient-methods.js';
 
@@ -18,19 +20,22 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
   let editing = false;
   const edit: EditState = { problem: null, saving: false };
   const focus = (selector: string) => el.querySelector<HTMLElement>(selector)?.focus();
+  // The recipient's payouts: a list of their own, paged in the address, reloaded without the rest.
+  const payoutsEl = document.createElement('section');
+  payoutsEl.setAttribute('aria-labelledby', 'recipient-payouts-heading');
+  if (ctx.can('payouts:read')) recipientPayouts(payoutsEl, id);
   page(
     el,
     async () => {
-      const [recipient, payouts, emails, history] = await Promise.all([
+      const [recipient, emails, history] = await Promise.all([
         get<{ data: Recipient }>(`/recipients/${id}`),
-        ctx.can('payouts:read') ? get(`/payments?recipientId=${id}&limit=50`) : { data: [] },
         // Whether an invitation already went out decides the button's words.
         canWrite ? get(`/emails?recipientId=${id}&limit=100`) : { data: [] },
         loadMethodHistory(id, ctx),
       ]);
-      return { recipient: recipient.data, payouts: payouts.data as any[], emails: emails.data as any[], history };
+      return { recipient: recipient.data, emails: emails.data as any[], history };
     },
-    ({ recipient, payouts, emails, history }, reload) => {
+    ({ recipient, emails, history }, reload) => {
       const wasInvited = emails.some((e) => e.template === 'onboarding_invitation');
       const invite = async () => {
         if (inviting) return;
@@ -111,15 +116,31 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
         <dt>Added</dt><dd>${dateTime(recipient.createdAt)}</dd>
       </dl>
       ${methodSection(recipient, history)}
-      <h2>Payouts</h2>
-      ${
-        payouts.length === 0
-          ? empty('No payouts to this recipient.')
-          : html`<div class="table-scroll"><table class="table" data-testid="recipient-payouts"><thead><tr><th>Created</th><th class="num">Amount</th><th>Status</th></tr></thead><tbody>
-        ${payouts.map((p) => html`<tr><td><a href="#/payouts/${p.id}">${dateTime(p.createdAt)}</a></td><td class="num">${money(p.amount)}</td><td>${statusBadge(p.status)}</td></tr>`)}
-      </tbody></table></div>`
-      }
+      ${ctx.can('payouts:read') ? payoutsEl : nothing}
     `;
     },
+  );
+}
+
+function recipientPayouts(el: HTMLElement, recipientId: string) {
+  const list = new UrlList();
+  mountList(
+    el,
+    list,
+    () => get<ListPage<Payment>>(`/payments?${list.query({ recipientId })}`),
+    (page) => html`
+      <div class="section-head"><h2 id="recipient-payouts-heading">Payouts</h2>${exportButton(() => exportPath('/payments', { recipientId }), 'recipient-payouts')}</div>
+      ${
+        page.data.length === 0 && !list.state.cursor
+          ? empty('No payouts to this recipient.')
+          : html`<div class="table-scroll"><table class="table list-table" data-testid="recipient-payouts"><thead><tr><th>Created</th><th class="num">Amount</th><th>Status</th><th class="wide-only">Reference</th></tr></thead><tbody>
+        ${page.data.map(
+          (p) =>
+            html`<tr data-payout-id=${p.id}><td><a href="#/payouts/${p.id}">${dateTime(p.createdAt)}</a></td><td class="num">${money(p.amount)}</td><td>${statusBadge(p.status)}</td><td class="wide-only">${p.referenceId ?? '—'}</td></tr>`,
+        )}
+      </tbody></table></div>
+      ${pager(list, page, 'payouts')}`
+      }
+    `,
   );
 }

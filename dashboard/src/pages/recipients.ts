@@ -1,5 +1,6 @@
 import { get, post } from '../api.js';
 import { dateTime } from '../format.js';
+import { exportButton, exportPath, type ListPage, mountList, pager, UrlList } from '../list.js';
 import type { PageContext } from '../main.js';
 import {
   methodLabel,
@@ -10,13 +11,7 @@ import {
   recipientStatusBadge,
   undeliverableBadge,
 } from '../recipient-view.js';
-import { empty, errorBox, formValues, html, nothing, page } from '../ui.js';
-
-interface RecipientList {
-  data: Recipient[];
-  hasMore: boolean;
-  nextCursor: string | null;
-}
+import { empty, errorBox, formValues, html, nothing, notify } from '../ui.js';
 
 // "Action needed" first: it is the filter people come here for.
 const STATUS_FILTERS: [RecipientStatus | '', string][] = [
@@ -27,19 +22,14 @@ const STATUS_FILTERS: [RecipientStatus | '', string][] = [
 ];
 
 export function recipientsPage(el: HTMLElement, ctx: PageContext) {
-  let search = '';
-  let status: RecipientStatus | '' = '';
+  // Search and status live in the address (list.ts): reload and Back keep them.
+  const list = new UrlList();
   let addError: unknown = null;
-  const cursors: (string | null)[] = [null];
-  const load = () => {
-    const params = new URLSearchParams({ limit: '25' });
-    if (search) params.set('email', search);
-    if (status) params.set('status', status);
-    const cursor = cursors.at(-1);
-    if (cursor) params.set('cursor', cursor);
-    return get<RecipientList>(`/recipients?${params}`);
-  };
-  page(el, load, (list, reload) => {
+  const apiFilters = () => ({ search: list.filters.search?.trim(), status: list.filters.status });
+  const load = () => get<ListPage<Recipient>>(`/recipients?${list.query(apiFilters())}`);
+  mountList(el, list, load, (page, { reload }) => {
+    const search = list.filters.search ?? '';
+    const status = (list.filters.status ?? '') as RecipientStatus | '';
     const add = async (event: Event) => {
       event.preventDefault();
       const form = event.target as HTMLFormElement;
@@ -50,23 +40,20 @@ export function recipientsPage(el: HTMLElement, ctx: PageContext) {
         });
         addError = null;
         form.reset();
+        notify(`Recipient ${v.email} added.`);
       } catch (error) {
         addError = error;
       }
       await reload();
     };
-    const filterBy = (next: RecipientStatus | '') => {
-      status = next;
-      cursors.splice(1);
-      void reload();
-    };
+    const filterBy = (next: RecipientStatus | '') => list.filter({ search, status: next });
     const emptyText = status
-      ? `No recipients are “${RECIPIENT_STATUS_LABELS[status]}”${search ? ` with that email` : ''}.`
+      ? `No recipients are “${RECIPIENT_STATUS_LABELS[status]}”${search ? ' matching that search' : ''}.`
       : search
-        ? 'No recipient has that email.'
+        ? 'No recipient matches that search.'
         : 'No recipients yet. Paying an email creates its recipient.';
     return html`
-      <div class="page-head"><h1>Recipients</h1></div>
+      <div class="page-head"><h1>Recipients</h1><div class="head-actions">${exportButton(() => exportPath('/recipients', apiFilters()), 'recipients')}</div></div>
       <div class="filters">
         <div class="segmented" role="group" aria-label="Show recipients" data-testid="status-filter">
           ${STATUS_FILTERS.map(
@@ -74,13 +61,11 @@ export function recipientsPage(el: HTMLElement, ctx: PageContext) {
               html`<button type="button" class=${status === value ? 'active' : ''} aria-pressed=${status === value} @click=${() => filterBy(value)}>${label}</button>`,
           )}
         </div>
-        <form class="filters inline" @submit=${(e: Event) => {
+        <form class="filters inline" role="search" aria-label="Search recipients" @submit=${(e: Event) => {
           e.preventDefault();
-          search = (formValues(e.target as HTMLFormElement).email ?? '').trim();
-          cursors.splice(1);
-          void reload();
+          list.filter({ search: (formValues(e.target as HTMLFormElement).search ?? '').trim(), status });
         }}>
-          <label>Email <input name="email" type="search" placeholder="Exact email" .value=${search} /></label><button type="submit">Search</button>
+          <label>Search <input name="search" type="search" placeholder="Email, name or reference" maxlength="200" .value=${search} /></label><button type="submit">Search</button>
         </form>
       </div>
       ${
@@ -97,12 +82,12 @@ export function recipientsPage(el: HTMLElement, ctx: PageContext) {
           : nothing
       }
       ${
-        list.data.length === 0
+        page.data.length === 0
           ? empty(emptyText)
           : html`<div class="table-scroll"><table class="table" data-testid="recipients-table">
             <thead><tr><th>Email</th><th class="wide-only">Name</th><th>Status</th><th>Payout method</th><th class="wide-only">Added</th></tr></thead>
             <tbody>
-              ${list.data.map(
+              ${page.data.map(
                 (r) => html`<tr data-recipient-id=${r.id}>
                   <td><a href="#/recipients/${r.id}">${r.email}</a>${r.emailUndeliverable ? html` ${undeliverableBadge}` : nothing}<div class="muted phone-only">${recipientName(r)}</div></td>
                   <td class="wide-only">${recipientName(r) || '—'}</td>
@@ -114,16 +99,7 @@ export function recipientsPage(el: HTMLElement, ctx: PageContext) {
             </tbody>
           </table></div>`
       }
-      <div class="pager">
-        <button ?disabled=${cursors.length === 1} @click=${() => {
-          cursors.pop();
-          void reload();
-        }}>Previous</button>
-        <button ?disabled=${!list.hasMore} @click=${() => {
-          cursors.push(list.nextCursor);
-          void reload();
-        }}>Next</button>
-      </div>
+      ${pager(list, page, 'recipients')}
     `;
   });
 }

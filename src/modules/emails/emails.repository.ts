@@ -343,6 +343,14 @@ export async function listEmails(ex: Executor, tenant: Tenant, filter: { recipie
   return rows.map(toEmail);
 }
 
+export async function countEmails(ex: Executor, tenant: Tenant, filter: { recipientId?: string }): Promise<number> {
+  const rows = await ex.query<{ total: bigint }>(
+    'select count(*)::bigint as total from emails e where e.organization_id = $1 and e.environment = $2 and ($3::uuid is null or e.recipient_id = $3)',
+    [tenant.organizationId, tenant.environment, filter.recipientId ?? null],
+  );
+  return Number(rows[0]!.total);
+}
+
 export async function findEmailById(ex: Executor, tenant: Tenant, id: string): Promise<EmailRecord | undefined> {
   const rows = await ex.query<EmailRow>(
     `select ${COLUMNS} from emails e join organizations o on o.id = e.organization_id where e.organization_id = $1 and e.environment = $2 and e.id = $3`,

@@ -31,11 +31,10 @@ export default async function emailRoutes(app: AppInstance) {
     },
     handler: async (request) => {
       const page = parsePage(request.query);
-      return toListEnvelope(
-        await listEmailViews(app.db, tenantOf(request), app.config, page, request.query.recipientId),
-        page,
-        renderEmailView(app.config.mailFrom, false),
-      );
+      const { views, total } = await listEmailViews(app.db, tenantOf(request), app.config, page, request.query.recipientId, {
+        includeTotal: request.query.includeTotal === true,
+      });
+      return toListEnvelope(views, page, renderEmailView(app.config.mailFrom, false), total);
     },
   });
 

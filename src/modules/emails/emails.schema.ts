@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { PageQuery, Timestamp } from '../../platform/http/schemas.js';
+import { IncludeTotalQuery, PageQuery, Timestamp } from '../../platform/http/schemas.js';
 import type { EmailView } from './emails.service.js';
 import { TEMPLATE_NAMES } from './templates.js';
 
@@ -46,7 +46,10 @@ export const EmailDeliverySchema = Type.Object({
   mailFrom: Type.String({ description: 'The address emails are sent from (MAIL_FROM).' }),
 });
 
-export const ListEmailsQuery = Type.Object({ recipientId: Type.Optional(Type.String({ maxLength: 64 })), ...PageQuery }, { additionalProperties: false });
+export const ListEmailsQuery = Type.Object(
+  { recipientId: Type.Optional(Type.String({ maxLength: 64 })), ...PageQuery, ...IncludeTotalQuery },
+  { additionalProperties: false },
+);
 
 export const renderEmailView = (mailFrom: string, withAttempts: boolean) => (v: EmailView) => ({
   id: v.email.id,

@@ -169,10 +169,20 @@ function view(email: repo.EmailRecord, links: LinkConfig, attempts: repo.EmailAt
   return { id: email.id, email, rendered: renderEmail(email.template, email.data, links, { hideSecrets: secretsHidden }), attempts, secretsHidden };
 }
 
-export async function listEmailViews(db: Database, tenant: Tenant, links: LinkConfig, page: Page, recipientId?: string): Promise<EmailView[]> {
-  if (recipientId !== undefined && !isUuid(recipientId)) return [];
-  const emails = await repo.listEmails(db, tenant, { ...page, ...(recipientId ? { recipientId } : {}) });
-  return emails.map((e) => view(e, links, []));
+export async function listEmailViews(
+  db: Database,
+  tenant: Tenant,
+  links: LinkConfig,
+  page: Page,
+  recipientId?: string,
+  options: { includeTotal?: boolean } = {},
+): Promise<{ views: EmailView[]; total?: number }> {
+  if (recipientId !== undefined && !isUuid(recipientId)) return { views: [], ...(options.includeTotal ? { total: 0 } : {}) };
+  const filter = recipientId ? { recipientId } : {};
+  const emails = await repo.listEmails(db, tenant, { ...page, ...filter });
+  const views = emails.map((e) => view(e, links, []));
+  if (!options.includeTotal) return { views };
+  return { views, total: await repo.countEmails(db, tenant, filter) };
 }
 
 export async function getEmailView(db: Database, tenant: Tenant, links: LinkConfig, id: string): Promise<EmailView> {

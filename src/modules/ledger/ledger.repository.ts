@@ -134,16 +134,42 @@ export async function selectBalances(ex: Executor, tenant: Tenant, currency: str
   return new Map(rows.map((row) => [row.account, row.balance]));
 }
 
+export interface LedgerEntryFilter {
+  currency: string;
+  payoutId?: string;
+  batchId?: string;
+}
+
+// The entries on the balance accounts (the funding account is the outside world's side).
+const ENTRY_FILTER = `organization_id = $1 and environment = $2 and currency = $3 and account <> 'funding'
+  and ($4::uuid is null or payout_id = $4) and ($5::uuid is null or batch_id = $5)`;
+
+const entryFilterParams = (tenant: Tenant, f: LedgerEntryFilter) => [
+  tenant.organizationId,
+  tenant.environment,
+  f.currency,
+  f.payoutId ?? null,
+  f.batchId ?? null,
+];
+
+/** Newest first; `limit` rows (the JSON page asks for one more, to tell whether there is a next page). */
 export async function listLedgerEntries(
   ex: Executor,
   tenant: Tenant,
-  filter: { currency: string; limit: number; before: string | null; payoutId?: string; batchId?: string },
+  filter: LedgerEntryFilter & { limit: number; before: string | null },
 ): Promise<LedgerEntryRow[]> {
   return ex.query<LedgerEntryRow>(
     `select id, posting_id, currency, account, amount, kind, batch_id, payout_id, created_at from ledger_entries
-     where organization_id = $1 and environment = $2 and currency = $3 and account <> 'funding'
-       and ($4::uuid is null or id < $4) and ($5::uuid is null or payout_id = $5) and ($6::uuid is null or batch_id = $6)
+     where ${ENTRY_FILTER} and ($6::uuid is null or id < $6)
      order by id desc limit $7`,
-    [tenant.organizationId, tenant.environment, filter.currency, filter.before, filter.payoutId ?? null, filter.batchId ?? null, filter.limit + 1],
+    [...entryFilterParams(tenant, filter), filter.before, filter.limit],
   );
+}
+
+export async function countLedgerEntries(ex: Executor, tenant: Tenant, filter: LedgerEntryFilter): Promise<number> {
+  const rows = await ex.query<{ total: bigint }>(
+    `select count(*)::bigint as total from ledger_entries where ${ENTRY_FILTER}`,
+    entryFilterParams(tenant, filter),
+  );
+  return Number(rows[0]!.total);
 }

@@ -1,12 +1,14 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
+import { type CsvColumn, csvMoney, csvStream, JsonOrCsv, sendCsv, wantsCsv } from '../../platform/http/csv.js';
 import { AppError } from '../../platform/http/errors.js';
 import { sendIdempotent } from '../../platform/http/idempotent-route.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
-import { commonErrors, DataEnvelope, ListEnvelope, PageQuery, Timestamp } from '../../platform/http/schemas.js';
+import { commonErrors, DataEnvelope, IncludeTotalQuery, ListEnvelope, PageQuery, Timestamp } from '../../platform/http/schemas.js';
 import { DEFAULT_CURRENCY, storedAmountToWire } from '../../platform/money.js';
-import { type Balance, fund, getBalance, listEntries } from './ledger.service.js';
+import type { LedgerEntryFilter, LedgerEntryRow } from './ledger.repository.js';
+import { type Balance, exportEntriesPage, fund, getBalance, listEntries } from './ledger.service.js';
 
 const BalanceSchema = Type.Object({ currency: Type.String(), available: Type.Integer(), held: Type.Integer(), paidOut: Type.Integer() });
 const renderBalance = (b: Balance) => ({
@@ -28,6 +30,31 @@ const EntrySchema = Type.Object({
   createdAt: Timestamp,
 });
 
+const TransactionsQuery = Type.Object(
+  { ...PageQuery, ...IncludeTotalQuery, payoutId: Type.Optional(Type.String({ format: 'uuid' })), batchId: Type.Optional(Type.String({ format: 'uuid' })) },
+  { additionalProperties: false },
+);
+
+/** The list's filters from its query string (shared by the JSON page and the CSV export). */
+const entryFilterOf = ({ payoutId, batchId }: Static<typeof TransactionsQuery>): LedgerEntryFilter => ({
+  currency: DEFAULT_CURRENCY,
+  ...(payoutId ? { payoutId } : {}),
+  ...(batchId ? { batchId } : {}),
+});
+
+/** The transactions export: one line per entry, amounts as decimals beside their currency. */
+const ENTRY_CSV_COLUMNS: CsvColumn<LedgerEntryRow>[] = [
+  { header: 'id', value: (e) => e.id },
+  { header: 'createdAt', value: (e) => e.created_at },
+  { header: 'account', value: (e) => e.account },
+  { header: 'kind', value: (e) => e.kind },
+  { header: 'amount', value: (e) => csvMoney(e.amount) },
+  { header: 'currency', value: (e) => e.currency },
+  { header: 'payoutId', value: (e) => e.payout_id },
+  { header: 'batchId', value: (e) => e.batch_id },
+  { header: 'postingId', value: (e) => e.posting_id },
+];
+
 export default async function ledgerRoutes(app: AppInstance) {
   const tags = ['Balance'];
   app.get('/balance', {
@@ -41,32 +68,37 @@ export default async function ledgerRoutes(app: AppInstance) {
     schema: {
       tags,
       summary: 'Ledger entries on the balance accounts, newest first',
-      querystring: Type.Object(
-        { ...PageQuery, payoutId: Type.Optional(Type.String({ format: 'uuid' })), batchId: Type.Optional(Type.String({ format: 'uuid' })) },
-        { additionalProperties: false },
-      ),
-      response: { 200: ListEnvelope(EntrySchema), ...commonErrors },
+      description: 'With `Accept: text/csv`, every matching entry as a CSV download (`limit` and `cursor` ignored).',
+      querystring: TransactionsQuery,
+      response: { 200: JsonOrCsv(ListEnvelope(EntrySchema)), ...commonErrors },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
+      if (wantsCsv(request)) {
+        const tenant = tenantOf(request);
+        const filter = entryFilterOf(request.query);
+        const rows = csvStream(ENTRY_CSV_COLUMNS, (last) => exportEntriesPage(app.db, tenant, filter, last?.id ?? null));
+        return sendCsv(reply, 'transactions', tenant.environment, rows);
+      }
       const page = parsePage(request.query);
-      const { payoutId, batchId } = request.query;
-      const rows = await listEntries(app.db, tenantOf(request), {
-        currency: DEFAULT_CURRENCY,
-        ...page,
-        ...(payoutId ? { payoutId } : {}),
-        ...(batchId ? { batchId } : {}),
+      const { entries, total } = await listEntries(app.db, tenantOf(request), entryFilterOf(request.query), page, {
+        includeTotal: request.query.includeTotal === true,
       });
-      return toListEnvelope(rows, page, (e) => ({
-        id: e.id,
-        postingId: e.posting_id,
-        account: e.account,
-        amount: storedAmountToWire(e.amount),
-        currency: e.currency,
-        kind: e.kind,
-        batchId: e.batch_id,
-        payoutId: e.payout_id,
-        createdAt: e.created_at.toISOString(),
-      }));
+      return toListEnvelope(
+        entries,
+        page,
+        (e) => ({
+          id: e.id,
+          postingId: e.posting_id,
+          account: e.account,
+          amount: storedAmountToWire(e.amount),
+          currency: e.currency,
+          kind: e.kind,
+          batchId: e.batch_id,
+          payoutId: e.payout_id,
+          createdAt: e.created_at.toISOString(),
+        }),
+        total,
+      );
     },
   });
 

@@ -1,4 +1,5 @@
 import type { Database, Executor, Transaction } from '../../platform/db/database.js';
+import { CSV_PAGE_SIZE } from '../../platform/http/csv.js';
 import { AppError } from '../../platform/http/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { DEFAULT_CURRENCY, MAX_AMOUNT } from '../../platform/money.js';
@@ -161,4 +162,19 @@ export async function fund(tx: Executor, tenant: Tenant, amount: bigint, currenc
   return readBalance(tx, tenant, currency);
 }
 
-export const listEntries = repo.listLedgerEntries;
+/** One page of the transactions export: the CSV_PAGE_SIZE matching entries older than `before`. */
+export const exportEntriesPage = (db: Database, tenant: Tenant, filter: repo.LedgerEntryFilter, before: string | null): Promise<repo.LedgerEntryRow[]> =>
+  repo.listLedgerEntries(db, tenant, { ...filter, before, limit: CSV_PAGE_SIZE });
+
+/** One page of entries (limit + 1 rows, for paging), and with `includeTotal` the number of all that match. */
+export async function listEntries(
+  db: Database,
+  tenant: Tenant,
+  filter: repo.LedgerEntryFilter,
+  page: { limit: number; before: string | null },
+  options: { includeTotal?: boolean } = {},
+): Promise<{ entries: repo.LedgerEntryRow[]; total?: number }> {
+  const entries = await repo.listLedgerEntries(db, tenant, { ...filter, before: page.before, limit: page.limit + 1 });
+  if (!options.includeTotal) return { entries };
+  return { entries, total: await repo.countLedgerEntries(db, tenant, filter) };
+}

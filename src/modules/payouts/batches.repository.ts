@@ -56,6 +56,14 @@ export async function listBatches(ex: Executor, tenant: Tenant, page: { limit: n
   return rows.map(toBatch);
 }
 
+export async function countBatches(ex: Executor, tenant: Tenant): Promise<number> {
+  const rows = await ex.query<{ total: bigint }>('select count(*)::bigint as total from batches where organization_id = $1 and environment = $2', [
+    tenant.organizationId,
+    tenant.environment,
+  ]);
+  return Number(rows[0]!.total);
+}
+
 export interface StatusTotal {
   batchId: string;
   status: PayoutStatus;

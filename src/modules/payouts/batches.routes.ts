@@ -2,8 +2,9 @@ import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
-import { commonErrors, DataEnvelope, IdParams, ListEnvelope, PageQuery } from '../../platform/http/schemas.js';
-import { BatchSchema, renderBatch } from './payouts.schema.js';
+import { commonErrors, DataEnvelope, IdParams, IncludeTotalQuery, ListEnvelope, PageQuery } from '../../platform/http/schemas.js';
+import { cancelBatch } from './bulk-cancel.js';
+import { BatchSchema, CanceledBatchSchema, renderBatch } from './payouts.schema.js';
 import { getBatch, listBatches } from './payouts.service.js';
 
 export default async function batchRoutes(app: AppInstance) {
@@ -13,12 +14,13 @@ export default async function batchRoutes(app: AppInstance) {
     schema: {
       tags,
       summary: 'List batches with counts and totals per status',
-      querystring: Type.Object(PageQuery, { additionalProperties: false }),
+      querystring: Type.Object({ ...PageQuery, ...IncludeTotalQuery }, { additionalProperties: false }),
       response: { 200: ListEnvelope(Type.Ref(BatchSchema)), ...commonErrors },
     },
     handler: async (request) => {
       const page = parsePage(request.query);
-      return toListEnvelope(await listBatches(app.db, tenantOf(request), page), page, renderBatch);
+      const { batches, total } = await listBatches(app.db, tenantOf(request), page, { includeTotal: request.query.includeTotal === true });
+      return toListEnvelope(batches, page, renderBatch, total);
     },
   });
 
@@ -31,5 +33,18 @@ export default async function batchRoutes(app: AppInstance) {
       response: { 200: DataEnvelope(Type.Ref(BatchSchema)), ...commonErrors },
     },
     handler: async (request) => ({ data: renderBatch(await getBatch(app.db, tenantOf(request), request.params.id)) }),
+  });
+
+  app.post('/batches/:id/cancel', {
+    config: { permission: 'payouts:write' },
+    schema: {
+      tags,
+      summary: 'Cancel every payout of the batch that can still be canceled',
+      description:
+        'Payouts still created, pending or awaiting acceptance are canceled, each as by `POST /payments/{id}/cancel`; the others are counted in `notCancelable`. Repeating it cancels nothing more.',
+      params: IdParams,
+      response: { 200: CanceledBatchSchema, ...commonErrors },
+    },
+    handler: async (request) => ({ data: await cancelBatch(app.db, tenantOf(request), request.params.id) }),
   });
 }

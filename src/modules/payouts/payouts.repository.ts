@@ -205,42 +205,6 @@ export async function findPayoutById(ex: Executor, tenant: Tenant, id: string, o
   return rows[0] && toPayout(rows[0]);
 }
 
-export interface PayoutFilter {
-  status?: PayoutStatus;
-  batchId?: string;
-  recipientId?: string;
-  referenceId?: string;
-  createdFrom?: Date;
-  createdTo?: Date;
-  limit: number;
-  before: string | null;
-}
-
-export async function listPayouts(ex: Executor, tenant: Tenant, f: PayoutFilter): Promise<PayoutRecord[]> {
-  const rows = await ex.query<PayoutRow>(
-    `select ${COLUMNS} from payouts p
-     where p.organization_id = $1 and p.environment = $2
-       and ($3::text is null or p.status = $3) and ($4::uuid is null or p.batch_id = $4)
-       and ($5::uuid is null or p.recipient_id = $5) and ($6::text is null or p.reference_id = $6)
-       and ($7::timestamptz is null or p.created_at >= $7) and ($8::timestamptz is null or p.created_at < $8)
-       and ($9::uuid is null or p.id < $9)
-     order by p.id desc limit $10`,
-    [
-      tenant.organizationId,
-      tenant.environment,
-      f.status ?? null,
-      f.batchId ?? null,
-      f.recipientId ?? null,
-      f.referenceId ?? null,
-      f.createdFrom ?? null,
-      f.createdTo ?? null,
-      f.before,
-      f.limit + 1,
-    ],
-  );
-  return rows.map(toPayout);
-}
-
 /** A claimed payout, with what the worker needs to decide its next step. */
 export interface DuePayout extends PayoutRecord {
   recipientAutoAccept: boolean;

@@ -1,25 +1,45 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
 import { sendIdempotent } from '../../platform/http/idempotent-route.js';
-import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
+import { csvStream, JsonOrCsv, sendCsv, wantsCsv } from '../../platform/http/csv.js';
+import { parsePage, searchPattern, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, ListEnvelope } from '../../platform/http/schemas.js';
 import { createBatch } from './create-batch.js';
 import { createExternalBatch } from './create-external-batch.js';
 import {
+  CancelPaymentsBody,
+  CanceledPaymentsSchema,
   CreatedBatchSchema,
   CreateExternalPaymentsBody,
   CreatePaymentsBody,
   ListPaymentsQuery,
+  PAYMENT_CSV_COLUMNS,
   PaymentParams,
   PaymentSchema,
   RecordedExternalSchema,
   renderPayment,
 } from './payouts.schema.js';
-import { acceptPayout, cancelPayout, getPayout, listPayouts } from './payouts.service.js';
+import { cancelPayouts } from './bulk-cancel.js';
+import { acceptPayout, cancelPayout, checkPayoutFilter, exportPayoutsPage, getPayout, listPayouts, type PayoutFilter } from './payouts.service.js';
 
 const idempotencyHeader = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) });
 const moneyErrors = { ...commonErrors, 409: Type.Ref('ErrorResponse'), 422: Type.Ref('ErrorResponse'), 500: Type.Ref('ErrorResponse') };
+
+/** The list's filters from its query string (shared by the JSON page and the CSV export). */
+function payoutFilterOf(query: Static<typeof ListPaymentsQuery>): PayoutFilter {
+  const { status, batchId, recipientId, referenceId, createdFrom, createdTo, search } = query;
+  const pattern = searchPattern(search);
+  return {
+    ...(status ? { status } : {}),
+    ...(batchId ? { batchId } : {}),
+    ...(recipientId ? { recipientId } : {}),
+    ...(referenceId ? { referenceId } : {}),
+    ...(createdFrom ? { createdFrom: new Date(createdFrom) } : {}),
+    ...(createdTo ? { createdTo: new Date(createdTo) } : {}),
+    ...(pattern ? { searchPattern: pattern } : {}),
+  };
+}
 
 export default async function payoutRoutes(app: AppInstance) {
   const render = renderPayment(app.config);
@@ -49,22 +69,22 @@ export default async function payoutRoutes(app: AppInstance) {
     schema: {
       tags,
       summary: 'List payouts, newest first',
+      description: 'With `Accept: text/csv`, every matching payout as a CSV download (`limit` and `cursor` ignored).',
       querystring: ListPaymentsQuery,
-      response: { 200: ListEnvelope(Type.Ref(PaymentSchema)), ...commonErrors },
+      response: { 200: JsonOrCsv(ListEnvelope(Type.Ref(PaymentSchema))), ...commonErrors },
     },
-    handler: async (request) => {
-      const { status, batchId, recipientId, referenceId, createdFrom, createdTo } = request.query;
+    handler: async (request, reply) => {
+      if (wantsCsv(request)) {
+        const tenant = tenantOf(request);
+        const filter = checkPayoutFilter(payoutFilterOf(request.query));
+        const rows = csvStream(PAYMENT_CSV_COLUMNS, (last) => exportPayoutsPage(app.db, tenant, filter, last?.id ?? null));
+        return sendCsv(reply, 'payments', tenant.environment, rows);
+      }
       const page = parsePage(request.query);
-      const payouts = await listPayouts(app.db, tenantOf(request), {
-        ...page,
-        ...(status ? { status } : {}),
-        ...(batchId ? { batchId } : {}),
-        ...(recipientId ? { recipientId } : {}),
-        ...(referenceId ? { referenceId } : {}),
-        ...(createdFrom ? { createdFrom: new Date(createdFrom) } : {}),
-        ...(createdTo ? { createdTo: new Date(createdTo) } : {}),
+      const { payouts, total } = await listPayouts(app.db, tenantOf(request), payoutFilterOf(request.query), page, {
+        includeTotal: request.query.includeTotal === true,
       });
-      return toListEnvelope(payouts, page, render);
+      return toListEnvelope(payouts, page, render, total);
     },
   });
 
@@ -88,6 +108,19 @@ export default async function payoutRoutes(app: AppInstance) {
       response: { 200: DataEnvelope(Type.Ref(PaymentSchema)), ...commonErrors, 409: Type.Ref('ErrorResponse') },
     },
     handler: async (request) => ({ data: render(await cancelPayout(app.db, tenantOf(request), request.params.paymentId)) }),
+  });
+
+  app.post('/payments/cancel', {
+    config: { permission: 'payouts:write' },
+    schema: {
+      tags,
+      summary: 'Cancel many payouts at once (those still created, pending or awaiting acceptance)',
+      description:
+        'Each payout is canceled as by `POST /payments/{id}/cancel` (its held money goes back to available, a `payout.updated` event is sent). Every id that was not canceled is reported with its status and why; repeating the request cancels nothing more.',
+      body: CancelPaymentsBody,
+      response: { 200: CanceledPaymentsSchema, ...commonErrors },
+    },
+    handler: async (request) => ({ data: await cancelPayouts(app.db, tenantOf(request), request.body.ids) }),
   });
 
   app.post('/payments/:paymentId/accept', {

@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { Timestamp } from '../../platform/http/schemas.js';
+import { type CsvColumn, csvMoney } from '../../platform/http/csv.js';
+import { IncludeTotalQuery, SearchQuery, Timestamp } from '../../platform/http/schemas.js';
 import { linkFor, type LinkConfig } from '../../platform/links.js';
 import { storedAmountToWire } from '../../platform/money.js';
+import type { PayoutExportRow } from './payouts-list.repository.js';
 import type { BatchSummary, PayoutDetail } from './payouts.service.js';
 import { PAYOUT_STATUSES } from './state.js';
 
@@ -89,6 +91,8 @@ export const ListPaymentsQuery = Type.Object(
     referenceId: Type.Optional(Type.String({ maxLength: 255 })),
     createdFrom: Type.Optional(Type.String({ format: 'date-time' })),
     createdTo: Type.Optional(Type.String({ format: 'date-time' })),
+    ...SearchQuery('the recipient\'s email, first name, last name or "first last", and the payout\'s referenceId'),
+    ...IncludeTotalQuery,
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
     cursor: Type.Optional(
       Type.String({
@@ -100,7 +104,60 @@ export const ListPaymentsQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** The payouts export: one line per payout with its recipient, money as a decimal beside its currency. */
+export const PAYMENT_CSV_COLUMNS: CsvColumn<PayoutExportRow>[] = [
+  { header: 'id', value: (p) => p.id },
+  { header: 'createdAt', value: (p) => p.createdAt },
+  { header: 'status', value: (p) => p.status },
+  { header: 'statusReason', value: (p) => p.statusReason },
+  { header: 'amount', value: (p) => csvMoney(p.amount) },
+  { header: 'currency', value: (p) => p.currency },
+  { header: 'recipientEmail', value: (p) => p.recipientEmail },
+  { header: 'recipientFirstName', value: (p) => p.recipientFirstName },
+  { header: 'recipientLastName', value: (p) => p.recipientLastName },
+  { header: 'recipientId', value: (p) => p.recipientId },
+  { header: 'description', value: (p) => p.description },
+  { header: 'referenceId', value: (p) => p.referenceId },
+  { header: 'batchId', value: (p) => p.batchId },
+  { header: 'rail', value: (p) => p.rail },
+  { header: 'external', value: (p) => p.kind === 'external' },
+];
+
 export const PaymentParams = Type.Object({ paymentId: Type.String() });
+
+export const MAX_BULK_CANCEL = 1000;
+
+export const CancelPaymentsBody = Type.Object(
+  {
+    ids: Type.Array(Type.String({ format: 'uuid' }), {
+      minItems: 1,
+      maxItems: MAX_BULK_CANCEL,
+      description: 'The payouts to cancel (up to 1,000). Ids of other organizations or environments are reported as not found.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const CanceledPaymentsSchema = Type.Object({
+  data: Type.Object({
+    canceled: Type.Array(Type.String(), { description: 'The payouts this request canceled.' }),
+    notCanceled: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        status: Type.Union([PayoutStatusSchema, Type.Null()], { description: 'Its status now; null when there is no such payout.' }),
+        message: Type.String(),
+      }),
+      { description: 'Every other id: already canceled, past `pending`, an external record, or not found.' },
+    ),
+  }),
+});
+
+export const CanceledBatchSchema = Type.Object({
+  data: Type.Object({
+    canceled: Type.Integer({ description: 'Payouts of the batch this request canceled.' }),
+    notCancelable: Type.Integer({ description: 'The rest of the batch: already canceled, past `pending`, or external records.' }),
+  }),
+});
 
 export const renderPayment = (links: LinkConfig) => (d: PayoutDetail) => ({
   id: d.payout.id,

@@ -1,11 +1,15 @@
 import type { Database, Executor } from '../../platform/db/database.js';
+import { CSV_PAGE_SIZE } from '../../platform/http/csv.js';
 import { AppError, notFound } from '../../platform/http/errors.js';
 import { isUuid } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
 import { findRecipientsByIds, type Recipient } from '../recipients/index.js';
 import * as batchesRepo from './batches.repository.js';
+import { CANCEL_REASON, cancelMove } from './bulk-cancel.js';
+import * as listRepo from './payouts-list.repository.js';
+import type { PayoutFilter, PayoutPage } from './payouts-list.repository.js';
 import * as repo from './payouts.repository.js';
-import type { PayoutFilter, PayoutRecord, StatusUpdateRecord } from './payouts.repository.js';
+import type { PayoutRecord, StatusUpdateRecord } from './payouts.repository.js';
 import { CANCELABLE, pathBetween, type PayoutStatus } from './state.js';
 import { applyMoves } from './transitions.js';
 
@@ -41,24 +45,47 @@ export async function getPayout(db: Database, tenant: Tenant, id: string): Promi
   return detail!;
 }
 
-export async function listPayouts(db: Database, tenant: Tenant, filter: PayoutFilter): Promise<PayoutDetail[]> {
+export type { PayoutFilter };
+
+/** Refuses ids that are not ids (a 400 naming the parameter, rather than a database error). */
+export function checkPayoutFilter(filter: PayoutFilter): PayoutFilter {
   for (const [param, value] of [
     ['batchId', filter.batchId],
     ['recipientId', filter.recipientId],
   ] as const) {
     if (value !== undefined && !isUuid(value)) throw new AppError('invalid_request', `\`${param}\` must be an id.`, param);
   }
-  return withDetails(db, tenant, await repo.listPayouts(db, tenant, filter));
+  return filter;
 }
 
+/** One page of payouts with their details, and with `includeTotal` the number of all that match. */
+export async function listPayouts(
+  db: Database,
+  tenant: Tenant,
+  filter: PayoutFilter,
+  page: PayoutPage,
+  options: { includeTotal?: boolean } = {},
+): Promise<{ payouts: PayoutDetail[]; total?: number }> {
+  checkPayoutFilter(filter);
+  const payouts = await withDetails(db, tenant, await listRepo.listPayouts(db, tenant, { ...filter, ...page }));
+  if (!options.includeTotal) return { payouts };
+  return { payouts, total: await listRepo.countPayouts(db, tenant, filter) };
+}
+
+/** One page of the payouts export: the CSV_PAGE_SIZE matching payouts older than `before`, with their recipients. */
+export const exportPayoutsPage = (db: Database, tenant: Tenant, filter: PayoutFilter, before: string | null): Promise<listRepo.PayoutExportRow[]> =>
+  listRepo.listPayoutsForExport(db, tenant, { ...filter, before, limit: CSV_PAGE_SIZE });
+
 /** Cancels a payout that has not reached `processing`; its held money goes back to available. */
-export async function cancelPayout(db: Database, tenant: Tenant, id: string, reason = 'Canceled by the sender.'): Promise<PayoutDetail> {
+export async function cancelPayout(db: Database, tenant: Tenant, id: string, reason = CANCEL_REASON): Promise<PayoutDetail> {
   await db.transaction(async (tx) => {
     const payout = await findPayout(tx, tenant, id, true);
-    if (payout.kind !== 'payout' || !CANCELABLE.includes(payout.status)) {
+    // The same move as a bulk cancel; a single cancel answers 409 where the bulk one reports.
+    const move = payout.kind === 'payout' && CANCELABLE.includes(payout.status) ? cancelMove(payout, reason) : undefined;
+    if (!move || 'refused' in move) {
       throw new AppError('invalid_state', `This payout is \`${payout.status}\` and can no longer be canceled.`, 'paymentId');
     }
-    await applyMoves(tx, [{ payout, to: 'canceled', reason, nextActionDelayMs: null }]);
+    await applyMoves(tx, [move]);
   });
   return getPayout(db, tenant, id);
 }
@@ -148,8 +175,15 @@ export async function getBatch(db: Database, tenant: Tenant, id: string): Promis
   return (await summarize(db, tenant, [batch]))[0]!;
 }
 
-export async function listBatches(db: Database, tenant: Tenant, page: { limit: number; before: string | null }): Promise<BatchSummary[]> {
-  return summarize(db, tenant, await batchesRepo.listBatches(db, tenant, page));
+export async function listBatches(
+  db: Database,
+  tenant: Tenant,
+  page: { limit: number; before: string | null },
+  options: { includeTotal?: boolean } = {},
+): Promise<{ batches: BatchSummary[]; total?: number }> {
+  const batches = await summarize(db, tenant, await batchesRepo.listBatches(db, tenant, page));
+  if (!options.includeTotal) return { batches };
+  return { batches, total: await batchesRepo.countBatches(db, tenant) };
 }
 
 /** A recipient now auto-accepts: its payouts waiting for acceptance are due for the worker at once. */

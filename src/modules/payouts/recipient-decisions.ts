@@ -7,6 +7,7 @@ import type { Page } from '../../platform/http/pagination.js';
 import { isUuid } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
 import { readinessForDecision } from '../recipients/index.js';
+import { listPayouts } from './payouts-list.repository.js';
 import * as repo from './payouts.repository.js';
 import type { PayoutRecord } from './payouts.repository.js';
 import { applyMoves } from './transitions.js';
@@ -54,7 +55,7 @@ export async function declinePayoutAsRecipient(tx: Executor, tenant: Tenant, rec
 /** The recipient's own payouts from this organization and environment, newest first (limit + 1 rows, for paging). */
 export async function listRecipientPayouts(ex: Executor, tenant: Tenant, recipientId: string, page: Page): Promise<PayoutRecord[]> {
   if (!isUuid(recipientId)) return [];
-  return repo.listPayouts(ex, tenant, { recipientId, limit: page.limit, before: page.before });
+  return listPayouts(ex, tenant, { recipientId, limit: page.limit, before: page.before });
 }
 
 /**

@@ -131,19 +131,38 @@ export type RecipientStatus = 'invited' | 'action_needed' | 'ready';
 /** The SQL twin of recipientStatus(): ready; not ready with a reason on file; else still invited. */
 const STATUS_SQL = `case when r.ready then 'ready' when r.action_needed_reason is not null then 'action_needed' else 'invited' end`;
 
-export async function listRecipients(
-  ex: Executor,
-  tenant: Tenant,
-  filter: { email?: string; status?: RecipientStatus; limit: number; before: string | null },
-): Promise<Recipient[]> {
-  const rows = await ex.query<RecipientRow>(
-    `select ${COLUMNS} from ${FROM}
-     where r.organization_id = $1 and r.environment = $2 and ($3::text is null or r.email = $3) and ($4::uuid is null or r.id < $4)
-       and ($6::text is null or ${STATUS_SQL} = $6)
-     order by r.id desc limit $5`,
-    [tenant.organizationId, tenant.environment, filter.email ?? null, filter.before, filter.limit + 1, filter.status ?? null],
-  );
+export interface RecipientFilter {
+  email?: string;
+  status?: RecipientStatus;
+  /** An `ilike` pattern (escaped, wrapped in `%`) for the email or "first last" (trigram indexes, migration 0019). */
+  searchPattern?: string;
+}
+
+const FILTER = `r.organization_id = $1 and r.environment = $2 and ($3::text is null or r.email = $3)
+  and ($4::text is null or ${STATUS_SQL} = $4)
+  and ($5::text is null or r.email ilike $5 or (coalesce(r.first_name, '') || ' ' || coalesce(r.last_name, '')) ilike $5)`;
+
+const filterParams = (tenant: Tenant, f: RecipientFilter) => [
+  tenant.organizationId,
+  tenant.environment,
+  f.email ?? null,
+  f.status ?? null,
+  f.searchPattern ?? null,
+];
+
+/** One page, newest first: `limit + 1` rows, the extra one only telling whether there is more. */
+export async function listRecipients(ex: Executor, tenant: Tenant, filter: RecipientFilter & { limit: number; before: string | null }): Promise<Recipient[]> {
+  const rows = await ex.query<RecipientRow>(`select ${COLUMNS} from ${FROM} where ${FILTER} and ($6::uuid is null or r.id < $6) order by r.id desc limit $7`, [
+    ...filterParams(tenant, filter),
+    filter.before,
+    filter.limit + 1,
+  ]);
   return rows.map(toRecipient);
+}
+
+export async function countRecipients(ex: Executor, tenant: Tenant, filter: RecipientFilter): Promise<number> {
+  const rows = await ex.query<{ total: bigint }>(`select count(*)::bigint as total from recipients r where ${FILTER}`, filterParams(tenant, filter));
+  return Number(rows[0]!.total);
 }
 
 export interface RecipientChanges {

@@ -1,8 +1,9 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
-import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
+import { csvStream, JsonOrCsv, sendCsv, wantsCsv } from '../../platform/http/csv.js';
+import { parsePage, searchPattern, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope, PageQuery } from '../../platform/http/schemas.js';
 import { type Actor, deletePayoutMethod, listPayoutMethodHistory, putPayoutMethod, type RecipientContext } from './payout-methods.service.js';
 import {
@@ -10,17 +11,28 @@ import {
   ListRecipientsQuery,
   PayoutMethodBody,
   PayoutMethodHistorySchema,
+  RECIPIENT_CSV_COLUMNS,
   RecipientSchema,
   renderPayoutMethodHistory,
   renderRecipient,
   UpdateRecipientBody,
 } from './recipients.schema.js';
-import { addRecipients, getRecipient, listRecipients, updateRecipient } from './recipients.service.js';
+import { addRecipients, exportRecipientsPage, getRecipient, listRecipients, type RecipientListFilter, updateRecipient } from './recipients.service.js';
 
 /** The business's side of a change: the signed-in user, or the API key. */
 function actorOf(request: FastifyRequest): Actor {
   const caller = tenantOf(request);
   return caller.user ? { kind: 'user', id: caller.user.id } : { kind: 'api_key', id: caller.apiKeyId ?? 'unknown' };
+}
+
+/** The list's filters from its query string (shared by the JSON page and the CSV export). */
+function recipientFilterOf(query: Static<typeof ListRecipientsQuery>): RecipientListFilter {
+  const pattern = searchPattern(query.search);
+  return {
+    ...(query.email ? { email: query.email } : {}),
+    ...(query.status ? { status: query.status } : {}),
+    ...(pattern ? { searchPattern: pattern } : {}),
+  };
 }
 
 export default async function recipientRoutes(app: AppInstance, { context }: { context: RecipientContext }) {
@@ -48,12 +60,21 @@ export default async function recipientRoutes(app: AppInstance, { context }: { c
       tags,
       summary: 'List recipients, newest first (optionally by email or status)',
       querystring: ListRecipientsQuery,
-      response: { 200: ListEnvelope(Type.Ref(RecipientSchema)), ...commonErrors },
+      description: 'With `Accept: text/csv`, every matching recipient as a CSV download (`limit` and `cursor` ignored).',
+      response: { 200: JsonOrCsv(ListEnvelope(Type.Ref(RecipientSchema))), ...commonErrors },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
+      if (wantsCsv(request)) {
+        const tenant = tenantOf(request);
+        const filter = recipientFilterOf(request.query);
+        const rows = csvStream(RECIPIENT_CSV_COLUMNS, (last) => exportRecipientsPage(app.db, tenant, filter, last?.id ?? null));
+        return sendCsv(reply, 'recipients', tenant.environment, rows);
+      }
       const page = parsePage(request.query);
-      const { email, status } = request.query;
-      return toListEnvelope(await listRecipients(app.db, tenantOf(request), page, { email, status }), page, render);
+      const { recipients, total } = await listRecipients(app.db, tenantOf(request), page, recipientFilterOf(request.query), {
+        includeTotal: request.query.includeTotal === true,
+      });
+      return toListEnvelope(recipients, page, render, total);
     },
   });
 

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { Timestamp } from '../../platform/http/schemas.js';
+import type { CsvColumn } from '../../platform/http/csv.js';
+import { IncludeTotalQuery, SearchQuery, Timestamp } from '../../platform/http/schemas.js';
 import { linkFor, type LinkConfig } from '../../platform/links.js';
 import type { PayoutMethodRecord } from './payout-methods.repository.js';
 import { maskEmail, maskPayoutMethod, recipientStatus } from './payout-methods.service.js';
@@ -126,6 +127,8 @@ export const ListRecipientsQuery = Type.Object(
   {
     email: Type.Optional(Type.String({ maxLength: 320 })),
     status: Type.Optional(Type.Union([Type.Literal('invited'), Type.Literal('action_needed'), Type.Literal('ready')])),
+    ...SearchQuery('the email, first name, last name or "first last"'),
+    ...IncludeTotalQuery,
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
     cursor: Type.Optional(
       Type.String({
@@ -136,6 +139,21 @@ export const ListRecipientsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The recipients export: who they are and where they stand; of a payout method only its type. */
+export const RECIPIENT_CSV_COLUMNS: CsvColumn<Recipient>[] = [
+  { header: 'id', value: (r) => r.id },
+  { header: 'email', value: (r) => r.email },
+  { header: 'firstName', value: (r) => r.firstName },
+  { header: 'lastName', value: (r) => r.lastName },
+  { header: 'nickname', value: (r) => r.nickname },
+  { header: 'status', value: (r) => recipientStatus(r) },
+  { header: 'payoutMethod', value: (r) => r.payoutMethod?.type ?? null },
+  { header: 'country', value: (r) => r.country },
+  { header: 'autoAcceptPayouts', value: (r) => r.autoAcceptPayouts },
+  { header: 'emailUndeliverable', value: (r) => r.emailUndeliverable },
+  { header: 'createdAt', value: (r) => r.createdAt },
+];
 
 export const renderRecipient = (links: LinkConfig) => (r: Recipient) => ({
   id: r.id,

@@ -1,5 +1,6 @@
 import type { Database, Executor } from '../../platform/db/database.js';
 import { notFound } from '../../platform/http/errors.js';
+import { CSV_PAGE_SIZE } from '../../platform/http/csv.js';
 import type { Page } from '../../platform/http/pagination.js';
 import { isUuid, uuidv7 } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
@@ -68,12 +69,30 @@ export async function getRecipient(ex: Executor, tenant: Tenant, id: string): Pr
   return recipient;
 }
 
-export const listRecipients = (db: Database, tenant: Tenant, page: Page, filter: { email?: string; status?: RecipientStatus } = {}) =>
-  repo.listRecipients(db, tenant, {
-    ...page,
-    ...(filter.email ? { email: normalizeEmail(filter.email) } : {}),
-    ...(filter.status ? { status: filter.status } : {}),
-  });
+export type RecipientListFilter = { email?: string; status?: RecipientStatus; searchPattern?: string };
+
+const normalizedFilter = (filter: RecipientListFilter): repo.RecipientFilter => ({
+  ...(filter.email ? { email: normalizeEmail(filter.email) } : {}),
+  ...(filter.status ? { status: filter.status } : {}),
+  ...(filter.searchPattern ? { searchPattern: filter.searchPattern } : {}),
+});
+
+/** One page of recipients, and with `includeTotal` the number of all that match. */
+export async function listRecipients(
+  db: Database,
+  tenant: Tenant,
+  page: Page,
+  filter: RecipientListFilter = {},
+  options: { includeTotal?: boolean } = {},
+): Promise<{ recipients: Recipient[]; total?: number }> {
+  const recipients = await repo.listRecipients(db, tenant, { ...page, ...normalizedFilter(filter) });
+  if (!options.includeTotal) return { recipients };
+  return { recipients, total: await repo.countRecipients(db, tenant, normalizedFilter(filter)) };
+}
+
+/** One page of the recipients export: the CSV_PAGE_SIZE (or more) matching recipients older than `before`. */
+export const exportRecipientsPage = (db: Database, tenant: Tenant, filter: RecipientListFilter, before: string | null): Promise<Recipient[]> =>
+  repo.listRecipients(db, tenant, { ...normalizedFilter(filter), before, limit: CSV_PAGE_SIZE });
 
 /**
  * Updates a recipient. Turning on autoAcceptPayouts also accepts the payouts already waiting for

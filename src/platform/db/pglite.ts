@@ -1,12 +1,18 @@
 import { PGlite, types } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Database, Executor, Row, Statement, Transaction } from './database.js';
 import { parseInt8, sqlText, toDriverParams, TransactionFinishedError } from './database.js';
 import type { Turns } from './turns.js';
 
-/** Starts embedded PostgreSQL (WASM). `dataDir` undefined keeps everything in memory (tests). */
+/**
+ * Starts embedded PostgreSQL (WASM). `dataDir` undefined keeps everything in memory (tests).
+ * Every instance loads the extensions the migrations create (pg_trgm for list search): the
+ * server, the CLI and the tests all open the database through here.
+ */
 export function createPglite(dataDir: string | undefined): Promise<PGlite> {
   return PGlite.create({
     ...(dataDir ? { dataDir } : {}),
+    extensions: { pg_trgm },
     parsers: { [types.INT8]: parseInt8 },
   });
 }

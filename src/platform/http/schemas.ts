@@ -21,6 +21,7 @@ export const ListEnvelope = <T extends TSchema>(item: T) =>
     data: Type.Array(item),
     hasMore: Type.Boolean(),
     nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Opaque cursor of the next page (pass it as `cursor`), or null on the last page.' }),
+    total: Type.Optional(Type.Integer({ description: 'With `includeTotal=true` only: how many rows match the filters in all (not just this page).' })),
   });
 
 export const Uuid = Type.String({ format: 'uuid' });
@@ -36,6 +37,21 @@ export const PageQuery = {
     }),
   ),
 };
+
+/** `includeTotal=true` adds `total` to a list's envelope (one more count query, so only on request). */
+export const IncludeTotalQuery = {
+  includeTotal: Type.Optional(Type.Boolean({ description: 'Add `total`, the number of all rows matching the filters, to the envelope.' })),
+};
+
+/** Free-text search of a list (see each list for the fields it looks in). */
+export const SearchQuery = (fields: string) => ({
+  search: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description: `Case-insensitive substring (so also prefix) match of ${fields}. Combines with the other filters; empty means no search.`,
+    }),
+  ),
+});
 
 /** The error answers every authenticated route can give, for the OpenAPI document. */
 export const commonErrors = {
