@@ -167,6 +167,8 @@ describe('dashboard authentication', () => {
         'POST /auth/password',
         'POST /users',
         'POST /users/:id/invitation',
+        'PATCH /users/:id',
+        'POST /users/:id/unlock',
       ].sort(),
     );
   });
