@@ -106,10 +106,12 @@ export function usersPage(el: HTMLElement, ctx: PageContext) {
                 </td>
                 <td data-label="Status">${status(u)}</td>
                 <td data-label="Since">${dateTime(u.createdAt)}</td>
-                <td data-label="Actions" class="row-actions">
-                  ${u.lockedUntil ? html`<button @click=${() => unlock(u)}>Unlock</button>` : nothing}
-                  ${u.pending ? html`<button @click=${() => resend(u)}>Resend invitation</button>` : nothing}
-                  ${you ? nothing : html`<button class="danger" @click=${() => remove(u)}>Remove</button>`}
+                <td data-label="Actions">
+                  <span class="row-actions">
+                    ${u.lockedUntil ? html`<button @click=${() => unlock(u)}>Unlock</button>` : nothing}
+                    ${u.pending ? html`<button @click=${() => resend(u)}>Resend invitation</button>` : nothing}
+                    ${you ? html`<span class="muted">—</span>` : html`<button class="danger" @click=${() => remove(u)}>Remove</button>`}
+                  </span>
                 </td>
               </tr>`;
             })}

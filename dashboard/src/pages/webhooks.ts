@@ -85,6 +85,12 @@ function secretNotice(text: string, secret: string) {
   </div>`;
 }
 
+/** The payout's own reference, when the event carries one (payout.updated does). */
+function referenceOf(d: Delivery): string | undefined {
+  const reference = (d.payload as { data?: { reference_id?: unknown } } | null)?.data?.reference_id;
+  return typeof reference === 'string' ? reference : undefined;
+}
+
 export function webhookDetailPage(el: HTMLElement, ctx: PageContext) {
   const id = ctx.params[0]!;
   let notice: unknown = null;
@@ -156,7 +162,7 @@ export function webhookDetailPage(el: HTMLElement, ctx: PageContext) {
             <td data-label="Created">${dateTime(d.createdAt)}<div class="muted"><code>${d.id}</code></div></td>
             <td data-label="About">
               ${d.event}
-              ${d.payoutId ? html`<div><a href="#/payouts/${d.payoutId}" data-testid="delivery-payout">Payout</a> ${d.payoutStatus ? statusBadge(d.payoutStatus) : nothing}</div>` : nothing}
+              ${d.payoutId ? html`<div><a href="#/payouts/${d.payoutId}" data-testid="delivery-payout">Payout ${referenceOf(d) ?? ''}</a> ${d.payoutStatus ? statusBadge(d.payoutStatus) : nothing}</div>` : nothing}
               <details class="payload"><summary>Payload</summary><pre data-testid="delivery-payload">${JSON.stringify(d.payload, null, 2)}</pre></details>
             </td>
             <td data-label="Delivery">${d.status}${d.lastStatusCode ? html` (HTTP ${d.lastStatusCode})` : nothing}${
