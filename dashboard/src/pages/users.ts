@@ -57,7 +57,14 @@ export function usersPage(el: HTMLElement, ctx: PageContext) {
         const you = user.id === ctx.session.user.id;
         return act(
           `Change ${you ? 'your own' : `${user.email}'s`} role from ${ROLE_LABELS[user.role]} to ${ROLE_LABELS[role]}? It applies from ${you ? 'your' : 'their'} next action.`,
-          () => api('PATCH', `/users/${user.id}`, { role }),
+          async () => {
+            await api('PATCH', `/users/${user.id}`, { role });
+            // Stepping down from admin leaves this page: start again with the new role's pages.
+            if (you && role !== 'admin') {
+              location.hash = '#/';
+              location.reload();
+            }
+          },
           `${user.email} is now ${ROLE_LABELS[role]}.`,
         );
       };
