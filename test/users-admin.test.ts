@@ -62,6 +62,11 @@ describe('managing users', () => {
     expect(demoted.json().error.requestId).toEqual(expect.any(String));
     // Staying admin is no demotion.
     expect((await call(solo.headers, 'PATCH', `/users/${solo.id}`, { role: 'admin' })).statusCode).toBe(200);
+    // An invited admin who has not chosen a password yet is no replacement.
+    const invited = await call(solo.headers, 'POST', '/users', { email: 'invited-admin@example.com', role: 'admin' });
+    expect(invited.statusCode).toBe(201);
+    expect((await call(solo.headers, 'PATCH', `/users/${solo.id}`, { role: 'manager' })).statusCode).toBe(409);
+    expect((await call(solo.headers, 'DELETE', `/users/${invited.json().data.id}`)).statusCode).toBe(200);
 
     // With a second admin, one may step down; then the other is the last and stays.
     const second = await userWithSession('admin', orgId);

@@ -10,7 +10,9 @@ import type { ManagedUser } from './users.repository.js';
 
 export type { ManagedUser };
 
-const lastAdmin = (param: string) => new AppError('conflict', 'An organization keeps at least one admin: make another user admin first.', param);
+// An invited admin who has not chosen a password yet does not count: they may never sign in.
+const lastAdmin = (param: string) =>
+  new AppError('conflict', 'An organization keeps at least one admin who can sign in: make another user admin first.', param);
 
 export const listManagedUsers = (db: Database, organizationId: string) => repo.listManagedUsers(db, organizationId);
 
@@ -28,7 +30,7 @@ async function managedUser(ex: Executor, organizationId: string, id: string): Pr
 export async function changeRole(db: Database, organizationId: string, id: string, role: Role): Promise<ManagedUser> {
   if (!isUuid(id)) throw notFound('user', 'id');
   return db.transaction(async (tx) => {
-    const admins = await repo.lockAdmins(tx, organizationId);
+    const admins = await repo.lockActiveAdmins(tx, organizationId);
     const user = await repo.findUserInOrganization(tx, organizationId, id);
     if (!user) throw notFound('user', 'id');
     if (user.role === 'admin' && role !== 'admin' && admins.filter((a) => a !== id).length === 0) throw lastAdmin('role');
@@ -56,7 +58,7 @@ export async function removeUser(db: Database, organizationId: string, id: strin
   if (id === actingUserId) throw new AppError('invalid_request', 'You cannot remove yourself.', 'id');
   if (!isUuid(id)) throw notFound('user', 'id');
   await db.transaction(async (tx) => {
-    const admins = await repo.lockAdmins(tx, organizationId);
+    const admins = await repo.lockActiveAdmins(tx, organizationId);
     const user = await repo.findUserInOrganization(tx, organizationId, id);
     if (!user) throw notFound('user', 'id');
     if (user.role === 'admin' && admins.filter((a) => a !== id).length === 0) throw lastAdmin('id');

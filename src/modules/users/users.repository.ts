@@ -141,12 +141,16 @@ export async function findManagedUser(ex: Executor, organizationId: string, id: 
 }
 
 /**
- * Locks the organization's admins (in id order, so concurrent callers queue instead of
- * deadlocking) and answers their ids: a demotion or removal that checks this list cannot race
- * another one into leaving the organization without an admin.
+ * Locks the organization's admins who can sign in (an invited admin without a password yet may
+ * never) in id order, so concurrent callers queue instead of deadlocking, and answers their ids:
+ * a demotion or removal that checks this list cannot race another one into leaving the
+ * organization without an admin.
  */
-export async function lockAdmins(ex: Executor, organizationId: string): Promise<string[]> {
-  const rows = await ex.query<{ id: string }>(`select id from users where organization_id = $1 and role = 'admin' order by id for update`, [organizationId]);
+export async function lockActiveAdmins(ex: Executor, organizationId: string): Promise<string[]> {
+  const rows = await ex.query<{ id: string }>(
+    `select id from users where organization_id = $1 and role = 'admin' and password_hash is not null order by id for update`,
+    [organizationId],
+  );
   return rows.map((r) => r.id);
 }
 
