@@ -121,6 +121,8 @@ describe.skipIf(!haveBrowser)('users and webhooks in a real browser', () => {
       await row(page, ADMIN_EMAIL).getByRole('button', { name: 'Save' }).click();
       await expect(page.getByRole('alert').textContent()).resolves.toContain('An organization keeps at least one admin');
       expect(await roleOf(ADMIN_EMAIL)).toBe('admin');
+      // The row shows the role the server kept, not the refused choice.
+      await expect.poll(() => row(page, ADMIN_EMAIL).getByLabel(`Role of ${ADMIN_EMAIL}`).inputValue()).toBe('admin');
       await expect(row(page, ADMIN_EMAIL).getByRole('button', { name: 'Remove' }).count()).resolves.toBe(0);
       await shot(page, viewport.shots + 2, `users-last-admin-${viewport.name}`);
 

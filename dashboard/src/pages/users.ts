@@ -1,3 +1,4 @@
+import { live } from 'lit-html/directives/live.js';
 import { api, get, post } from '../api.js';
 import { dateTime } from '../format.js';
 import type { PageContext } from '../main.js';
@@ -107,7 +108,7 @@ export function usersPage(el: HTMLElement, ctx: PageContext) {
                 <td data-label="Email">${u.email}${you ? html` <span class="muted">(you)</span>` : nothing}</td>
                 <td data-label="Role">
                   <span class="role-edit">
-                    <select name="role" aria-label=${`Role of ${u.email}`}>${roleOptions(u.role)}</select>
+                    <select name="role" aria-label=${`Role of ${u.email}`} .value=${live(u.role)}>${roleOptions(u.role)}</select>
                     <button @click=${(e: Event) => saveRole(u, (e.target as HTMLElement).closest('tr')!)}>Save</button>
                   </span>
                 </td>
