@@ -168,6 +168,8 @@ describe('dashboard authentication', () => {
         'POST /auth/password',
         'POST /users',
         'POST /users/:id/invitation',
+        'PATCH /users/:id',
+        'POST /users/:id/unlock',
       ].sort(),
     );
   });

@@ -115,6 +115,47 @@ describe('webhook delivery', () => {
     expect(delivery.attempts[0]).toMatchObject({ error: 'HTTP 500', responseExcerpt: 'failure 1', durationMs: expect.any(Number) });
   });
 
+  it('redelivering appends to the attempt history, restarts the retry schedule, and logs the exact body sent', async () => {
+    receiver.respondWith((_request, index) => (index < 2 ? { status: 500, body: 'down' } : { status: 200, body: 'ok' }));
+    const id = (await createBatch(t, key, [{ payeeEmail: 'sandbox+canceled@example.com', amount: 1 }])).json().data.payouts[0].id;
+    await drain(worker);
+    for (let i = 0; i < 2; i++) {
+      await makeRetriesDue();
+      await drain(worker);
+    }
+    const webhookId = String(forPayout(id)[0]!.headers['x-karat-webhook-id']);
+    const logged = async () => (await deliveriesLog()).find((d: { id: string }) => d.id === webhookId);
+    const before = await logged();
+    expect(before).toMatchObject({ status: 'delivered', attemptCount: 3, payoutId: id, payoutStatus: 'canceled' });
+    // The log shows the body the receiver got, byte for byte once serialized the same way.
+    expect(JSON.stringify(before.payload)).toBe(forPayout(id)[0]!.rawBody);
+
+    receiver.respondWith(() => ({ status: 500, body: 'down again' }));
+    const redeliver = await t.app.inject({
+      method: 'POST',
+      url: `/events/subscription/${subscriptionId}/deliveries/${webhookId}/redeliver`,
+      headers: bearer(key),
+    });
+    expect(redeliver.statusCode).toBe(202);
+    await drain(worker);
+    const afterFailure = await logged();
+    expect(afterFailure).toMatchObject({ status: 'pending', attemptCount: 4 });
+    expect(afterFailure.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([500, 500, 200, 500]);
+    expect(afterFailure.attempts.slice(0, 3)).toEqual(before.attempts);
+    // The schedule starts over: the next try is the first retry's 5 seconds away, not the fourth's hours.
+    const wait = new Date(afterFailure.nextAttemptAt).getTime() - Date.now();
+    expect(wait).toBeGreaterThan(3_500);
+    expect(wait).toBeLessThan(6_000);
+
+    receiver.respondWith(() => ({ status: 200 }));
+    await makeRetriesDue();
+    await drain(worker);
+    const after = await logged();
+    expect(after).toMatchObject({ status: 'delivered', attemptCount: 5, payload: before.payload });
+    expect(after.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([500, 500, 200, 500, 200]);
+    expect(forPayout(id).map((r) => r.rawBody)).toEqual(Array(5).fill(forPayout(id)[0]!.rawBody));
+  });
+
   it('honors Retry-After within bounds', async () => {
     receiver.respondWith(() => ({ status: 503, headers: { 'retry-after': '120' } }));
     await createBatch(t, key, [{ payeeEmail: 'sandbox+canceled@example.com', amount: 1 }]);

@@ -26,6 +26,7 @@ import { recipientDetailPage } from './pages/recipient-detail.js';
 import { recipientsPage } from './pages/recipients.js';
 import { settingsPage } from './pages/settings.js';
 import { transactionsPage } from './pages/transactions.js';
+import { usersPage } from './pages/users.js';
 import { webhookDetailPage, webhooksPage } from './pages/webhooks.js';
 import { html, nothing, render } from './ui.js';
 
@@ -67,6 +68,7 @@ const ROUTES: { pattern: RegExp; mount: Mount; permission: string; nav?: string 
   { pattern: /^\/bank-files$/, mount: bankFilesPage, permission: 'ach:read', nav: 'Bank files' },
   // Reached from Settings; the Settings entry of the nav stays lit beneath it.
   { pattern: /^\/settings\/bank$/, mount: bankSettingsPage, permission: 'ach:settings' },
+  { pattern: /^\/users$/, mount: usersPage, permission: 'users:manage', nav: 'Users' },
   { pattern: /^\/settings$/, mount: settingsPage, permission: 'keys:manage', nav: 'Settings' },
   { pattern: /^\/account$/, mount: accountPage, permission: 'signed_in' },
 ];

@@ -144,9 +144,9 @@ describe.skipIf(!haveBrowser)('dashboard in a real browser', () => {
   });
 
   it('keeps a role without permission out of Settings, in the page and on the server', async () => {
-    await page.goto(`${base}/#/settings`);
+    await page.goto(`${base}/#/users`);
     await page.getByLabel('User email').fill('emp@example.com');
-    await page.getByLabel('Role').selectOption('employee');
+    await page.getByLabel('Role', { exact: true }).selectOption('employee');
     await page.getByRole('button', { name: 'Send invitation' }).click();
     await page.getByRole('cell', { name: 'emp@example.com' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();

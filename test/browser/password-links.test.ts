@@ -66,15 +66,16 @@ describe.skipIf(!haveBrowser)('set-password links in a real browser', () => {
   it('invitation: the admin invites, the invitee opens the emailed link, chooses a password and is signed in', async () => {
     const { context: adminContext, page: adminPage } = await newPage(1280, 860);
     await signIn(adminPage, ADMIN.email, ADMIN.password);
-    await adminPage.getByRole('link', { name: 'Settings' }).click();
+    await adminPage.getByRole('link', { name: 'Users', exact: true }).click();
     await expect(adminPage.getByLabel('First password').count()).resolves.toBe(0);
     await adminPage.getByLabel('User email').fill('mia@example.com');
-    await adminPage.getByLabel('Role').selectOption('manager');
+    await adminPage.getByLabel('Role', { exact: true }).selectOption('manager');
     await adminPage.getByRole('button', { name: 'Send invitation' }).click();
     await expect(adminPage.getByTestId('invitation-sent').textContent()).resolves.toContain('mia@example.com');
     await adminPage.getByTestId('user-pending').waitFor();
     await shot(adminPage, '20-users-invitation-sent');
     // A resend voids the first link: only the second one works.
+    adminPage.once('dialog', (dialog) => void dialog.accept());
     await adminPage.getByRole('button', { name: 'Resend invitation' }).click();
     const firstLink = await linkFromMail('mia@example.com', 1);
     const secondLink = await linkFromMail('mia@example.com', 2);

@@ -1,6 +1,6 @@
 import { post } from '../api.js';
 import type { PageContext } from '../main.js';
-import { errorBox, formValues, html, nothing, render } from '../ui.js';
+import { errorBox, formValues, html, nothing, notify, render } from '../ui.js';
 
 /** "Change my password", for every role: the current password, then the new one twice. */
 export function accountPage(el: HTMLElement, ctx: PageContext) {
@@ -20,7 +20,7 @@ export function accountPage(el: HTMLElement, ctx: PageContext) {
             </div>`
             : nothing
         }
-        <form class="card" style="max-width: 420px; display: flex; flex-direction: column; gap: 12px" @submit=${onSubmit} data-testid="change-password">
+        <form class="card account-form" @submit=${onSubmit} data-testid="change-password">
           <label>Current password <input name="currentPassword" type="password" autocomplete="current-password" required /></label>
           <label>New password <input name="newPassword" type="password" autocomplete="new-password" required minlength="10" /></label>
           <label>New password again <input name="confirmPassword" type="password" autocomplete="new-password" required minlength="10" /></label>
@@ -48,6 +48,7 @@ export function accountPage(el: HTMLElement, ctx: PageContext) {
       });
       done = data;
       form.reset();
+      notify('Password changed.');
     } catch (failure) {
       error = failure;
     }

@@ -5,7 +5,6 @@ import { empty, errorBox, formValues, html, nothing, notify, page } from '../ui.
 
 export function settingsPage(el: HTMLElement, ctx: PageContext) {
   let created: { key: string; name: string; environment: string } | null = null;
-  let invited: string | null = null;
   let error: unknown = null;
   let senderSaved = false;
   let senderError: unknown = null;
@@ -16,11 +15,10 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
         api('GET', '/api-keys', undefined, { 'x-payouts-environment': 'sandbox' }),
         api('GET', '/api-keys', undefined, { 'x-payouts-environment': 'production' }),
       ]);
-      const users = ctx.can('users:manage') ? (await get('/users')).data : [];
       const sender = ctx.can('users:manage') ? (await get('/organization/settings')).data : null;
-      return { keys: [...sandbox.data, ...production.data].sort((a: any, b: any) => (a.createdAt < b.createdAt ? 1 : -1)), users, sender };
+      return { keys: [...sandbox.data, ...production.data].sort((a: any, b: any) => (a.createdAt < b.createdAt ? 1 : -1)), sender };
     },
-    ({ keys, users, sender }, reload) => {
+    ({ keys, sender }, reload) => {
       const act = async (fn: () => Promise<unknown>) => {
         try {
           await fn();
@@ -59,23 +57,6 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
           await reload();
         })();
       };
-      const invite = (event: Event) => {
-        event.preventDefault();
-        const form = event.target as HTMLFormElement;
-        const v = formValues(form);
-        return act(async () => {
-          invited = null;
-          const { data } = await post('/users', { email: v.email, role: v.role });
-          invited = data.email;
-          form.reset();
-        });
-      };
-      const resend = (user: any) =>
-        act(async () => {
-          invited = null;
-          await post(`/users/${user.id}/invitation`);
-          invited = user.email;
-        });
       return html`
         <div class="page-head">
           <h1>Settings</h1>
@@ -109,38 +90,6 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
           </tr>`,
           )}
         </tbody></table>`
-        }
-        ${
-          ctx.can('users:manage')
-            ? html`<h2>Users</h2>
-            <form class="card inline-form" @submit=${invite} data-testid="invite-user">
-              <strong>Invite a user</strong>
-              <input name="email" type="email" required placeholder="Email" aria-label="User email" />
-              <select name="role" aria-label="Role"><option value="manager">Manager</option><option value="accountant">Accountant</option><option value="employee">Employee</option><option value="admin">Admin</option></select>
-              <button type="submit" class="primary">Send invitation</button>
-            </form>
-            ${
-              invited
-                ? html`<div class="notice" role="status" data-testid="invitation-sent">
-                  <span>Invitation sent to <strong>${invited}</strong>: the email has a link to choose a password, valid for 72 hours.</span>
-                </div>`
-                : nothing
-            }
-            <table class="table" data-testid="users-table"><thead><tr><th>Email</th><th>Role</th><th>Status</th><th>Since</th><th></th></tr></thead><tbody>
-              ${users.map(
-                (u: any) => html`<tr>
-                  <td>${u.email}</td><td>${u.role}</td>
-                  <td>${u.pending ? html`<span class="badge" data-testid="user-pending">Invited</span>` : 'Active'}</td>
-                  <td>${dateTime(u.createdAt)}</td>
-                  <td>${
-                    u.id === ctx.session.user.id
-                      ? html`<span class="muted">You</span>`
-                      : html`${u.pending ? html`<button @click=${() => resend(u)}>Resend invitation</button> ` : nothing}<button class="danger" @click=${() => confirm(`Remove ${u.email}?`) && act(() => api('DELETE', `/users/${u.id}`))}>Remove</button>`
-                  }</td>
-                </tr>`,
-              )}
-            </tbody></table>`
-            : nothing
         }
         ${sender ? senderSection(sender, saveSender, senderSaved, senderError) : nothing}
       `;

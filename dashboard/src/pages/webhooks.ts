@@ -1,7 +1,7 @@
 import { api, get, post } from '../api.js';
 import { dateTime } from '../format.js';
 import type { PageContext } from '../main.js';
-import { empty, errorBox, formValues, html, nothing, page, render } from '../ui.js';
+import { empty, errorBox, formValues, html, notify, nothing, page, statusBadge } from '../ui.js';
 
 export function webhooksPage(el: HTMLElement, ctx: PageContext) {
   let result: { ok: true; secret: string } | { ok: false; error: unknown } | null = null;
@@ -15,6 +15,7 @@ export function webhooksPage(el: HTMLElement, ctx: PageContext) {
         try {
           const { data } = await post('/events/subscription', { event_name: v.event_name, callback_url: v.callback_url });
           result = { ok: true, secret: data.secret };
+          notify('Subscription added.');
         } catch (error) {
           result = { ok: false, error };
         }
@@ -32,13 +33,7 @@ export function webhooksPage(el: HTMLElement, ctx: PageContext) {
           </form>`
           : nothing
       }
-      ${
-        result?.ok
-          ? html`<div class="notice" data-testid="webhook-secret">The URL answered the challenge. Signing secret (shown only now): <code>${result.secret}</code></div>`
-          : result
-            ? errorBox(result.error)
-            : nothing
-      }
+      ${result?.ok ? secretNotice('The URL answered the challenge. Its signing secret:', result.secret) : result ? errorBox(result.error) : nothing}
       ${
         list.data.length === 0
           ? empty('No subscriptions. Add one to be told of every payout status change.')
@@ -51,66 +46,147 @@ export function webhooksPage(el: HTMLElement, ctx: PageContext) {
   );
 }
 
+const DELIVERIES_PER_PAGE = 20;
+
+interface Delivery {
+  id: string;
+  event: string;
+  status: string;
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  attempts: { id: string; attemptedAt: string; statusCode: number | null; durationMs: number; error: string | null; responseExcerpt: string | null }[];
+  payoutId: string | null;
+  payoutStatus: string | null;
+  payload: unknown;
+}
+
+/**
+ * A secret shown once, with a Copy button that says whether it worked (the clipboard needs a
+ * secure context and the page's focus; otherwise the text is there to select by hand).
+ */
+function secretNotice(text: string, secret: string) {
+  const copy = async (event: Event) => {
+    const button = event.currentTarget as HTMLButtonElement;
+    const said = button.parentElement!.querySelector('.copy-feedback')!;
+    try {
+      await navigator.clipboard.writeText(secret);
+      said.textContent = 'Copied.';
+    } catch {
+      said.textContent = 'Copying is blocked here: select the secret and copy it by hand.';
+    }
+  };
+  return html`<div class="notice" data-testid="webhook-secret">
+    <strong>${text}</strong>
+    <div class="copy-row"><code data-testid="webhook-secret-value">${secret}</code><button type="button" @click=${copy}>Copy</button><span class="copy-feedback muted" role="status"></span></div>
+    <span class="muted">Store it where your receiver reads it to verify signatures; it will not be shown again.</span>
+  </div>`;
+}
+
+/** The payout's own reference, when the event carries one (payout.updated does). */
+function referenceOf(d: Delivery): string | undefined {
+  const reference = (d.payload as { data?: { reference_id?: unknown } } | null)?.data?.reference_id;
+  return typeof reference === 'string' ? reference : undefined;
+}
+
 export function webhookDetailPage(el: HTMLElement, ctx: PageContext) {
   const id = ctx.params[0]!;
   let notice: unknown = null;
   let rotated: string | null = null;
-  page(
+  // Paging stays on this page: the cursors of the pages before the current one, newest first.
+  const earlier: (string | null)[] = [];
+  let cursor: string | null = null;
+  const refresh = page(
     el,
-    async () => ({
-      subscription: (await get(`/events/subscription/${id}`)).data,
-      deliveries: (await get(`/events/subscription/${id}/deliveries?limit=50`)).data,
-    }),
-    ({ subscription, deliveries }, reload) => {
-      const act = async (fn: () => Promise<unknown>) => {
+    async () => {
+      const query = new URLSearchParams({ limit: String(DELIVERIES_PER_PAGE) });
+      if (cursor) query.set('cursor', cursor);
+      const [subscription, deliveries] = await Promise.all([get(`/events/subscription/${id}`), get(`/events/subscription/${id}/deliveries?${query}`)]);
+      return { subscription: subscription.data, deliveries: deliveries.data as Delivery[], nextCursor: deliveries.nextCursor as string | null };
+    },
+    ({ subscription, deliveries, nextCursor }, reload) => {
+      const act = async (change: () => Promise<unknown>, done?: string) => {
         try {
-          await fn();
+          await change();
           notice = null;
+          if (done) notify(done);
         } catch (error) {
           notice = error;
         }
         await reload();
       };
       const rotate = () =>
+        confirm('Issue a new signing secret? The old one keeps signing beside it during the overlap.') &&
         act(async () => {
           rotated = (await post(`/events/subscription/${id}/rotate-secret`, {})).data.secret;
-        });
+        }, 'New signing secret issued.');
       const remove = () =>
         confirm('Delete this subscription? Nothing more will be delivered to it.') &&
         act(async () => {
           await api('DELETE', `/events/subscription/${id}`);
           location.hash = '#/webhooks';
-        });
+        }, 'Subscription deleted.');
+      const enable = () => confirm('Enable this subscription again?') && act(() => post(`/events/subscription/${id}/enable`), 'Subscription enabled.');
+      const redeliver = (d: Delivery) =>
+        confirm('Send this delivery again (same webhook id)? Its earlier attempts stay in its history.') &&
+        act(() => post(`/events/subscription/${id}/deliveries/${d.id}/redeliver`), 'Delivery queued again.');
+      const go = (to: 'next' | 'previous') => {
+        if (to === 'next' && nextCursor) {
+          earlier.push(cursor);
+          cursor = nextCursor;
+        } else if (to === 'previous' && earlier.length > 0) cursor = earlier.pop()!;
+        void refresh();
+      };
       return html`
         <div class="page-head"><h1>${subscription.callbackUrl}</h1><span class="spacer"></span>
           ${
             ctx.can('webhooks:write')
               ? html`
-            ${subscription.status === 'disabled' ? html`<button @click=${() => act(() => post(`/events/subscription/${id}/enable`))}>Enable</button>` : nothing}
+            ${subscription.status === 'disabled' ? html`<button @click=${enable}>Enable</button>` : nothing}
             <button @click=${rotate}>Rotate secret</button><button class="danger" @click=${remove}>Delete</button>`
               : nothing
           }
         </div>
         ${errorBox(notice)}
-        ${rotated ? html`<div class="notice">New secret (shown only now; the old one keeps signing during the overlap): <code>${rotated}</code></div>` : nothing}
+        ${rotated ? secretNotice('New signing secret. The old one keeps signing during the overlap.', rotated) : nothing}
         <dl class="facts"><dt>Event</dt><dd>${subscription.eventName}</dd><dt>State</dt><dd>${subscription.status}</dd><dt>Id</dt><dd><code>${subscription.id}</code></dd></dl>
         <h2>Deliveries</h2>
         ${
           deliveries.length === 0
-            ? empty('Nothing delivered yet.')
-            : html`<table class="table" data-testid="deliveries"><thead><tr><th>Created</th><th>Status</th><th>Attempts</th><th></th></tr></thead><tbody>
+            ? empty(cursor ? 'No more deliveries.' : 'Nothing delivered yet.')
+            : html`<table class="table stack-table" data-testid="deliveries"><thead><tr><th scope="col">Created</th><th scope="col">About</th><th scope="col">Delivery</th><th scope="col">Attempts</th><th scope="col">Actions</th></tr></thead><tbody>
           ${deliveries.map(
-            (d: any) => html`<tr>
-            <td>${dateTime(d.createdAt)}<div class="muted"><code>${d.id}</code></div></td>
-            <td>${d.status}${d.lastStatusCode ? html` (HTTP ${d.lastStatusCode})` : nothing}</td>
-            <td><details><summary>${d.attemptCount}</summary>${d.attempts.map((a: any) => html`<div class="attempt">${dateTime(a.attemptedAt)} · ${a.statusCode ?? 'no answer'} · ${a.durationMs} ms${a.error ? html` · ${a.error}` : nothing}${a.responseExcerpt ? html`<pre>${a.responseExcerpt}</pre>` : nothing}</div>`)}</details></td>
-            <td>${ctx.can('webhooks:write') ? html`<button class="link" @click=${() => act(() => post(`/events/subscription/${id}/deliveries/${d.id}/redeliver`))}>Redeliver</button>` : nothing}</td>
+            (d) => html`<tr data-testid="delivery" data-delivery-id=${d.id}>
+            <td data-label="Created">${dateTime(d.createdAt)}<div class="muted"><code>${d.id}</code></div></td>
+            <td data-label="About">
+              ${d.event}
+              ${d.payoutId ? html`<div><a href="#/payouts/${d.payoutId}" data-testid="delivery-payout">Payout ${referenceOf(d) ?? ''}</a> ${d.payoutStatus ? statusBadge(d.payoutStatus) : nothing}</div>` : nothing}
+              <details class="payload"><summary>Payload</summary><pre data-testid="delivery-payload">${JSON.stringify(d.payload, null, 2)}</pre></details>
+            </td>
+            <td data-label="Delivery">${d.status}${d.lastStatusCode ? html` (HTTP ${d.lastStatusCode})` : nothing}${
+              d.status === 'pending' && d.nextAttemptAt ? html`<div class="muted">next try ${dateTime(d.nextAttemptAt)}</div>` : nothing
+            }</td>
+            <td data-label="Attempts"><details data-testid="delivery-attempts"><summary>${d.attemptCount} attempt${d.attemptCount === 1 ? '' : 's'}</summary><ol class="attempt-list">${d.attempts.map(
+              (a) =>
+                html`<li class="attempt">${dateTime(a.attemptedAt)} · ${a.statusCode ?? 'no answer'} · ${a.durationMs} ms${a.error ? html` · ${a.error}` : nothing}${a.responseExcerpt ? html`<pre>${a.responseExcerpt}</pre>` : nothing}</li>`,
+            )}</ol></details></td>
+            <td data-label="Actions">${ctx.can('webhooks:write') ? html`<button @click=${() => redeliver(d)}>Redeliver</button>` : nothing}</td>
           </tr>`,
           )}
         </tbody></table>`
         }
+        ${
+          earlier.length > 0 || nextCursor
+            ? html`<nav class="pager" aria-label="Deliveries pages">
+              <button @click=${() => go('previous')} ?disabled=${earlier.length === 0}>Previous</button>
+              <span class="muted">Page ${earlier.length + 1}</span>
+              <button @click=${() => go('next')} ?disabled=${!nextCursor}>Next</button>
+            </nav>`
+            : nothing
+        }
       `;
     },
   );
-  void render;
 }

@@ -116,17 +116,45 @@ export async function findUserWithHashByEmail(ex: Executor, email: string): Prom
   return rows[0] && { ...toUser(rows[0]), passwordHash: rows[0].password_hash };
 }
 
-export async function listUsers(ex: Executor, organizationId: string): Promise<User[]> {
-  const rows = await ex.query<UserRow>('select * from users where organization_id = $1 order by created_at, id', [organizationId]);
-  return rows.map(toUser);
-}
-
 export async function deleteUser(ex: Executor, organizationId: string, id: string): Promise<boolean> {
   const rows = await ex.query('delete from users where organization_id = $1 and id = $2 returning id', [organizationId, id]);
   return rows.length === 1;
 }
 
-export async function countAdmins(ex: Executor, organizationId: string): Promise<number> {
-  const rows = await ex.query<{ n: bigint }>(`select count(*)::bigint as n from users where organization_id = $1 and role = 'admin'`, [organizationId]);
-  return Number(rows[0]!.n);
+/** A user as an admin sees them: with the end of their sign-in lock, while one runs. */
+export type ManagedUser = User & { lockedUntil: Date | null };
+
+// A lock is keyed by the email signed in with (login_failures); one that has ended shows as none.
+const MANAGED_USERS = `select u.*, f.locked_until from users u
+  left join login_failures f on f.email = u.email and f.locked_until > now()
+  where u.organization_id = $1`;
+const toManagedUser = (r: UserRow & { locked_until: Date | null }): ManagedUser => ({ ...toUser(r), lockedUntil: r.locked_until });
+
+export async function listManagedUsers(ex: Executor, organizationId: string): Promise<ManagedUser[]> {
+  const rows = await ex.query<UserRow & { locked_until: Date | null }>(`${MANAGED_USERS} order by u.created_at, u.id`, [organizationId]);
+  return rows.map(toManagedUser);
+}
+
+export async function findManagedUser(ex: Executor, organizationId: string, id: string): Promise<ManagedUser | undefined> {
+  const rows = await ex.query<UserRow & { locked_until: Date | null }>(`${MANAGED_USERS} and u.id = $2`, [organizationId, id]);
+  return rows[0] && toManagedUser(rows[0]);
+}
+
+/**
+ * Locks the organization's admins who can sign in (an invited admin without a password yet may
+ * never) in id order, so concurrent callers queue instead of deadlocking, and answers their ids:
+ * a demotion or removal that checks this list cannot race another one into leaving the
+ * organization without an admin.
+ */
+export async function lockActiveAdmins(ex: Executor, organizationId: string): Promise<string[]> {
+  const rows = await ex.query<{ id: string }>(
+    `select id from users where organization_id = $1 and role = 'admin' and password_hash is not null order by id for update`,
+    [organizationId],
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function updateUserRole(ex: Executor, organizationId: string, id: string, role: Role): Promise<User | undefined> {
+  const rows = await ex.query<UserRow>('update users set role = $3 where organization_id = $1 and id = $2 returning *', [organizationId, id, role]);
+  return rows[0] && toUser(rows[0]);
 }

@@ -5,20 +5,9 @@ import { readCookie, SESSION_COOKIE, tenantOf, userOf } from '../../platform/htt
 import { AppError } from '../../platform/http/errors.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope, Timestamp } from '../../platform/http/schemas.js';
 import { permissionsOf, ROLES, type Role } from './permissions.js';
+import { changeRole, listManagedUsers, type ManagedUser, removeUser, unlockUser } from './user-admin.service.js';
 import { inviteUser, requestPasswordReset, resendInvitation, setPasswordWithToken } from './password-links.service.js';
-import {
-  changePassword,
-  createUser,
-  listUsers,
-  login,
-  logout,
-  needsSetup,
-  removeUser,
-  resolveSession,
-  type Session,
-  setupFirstAdmin,
-  type User,
-} from './users.service.js';
+import { changePassword, createUser, login, logout, needsSetup, resolveSession, type Session, setupFirstAdmin, type User } from './users.service.js';
 
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const UserSchema = Type.Object({
@@ -27,6 +16,12 @@ const UserSchema = Type.Object({
   role: RoleSchema,
   createdAt: Timestamp,
   pending: Type.Boolean({ description: 'Invited and has not chosen a password yet' }),
+});
+const ManagedUserSchema = Type.Object({
+  ...UserSchema.properties,
+  lockedUntil: Type.Union([Timestamp, Type.Null()], {
+    description: 'Until when repeated failed sign-ins lock this user out (POST /users/{id}/unlock lifts it); null when not locked',
+  }),
 });
 const SessionSchema = Type.Object({ user: UserSchema, csrfToken: Type.String(), permissions: Type.Array(Type.String()) });
 // The rules the service enforces (with its own messages) are stated here for the OpenAPI document.
@@ -50,6 +45,7 @@ const SetupBody = Type.Object(
 );
 
 const renderUser = (u: User) => ({ id: u.id, email: u.email, role: u.role, createdAt: u.createdAt.toISOString(), pending: u.pending });
+const renderManagedUser = (u: ManagedUser) => ({ ...renderUser(u), lockedUntil: u.lockedUntil?.toISOString() ?? null });
 const renderSession = (user: User, csrfToken: string) => ({ user: renderUser(user), csrfToken, permissions: [...permissionsOf(user.role)] });
 
 export default async function userRoutes(app: AppInstance) {
@@ -182,8 +178,37 @@ export default async function userRoutes(app: AppInstance) {
 
   app.get('/users', {
     config: { permission: 'users:manage', dashboardOnly: true },
-    schema: { tags, summary: 'Users of the organization', response: { 200: ListEnvelope(UserSchema), ...commonErrors } },
-    handler: async (request) => ({ data: (await listUsers(app.db, tenantOf(request).organizationId)).map(renderUser), hasMore: false, nextCursor: null }),
+    schema: { tags, summary: 'Users of the organization, with their sign-in locks', response: { 200: ListEnvelope(ManagedUserSchema), ...commonErrors } },
+    handler: async (request) => ({
+      data: (await listManagedUsers(app.db, tenantOf(request).organizationId)).map(renderManagedUser),
+      hasMore: false,
+      nextCursor: null,
+    }),
+  });
+
+  app.patch('/users/:id', {
+    config: { permission: 'users:manage', dashboardOnly: true },
+    schema: {
+      tags,
+      summary: "Change a user's role; it applies from their next request. The organization's last admin keeps the role (409).",
+      params: IdParams,
+      body: Type.Object({ role: RoleSchema }, { additionalProperties: false }),
+      response: { 200: DataEnvelope(ManagedUserSchema), ...commonErrors, 409: Type.Ref('ErrorResponse') },
+    },
+    handler: async (request) => ({
+      data: renderManagedUser(await changeRole(app.db, tenantOf(request).organizationId, request.params.id, request.body.role as Role)),
+    }),
+  });
+
+  app.post('/users/:id/unlock', {
+    config: { permission: 'users:manage', dashboardOnly: true },
+    schema: {
+      tags,
+      summary: 'Lift the lock repeated failed sign-ins put on a user, and forget those failures',
+      params: IdParams,
+      response: { 200: DataEnvelope(ManagedUserSchema), ...commonErrors },
+    },
+    handler: async (request) => ({ data: renderManagedUser(await unlockUser(app.db, tenantOf(request).organizationId, request.params.id)) }),
   });
 
   app.post('/users', {
@@ -229,9 +254,9 @@ export default async function userRoutes(app: AppInstance) {
     config: { permission: 'users:manage', dashboardOnly: true },
     schema: {
       tags,
-      summary: 'Remove a user (their sessions end with them)',
+      summary: 'Remove a user (their sessions end with them); never oneself (400) nor the last admin (409)',
       params: IdParams,
-      response: { 200: DataEnvelope(Type.Object({ removed: Type.Boolean() })), ...commonErrors },
+      response: { 200: DataEnvelope(Type.Object({ removed: Type.Boolean() })), ...commonErrors, 409: Type.Ref('ErrorResponse') },
     },
     handler: async (request) => {
       await removeUser(app.db, tenantOf(request).organizationId, request.params.id, userOf(request).id);

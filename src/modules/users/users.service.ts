@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Database, Executor } from '../../platform/db/database.js';
-import { AppError, notFound } from '../../platform/http/errors.js';
-import { isUuid, uuidv7 } from '../../platform/ids.js';
+import { AppError } from '../../platform/http/errors.js';
+import { uuidv7 } from '../../platform/ids.js';
 import { resolveOrganization } from '../organizations/index.js';
 import { assertStrongPassword } from './password-strength.js';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords.js';
@@ -109,17 +109,6 @@ export async function createUser(
   });
   if (!user) throw new AppError('conflict', 'This email cannot be used for a new user. Choose another address.', 'email');
   return user;
-}
-
-export const listUsers = (db: Database, organizationId: string) => repo.listUsers(db, organizationId);
-
-export async function removeUser(db: Database, organizationId: string, id: string, actingUserId: string): Promise<void> {
-  if (id === actingUserId) throw new AppError('invalid_request', 'You cannot remove yourself.', 'id');
-  if (!isUuid(id)) throw notFound('user', 'id');
-  await db.transaction(async (tx) => {
-    if (!(await repo.deleteUser(tx, organizationId, id))) throw notFound('user', 'id');
-    if ((await repo.countAdmins(tx, organizationId)) === 0) throw new AppError('invalid_request', 'An organization keeps at least one admin.', 'id');
-  });
 }
 
 export interface Session {

@@ -20,7 +20,7 @@ export async function upsertDeliveries(ex: Executor, deliveries: NewDelivery[]):
      from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::uuid[], $7::integer[])
        as v(id, subscription_id, event_id, organization_id, environment, payout_id, sequence)
      on conflict (subscription_id, event_id) do update
-       set status = 'pending', attempt_count = 0, next_attempt_at = now(), lease_expires_at = null, lease_owner = null`,
+       set status = 'pending', retry_from = webhook_deliveries.attempt_count, next_attempt_at = now(), lease_expires_at = null, lease_owner = null`,
     [
       deliveries.map((d) => d.id),
       deliveries.map((d) => d.subscriptionId),
@@ -37,6 +37,7 @@ export interface ClaimedDelivery {
   id: string;
   subscriptionId: string;
   callbackUrl: string;
+  /** Attempts since the delivery was last queued (by its event, a redelivery or a replay). */
   attemptCount: number;
   eventType: string;
   eventCreatedAt: Date;
@@ -68,7 +69,8 @@ const CLAIM_DELIVERIES = defineClaim(DELIVERY_QUEUE, {
     perOwner: true,
     cap: 'coalesce((select c.cap from unnest($5::uuid[], $6::integer[]) as c(id, cap) where c.id = g.grp), $4::integer)',
   },
-  returning: 'q.id, q.subscription_id, q.event_id, q.attempt_count',
+  // The attempts since it was last queued: its place in the retry schedule.
+  returning: 'q.id, q.subscription_id, q.event_id, q.attempt_count - q.retry_from as attempt_count',
   // The live secrets come with the claim: no further round trip before the requests go out.
   select: `select c.id, c.subscription_id, s.callback_url, c.attempt_count, e.type, e.created_at as event_created_at, e.data,
        array(select k.secret from webhook_secrets k where k.subscription_id = c.subscription_id and (k.expires_at is null or k.expires_at > now())
@@ -207,12 +209,20 @@ export interface DeliveryRecord {
   deliveredAt: Date | null;
 }
 
+/** A delivery as its subscription's log shows it: with its event, for the body it sends. */
+export interface LoggedDelivery extends DeliveryRecord {
+  subscriptionId: string;
+  payoutId: string | null;
+  eventCreatedAt: Date;
+  data: unknown;
+}
+
 export async function listDeliveries(
   ex: Executor,
   tenant: Tenant,
   subscriptionId: string,
   page: { limit: number; before: string | null },
-): Promise<DeliveryRecord[]> {
+): Promise<LoggedDelivery[]> {
   const rows = await ex.query<{
     id: string;
     event_id: string;
@@ -223,8 +233,13 @@ export async function listDeliveries(
     last_status_code: number | null;
     created_at: Date;
     delivered_at: Date | null;
+    subscription_id: string;
+    payout_id: string | null;
+    event_created_at: Date;
+    data: unknown;
   }>(
-    `select d.id, d.event_id, e.type, d.status, d.attempt_count, d.next_attempt_at, d.last_status_code, d.created_at, d.delivered_at
+    `select d.id, d.event_id, e.type, d.status, d.attempt_count, d.next_attempt_at, d.last_status_code, d.created_at, d.delivered_at,
+       d.subscription_id, d.payout_id, e.created_at as event_created_at, e.data
      from webhook_deliveries d join events e on e.id = d.event_id
      where d.organization_id = $1 and d.environment = $2 and d.subscription_id = $3 and ($4::uuid is null or d.id < $4)
      order by d.id desc limit $5`,
@@ -240,6 +255,10 @@ export async function listDeliveries(
     lastStatusCode: r.last_status_code,
     createdAt: r.created_at,
     deliveredAt: r.delivered_at,
+    subscriptionId: r.subscription_id,
+    payoutId: r.payout_id,
+    eventCreatedAt: r.event_created_at,
+    data: r.data,
   }));
 }
 
@@ -267,10 +286,13 @@ export async function findAttempts(ex: Executor, deliveryIds: string[]): Promise
   }));
 }
 
-/** Queues one delivery again from the start of the retry schedule. */
+/**
+ * Queues one delivery again from the start of the retry schedule. Its attempts so far stay (in
+ * the log and in attempt_count): the schedule counts from them (retry_from).
+ */
 export async function requeueDelivery(ex: Executor, tenant: Tenant, subscriptionId: string, deliveryId: string): Promise<boolean> {
   const rows = await ex.query(
-    `update webhook_deliveries set status = 'pending', attempt_count = 0, next_attempt_at = now(), lease_expires_at = null, lease_owner = null
+    `update webhook_deliveries set status = 'pending', retry_from = attempt_count, next_attempt_at = now(), lease_expires_at = null, lease_owner = null
      where organization_id = $1 and environment = $2 and subscription_id = $3 and id = $4 returning id`,
     [tenant.organizationId, tenant.environment, subscriptionId, deliveryId],
   );

@@ -6,30 +6,10 @@ import { sendIdempotent } from '../../platform/http/idempotent-route.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, IdParams, ListEnvelope, PageQuery, Timestamp } from '../../platform/http/schemas.js';
 import { EVENT_TYPES } from '../events/index.js';
-import { renderSubscription, SubscriptionSchema } from './webhooks.schema.js';
+import { DeliverySchema, renderDelivery, renderSubscription, SubscriptionSchema } from './webhooks.schema.js';
 import * as service from './webhooks.service.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-const AttemptSchema = Type.Object({
-  id: Type.String(),
-  attemptedAt: Timestamp,
-  statusCode: Nullable(Type.Integer()),
-  durationMs: Type.Integer(),
-  error: Nullable(Type.String()),
-  responseExcerpt: Nullable(Type.String()),
-});
-const DeliverySchema = Type.Object({
-  id: Type.String({ description: 'The webhook id the receiver sees (X-Karat-Webhook-Id), the same on every retry.' }),
-  eventId: Type.String(),
-  event: Type.String(),
-  status: Type.String({ description: 'pending, delivered or failed' }),
-  attemptCount: Type.Integer(),
-  nextAttemptAt: Nullable(Timestamp),
-  lastStatusCode: Nullable(Type.Integer()),
-  createdAt: Timestamp,
-  deliveredAt: Nullable(Timestamp),
-  attempts: Type.Array(AttemptSchema),
-});
 
 export default async function webhookRoutes(app: AppInstance) {
   const tags = ['Webhooks'];
@@ -147,25 +127,7 @@ export default async function webhookRoutes(app: AppInstance) {
     handler: async (request) => {
       const page = parsePage(request.query);
       const rows = await service.listDeliveries(app.db, tenantOf(request), request.params.id, page);
-      return toListEnvelope(rows, page, (d) => ({
-        id: d.id,
-        eventId: d.eventId,
-        event: d.eventType,
-        status: d.status,
-        attemptCount: d.attemptCount,
-        nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
-        lastStatusCode: d.lastStatusCode,
-        createdAt: d.createdAt.toISOString(),
-        deliveredAt: d.deliveredAt?.toISOString() ?? null,
-        attempts: d.attempts.map((a) => ({
-          id: a.id,
-          attemptedAt: a.attemptedAt.toISOString(),
-          statusCode: a.statusCode,
-          durationMs: a.durationMs,
-          error: a.error,
-          responseExcerpt: a.responseExcerpt,
-        })),
-      }));
+      return toListEnvelope(rows, page, renderDelivery);
     },
   });
 

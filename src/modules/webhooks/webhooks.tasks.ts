@@ -11,17 +11,13 @@ import {
   giveBackDeliveries,
   recordAttempts,
 } from './deliveries.repository.js';
+import { webhookEnvelope } from './envelope.js';
 import { describeRequestError, WebhookHttpClient } from './http-client.js';
 import { nextRetryDelayMs, parseRetryAfter } from './retry.js';
 import { signedHeaders } from './signing.js';
 import { disableSubscriptions } from './subscriptions.repository.js';
 
 const DISABLE_AFTER_FAILING_SECONDS = 5 * 24 * 3600;
-
-/** The envelope the receiver gets: Karat's shape, with our delivery id as the webhook id. */
-export function webhookEnvelope(d: Pick<ClaimedDelivery, 'id' | 'eventType' | 'eventCreatedAt' | 'subscriptionId' | 'data'>) {
-  return { id: d.id, event: d.eventType, created_at: d.eventCreatedAt.toISOString(), subscription_id: d.subscriptionId, data: d.data };
-}
 
 interface Tried {
   delivery: ClaimedDelivery;
