@@ -1,2 +1,3 @@
 // What other modules may use of the ledger: posting movements inside their transactions.
 export { type Account, ensureAccounts, InsufficientBalanceError, type Movement, post } from './ledger.service.js';
+export { CLI_RECORDER, type DepositRecord, recordDeposit, reverseDeposit } from './deposits.service.js';

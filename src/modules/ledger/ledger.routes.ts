@@ -6,6 +6,7 @@ import { sendIdempotent } from '../../platform/http/idempotent-route.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, ListEnvelope, PageQuery, Timestamp } from '../../platform/http/schemas.js';
 import { DEFAULT_CURRENCY, storedAmountToWire } from '../../platform/money.js';
+import { depositRoutes } from './deposits.routes.js';
 import { type Balance, fund, getBalance, listEntries } from './ledger.service.js';
 
 const BalanceSchema = Type.Object({ currency: Type.String(), available: Type.Integer(), held: Type.Integer(), paidOut: Type.Integer() });
@@ -95,4 +96,6 @@ export default async function ledgerRoutes(app: AppInstance) {
       });
     },
   });
+
+  await depositRoutes(app);
 }
