@@ -159,9 +159,13 @@ export const COMMANDS: Command[] = [
         const balance = await getBalance(db, tenant);
         const where = `(${organization.name}, ${environment})`;
         if (created) {
-          out(`Recorded deposit ${deposit.bankReference} of ${formatMoney(deposit.amount)} received ${deposit.receivedOn}; available balance is now ${formatMoney(balance.available)} ${where}.`);
+          out(
+            `Recorded deposit ${deposit.bankReference} of ${formatMoney(deposit.amount)} received ${deposit.receivedOn}; available balance is now ${formatMoney(balance.available)} ${where}.`,
+          );
         } else {
-          out(`Deposit ${deposit.bankReference} was already recorded (${formatMoney(deposit.amount)} received ${deposit.receivedOn}); nothing credited. Available balance is ${formatMoney(balance.available)} ${where}.`);
+          out(
+            `Deposit ${deposit.bankReference} was already recorded (${formatMoney(deposit.amount)} received ${deposit.receivedOn}); nothing credited. Available balance is ${formatMoney(balance.available)} ${where}.`,
+          );
         }
         return 0;
       }),

@@ -58,7 +58,8 @@ export function checkReceivedOn(value: string, now: Date = new Date()): string {
 }
 
 function checkAmount(amount: bigint): bigint {
-  if (amount <= 0n || amount > MAX_AMOUNT) throw new AppError('invalid_amount', 'The deposit amount must be a whole number of cents greater than zero.', 'amount');
+  if (amount <= 0n || amount > MAX_AMOUNT)
+    throw new AppError('invalid_amount', 'The deposit amount must be a whole number of cents greater than zero.', 'amount');
   return amount;
 }
 

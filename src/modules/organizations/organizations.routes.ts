@@ -11,7 +11,11 @@ export default async function organizationRoutes(app: AppInstance) {
 
   app.get('/organization/settings', {
     config: { permission: 'users:manage', dashboardOnly: true },
-    schema: { tags, summary: "The sender of the organization's emails and its funding instructions", response: { 200: DataEnvelope(SenderSettingsSchema), ...commonErrors } },
+    schema: {
+      tags,
+      summary: "The sender of the organization's emails and its funding instructions",
+      response: { 200: DataEnvelope(SenderSettingsSchema), ...commonErrors },
+    },
     handler: async (request) => ({ data: await getSenderSettings(app.db, tenantOf(request).organizationId) }),
   });
 

@@ -144,7 +144,11 @@ function refuseUnsettleable(payout: PayoutRecord, target: SettleOutcome): void {
     throw new AppError('invalid_state', 'This payout is paid by the ACH rail: it settles with its bank file (see Bank files), not by hand.', 'paymentId');
   }
   if (payout.rail !== 'manual') {
-    throw new AppError('invalid_state', 'Only payouts on the manual rail are settled by hand; sandbox payouts follow their payee email’s scenario.', 'paymentId');
+    throw new AppError(
+      'invalid_state',
+      'Only payouts on the manual rail are settled by hand; sandbox payouts follow their payee email’s scenario.',
+      'paymentId',
+    );
   }
   if (!SETTLE_FROM[target].includes(payout.status)) {
     throw new AppError('invalid_state', `This payout is \`${payout.status}\` and cannot become \`${target}\`.`, 'status');
