@@ -83,12 +83,12 @@ describe.skipIf(onPostgres)('the CLI while the server runs on the embedded datab
     const payout = (await (await api(`/payments/${payoutId}`, liveKey)).json()) as { data: { statusUpdates: { status: string }[] } };
     expect(payout.data.statusUpdates.at(-1)!.status).toBe('completed');
 
-    // Two CLI commands at once each wait their turn; both land, and a repeated reference credits once.
-    await Promise.all([
-      cli('balance', 'fund', '--amount', '100', '--reference', 'WIRE-LIVE-2'),
-      cli('balance', 'fund', '--amount', '200', '--reference', 'WIRE-LIVE-3'),
-      cli('balance', 'fund', '--amount', '200', '--reference', 'WIRE-LIVE-3'),
+    // Two CLI commands at once each wait their turn; both land, and the one bank reference credits once.
+    const both = await Promise.all([
+      cli('balance', 'fund', '--amount', '300', '--reference', 'WIRE-LIVE-2'),
+      cli('balance', 'fund', '--amount', '300', '--reference', 'WIRE-LIVE-2'),
     ]);
+    expect(both.filter((line) => line.includes('nothing credited'))).toHaveLength(1);
     const balance = (await (await api('/balance', liveKey)).json()) as { data: { available: number; paidOut: number } };
     expect(balance.data).toMatchObject({ available: 500000 - 1500 + 300, paidOut: 1500 });
 
