@@ -86,10 +86,9 @@ describe.skipIf(!haveBrowser)('production operations in the dashboard, in a real
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    if ((await page.getByRole('button', { name: 'Switch to production' }).getAttribute('aria-pressed')) !== 'true') {
-      await page.getByRole('button', { name: 'Switch to production' }).click();
-    }
-    await expect.poll(() => page.getByRole('button', { name: 'Production' }).getAttribute('aria-pressed')).toBe('true');
+    const production = page.getByRole('button', { name: 'Production', exact: true });
+    if ((await production.getAttribute('aria-pressed')) !== 'true') await production.click();
+    await expect.poll(() => production.getAttribute('aria-pressed')).toBe('true');
   }
 
   it('shows the funding instructions an admin writes, as plain text, with the organization id', async () => {
@@ -98,7 +97,9 @@ describe.skipIf(!haveBrowser)('production operations in the dashboard, in a real
     await page.getByTestId('funding-instructions').waitFor();
     await expect(available()).resolves.toBe('$0.00');
     await page.getByRole('button', { name: 'Edit instructions' }).click();
-    await page.getByLabel(/Funding instructions/).fill('Wire to First Bank of Examples\nRouting 011000015 · Account 123456789\n<b>Reference</b>: your organization id');
+    await page
+      .getByLabel(/Funding instructions/)
+      .fill('Wire to First Bank of Examples\nRouting 011000015 · Account 123456789\n<b>Reference</b>: your organization id');
     await page.getByRole('button', { name: 'Save instructions' }).click();
     await expect.poll(() => toast().textContent()).toBe('Funding instructions saved.');
     const shown = page.getByTestId('funding-instructions');
@@ -188,7 +189,10 @@ describe.skipIf(!haveBrowser)('production operations in the dashboard, in a real
     await expect(page.getByRole('button', { name: /Mark as/ }).count()).resolves.toBe(0);
     // Everything the operator needs fits the width: nothing of these pages scrolls sideways.
     for (const selector of ['[data-testid="timeline"]', '.facts', '.page-head']) {
-      const right = await page.locator(selector).first().evaluate((node) => node.getBoundingClientRect().right);
+      const right = await page
+        .locator(selector)
+        .first()
+        .evaluate((node) => node.getBoundingClientRect().right);
       expect(right, selector).toBeLessThanOrEqual(PHONE.width);
     }
     await shot('97-payout-failed-phone');

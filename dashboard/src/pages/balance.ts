@@ -55,7 +55,11 @@ export function balancePage(el: HTMLElement, ctx: PageContext) {
       return { balance: balance.data, deposits: deposits.data, instructions: instructions?.data ?? null };
     },
     ({ balance, deposits, instructions }, reload) => {
-      const rerender = async () => reload();
+      // One step of the page's own state (open a form, go back), drawn again at once.
+      const step = (change: () => void) => () => {
+        change();
+        void reload();
+      };
       const attempt = async (work: () => Promise<void>) => {
         try {
           await work();
@@ -86,7 +90,7 @@ export function balancePage(el: HTMLElement, ctx: PageContext) {
           error = null;
           draft = { amount: cents, bankReference: (values.reference ?? '').trim(), receivedOn: values.receivedOn ?? '' };
         }
-        return rerender();
+        return reload();
       };
 
       const record = () =>
@@ -164,7 +168,9 @@ export function balancePage(el: HTMLElement, ctx: PageContext) {
                   <label class="field">Funding instructions (plain text, up to 2,000 characters)
                     <textarea name="instructions" rows="6" maxlength="2000" .value=${info?.fundingInstructions ?? ''}></textarea></label>
                   <div class="actions"><button class="primary" type="submit">Save instructions</button>
-                    <button type="button" @click=${() => ((editingInstructions = false), rerender())}>Back</button></div>
+                    <button type="button" @click=${step(() => {
+                      editingInstructions = false;
+                    })}>Back</button></div>
                 </form>`
               : html`${
                   info?.fundingInstructions
@@ -172,7 +178,13 @@ export function balancePage(el: HTMLElement, ctx: PageContext) {
                     : html`<p class="muted">${mayEditInstructions ? 'No funding instructions yet: add where your team should wire money.' : 'Ask an admin where to wire money.'}</p>`
                 }
                 <p>Reference your organization id on every transfer: <code data-testid="org-id">${info?.organizationId ?? ''}</code></p>
-                ${mayEditInstructions ? html`<button type="button" @click=${() => ((editingInstructions = true), rerender())}>Edit instructions</button>` : nothing}`
+                ${
+                  mayEditInstructions
+                    ? html`<button type="button" @click=${step(() => {
+                        editingInstructions = true;
+                      })}>Edit instructions</button>`
+                    : nothing
+                }`
           }
         </section>`;
 
@@ -183,7 +195,9 @@ export function balancePage(el: HTMLElement, ctx: PageContext) {
               <p>${money(draft.amount)} received on ${draft.receivedOn}, bank reference <strong>${draft.bankReference}</strong>, adds to the
                 ${production ? html`<strong>production</strong>` : 'sandbox'} available balance. A bank reference is recorded once: submitting it again adds nothing.</p>
               <div class="actions"><button class="primary" type="button" @click=${record}>Record deposit</button>
-                <button type="button" @click=${() => ((draft = null), rerender())}>Back</button></div>
+                <button type="button" @click=${step(() => {
+                  draft = null;
+                })}>Back</button></div>
             </section>`
           : html`<form class="card deposit-form" @submit=${review} data-testid="deposit-form">
               <h2>Record a deposit</h2>
@@ -197,14 +211,24 @@ export function balancePage(el: HTMLElement, ctx: PageContext) {
             </form>`;
 
       const depositsTable = (rows: Deposit[]) => html`
-        <div class="table-scroll"><table class="table" data-testid="deposits">
+        <div class="table-scroll"><table class="table deposits-table" data-testid="deposits">
           <thead><tr><th scope="col">Received</th><th scope="col">Bank reference</th><th scope="col" class="num">Amount</th><th scope="col">Recorded by</th><th scope="col">Status</th>${mayFund ? html`<th scope="col">Action</th>` : nothing}</tr></thead>
           <tbody>${rows.map(
             (d) => html`<tr data-reference=${d.bankReference}>
               <td class="nowrap">${d.receivedOn}</td><td>${d.bankReference}</td><td class="num">${money(d.amount)}</td>
               <td>${d.recordedBy === 'cli' ? 'CLI' : d.recordedBy}<div class="muted">${dateTime(d.createdAt)}</div></td>
               <td>${d.reversal ? html`<span class="badge badge-canceled">Reversed</span><div class="muted">${d.reversal.reason}</div>` : html`<span class="badge badge-completed">Credited</span>`}</td>
-              ${mayFund ? html`<td>${d.reversal ? nothing : html`<button type="button" class="danger" @click=${() => ((reversing = d), rerender())}>Reverse</button>`}</td>` : nothing}
+              ${
+                mayFund
+                  ? html`<td>${
+                      d.reversal
+                        ? nothing
+                        : html`<button type="button" class="danger" @click=${step(() => {
+                            reversing = d;
+                          })}>Reverse</button>`
+                    }</td>`
+                  : nothing
+              }
             </tr>`,
           )}</tbody>
         </table></div>`;
@@ -215,7 +239,9 @@ export function balancePage(el: HTMLElement, ctx: PageContext) {
           <p>A reversing entry takes it back out of the available balance (refused if that balance cannot cover it). The deposit stays listed, marked reversed.</p>
           <label class="field">Reason<input name="reason" maxlength="500" required placeholder="Entered twice by mistake" /></label>
           <div class="actions"><button class="danger" type="submit">Reverse deposit</button>
-            <button type="button" @click=${() => ((reversing = null), rerender())}>Back</button></div>
+            <button type="button" @click=${step(() => {
+              reversing = null;
+            })}>Back</button></div>
         </form>`;
 
       return view();

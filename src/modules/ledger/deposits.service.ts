@@ -101,7 +101,7 @@ export async function recordDeposit(
       throw new AppError(
         'conflict',
         `Bank reference ${existing.bankReference} is already recorded, for ${formatMoney(existing.amount)} received on ${existing.receivedOn}. ` +
-          'Nothing was credited. If that deposit was wrong, reverse it and record the correct one under the reference with a suffix.',
+          `Nothing was credited. If that deposit was wrong, reverse it and record the correct one under a new reference (e.g. ${existing.bankReference}-corrected).`,
         'bankReference',
       );
     }
