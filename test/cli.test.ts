@@ -122,7 +122,7 @@ describe('payouts CLI', { timeout: 180_000 }, () => {
     120_000,
   );
 
-  it('records a production deposit once per bank reference, and settles a payout by hand', async () => {
+  it('records a production deposit once per bank reference, and keeps the old usage working', async () => {
     const { stdout: funded } = await cli(['balance', 'fund', '--amount', '500000', '--reference', 'WIRE-77', '--date', '2026-11-30']);
     expect(funded).toMatch(/^Recorded deposit WIRE-77 of 5,000\.00 USD received 2026-11-30; available balance is now 5,000\.00 USD \(.+, production\)\.\n$/);
     const { stdout: again } = await cli(['balance', 'fund', '--amount', '500000', '--reference', 'wire-77', '--date', '2026-11-30']);
