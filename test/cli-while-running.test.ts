@@ -58,20 +58,37 @@ describe.skipIf(onPostgres)('the CLI while the server runs on the embedded datab
     expect((await api('/api-keys', sandboxKey)).status).toBe(200);
 
     const liveKey = await cli('keys', 'create', '--env', 'production');
-    expect(await cli('balance', 'fund', '--amount', '500000')).toContain('available balance is now 5,000.00 USD');
+    expect(await cli('balance', 'fund', '--amount', '500000', '--reference', 'WIRE-LIVE-1')).toContain('available balance is now 5,000.00 USD');
 
+    // A recipient who is ready and auto-accepts: the server's worker brings its payout to pending.
+    const recipient = await api('/recipients', liveKey, {
+      method: 'POST',
+      body: JSON.stringify({ recipients: [{ email: 'manual@example.com', firstName: 'Man', lastName: 'Ual', autoAcceptPayouts: true }] }),
+    });
+    const recipientId = ((await recipient.json()) as { data: { recipients: { id: string }[] } }).data.recipients[0]!.id;
+    const method = await api(`/recipients/${recipientId}/payout-method`, liveKey, {
+      method: 'PUT',
+      body: JSON.stringify({ type: 'paypal', email: 'manual@example.com' }),
+    });
+    expect(method.status).toBe(200);
     const created = await api('/payments', liveKey, {
       method: 'POST',
-      body: JSON.stringify({ payouts: [{ payeeEmail: 'manual@example.com', amount: 1500 }] }),
+      body: JSON.stringify({ payouts: [{ recipientId, amount: 1500 }] }),
     });
     expect(created.status).toBe(201);
     const payoutId = ((await created.json()) as { data: { payouts: { id: string }[] } }).data.payouts[0]!.id;
+    const statusOf = async () => ((await (await api(`/payments/${payoutId}`, liveKey)).json()) as { data: { status: string } }).data.status;
+    while ((await statusOf()) !== 'pending') await new Promise((resolve) => setTimeout(resolve, 100)); // polls the worker's progress
     expect(await cli('payouts', 'settle', payoutId, '--status', 'completed')).toBe(`Payout ${payoutId} is now completed.`);
     const payout = (await (await api(`/payments/${payoutId}`, liveKey)).json()) as { data: { statusUpdates: { status: string }[] } };
     expect(payout.data.statusUpdates.at(-1)!.status).toBe('completed');
 
-    // Two CLI commands at once each wait their turn; both land.
-    await Promise.all([cli('balance', 'fund', '--amount', '100'), cli('balance', 'fund', '--amount', '200')]);
+    // Two CLI commands at once each wait their turn; both land, and the one bank reference credits once.
+    const both = await Promise.all([
+      cli('balance', 'fund', '--amount', '300', '--reference', 'WIRE-LIVE-2'),
+      cli('balance', 'fund', '--amount', '300', '--reference', 'WIRE-LIVE-2'),
+    ]);
+    expect(both.filter((line) => line.includes('nothing credited'))).toHaveLength(1);
     const balance = (await (await api('/balance', liveKey)).json()) as { data: { available: number; paidOut: number } };
     expect(balance.data).toMatchObject({ available: 500000 - 1500 + 300, paidOut: 1500 });
 

@@ -7,6 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { resolveOrganization } from '../src/modules/organizations/organizations.service.js';
 import { createBatch } from '../src/modules/payouts/create-batch.js';
+import { findPayoutById } from '../src/modules/payouts/payouts.repository.js';
+import { applyMoves } from '../src/modules/payouts/transitions.js';
 import { openAndMigrate } from '../src/runtime.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './harness.js';
 
@@ -120,34 +122,69 @@ describe('payouts CLI', { timeout: 180_000 }, () => {
     120_000,
   );
 
-  it('funds a production balance and settles a payout by hand', async () => {
-    const { stdout: funded } = await cli(['balance', 'fund', '--amount', '500000']);
-    expect(funded).toContain('5,000.00 USD');
-    const bad = await cli(['balance', 'fund', '--amount', '12.5']).catch((error) => error);
+  it('records a production deposit once per bank reference, and keeps the old usage working', async () => {
+    const { stdout: funded } = await cli(['balance', 'fund', '--amount', '500000', '--reference', 'WIRE-77', '--date', '2026-11-30']);
+    expect(funded).toMatch(/^Recorded deposit WIRE-77 of 5,000\.00 USD received 2026-11-30; available balance is now 5,000\.00 USD \(.+, production\)\.\n$/);
+    const { stdout: again } = await cli(['balance', 'fund', '--amount', '500000', '--reference', 'wire-77', '--date', '2026-11-30']);
+    expect(again).toContain('WIRE-77 was already recorded');
+    expect(again).toContain('nothing credited. Available balance is 5,000.00 USD');
+    const conflict = await cli(['balance', 'fund', '--amount', '400000', '--reference', 'WIRE-77']).catch((error) => error);
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain('already recorded, for 5,000.00 USD received on 2026-11-30');
+    // The old usage still works; it warns that only a reference makes a repeat harmless.
+    const old = await cli(['balance', 'fund', '--amount', '100']);
+    expect(old.stdout).toContain('available balance is now 5,001.00 USD');
+    expect(old.stderr).toMatch(/No --reference given: recorded as CLI-/);
+    const bad = await cli(['balance', 'fund', '--amount', '12.5', '--reference', 'X']).catch((error) => error);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--amount must be a whole number of cents');
+  });
 
-    // Create a production payout directly on the same database, then settle it through the CLI.
+  // Each CLI call is a Node process compiling TypeScript: this test and the one above share the
+  // work so that each stays well within its time on a busy machine.
+  it('settles a production payout by hand, and never one its recipient has not accepted', async () => {
+    // Two production payouts made directly on the same database: one its recipient has accepted
+    // (pending, on the manual rail), one still awaiting acceptance.
     const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: testDb?.url ?? '' });
     const db = await openAndMigrate(config);
-    let payoutId: string;
+    let accepted: string;
+    let waiting: string;
     try {
       const organization = await resolveOrganization(db);
       const tenant = { organizationId: organization.id, environment: 'production' as const };
       const batch = await db.transaction(async (tx) => {
-        const { created, holdFunds } = await createBatch(tx, tenant, [{ payeeEmail: 'manual@example.com', amount: 1500 }], 0);
+        const { created, holdFunds } = await createBatch(
+          tx,
+          tenant,
+          [
+            { payeeEmail: 'manual@example.com', amount: 1500 },
+            { payeeEmail: 'waiting@example.com', amount: 700 },
+          ],
+          0,
+        );
         await holdFunds(tx);
         return created;
       });
-      payoutId = batch.payouts[0]!.id;
+      [accepted, waiting] = batch.payouts.map((p: { id: string }) => p.id) as [string, string];
+      await db.transaction(async (tx) => {
+        for (const [id, to] of [
+          [accepted, 'pending'],
+          [waiting, 'awaiting_acceptance'],
+        ] as const) {
+          await applyMoves(tx, [{ payout: (await findPayoutById(tx, tenant, id, { forUpdate: true }))!, to, nextActionDelayMs: null }]);
+        }
+      });
     } finally {
       await db.close();
     }
-    const { stdout } = await cli(['payouts', 'settle', payoutId, '--status', 'completed']);
+    const refused = await cli(['payouts', 'settle', waiting, '--status', 'completed']).catch((error) => error);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('its recipient has not accepted it');
+    const { stdout } = await cli(['payouts', 'settle', accepted, '--status', 'completed']);
     expect(stdout).toContain('is now completed');
-    const again = await cli(['payouts', 'settle', payoutId, '--status', 'failed']).catch((error) => error);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toContain('cannot become');
+    const again2 = await cli(['payouts', 'settle', accepted, '--status', 'failed']).catch((error) => error);
+    expect(again2.code).toBe(1);
+    expect(again2.stderr).toContain('cannot become');
     const missing = await cli(['payouts', 'settle', '01a20cc7-930f-713c-942f-93b959e2b413', '--status', 'completed']).catch((error) => error);
     expect(missing.stderr).toContain('No such payment');
   });

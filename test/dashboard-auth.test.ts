@@ -149,7 +149,8 @@ describe('dashboard authentication', () => {
     const missing = authenticated.filter((r) => !(PERMISSIONS as readonly string[]).includes(r.config?.permission ?? '')).map((r) => `${r.method} ${r.url}`);
     expect(missing).toEqual([]);
     // The dashboard-only routes are the ones that mint keys, manage users, hold the session and set
-    // the organization's own settings (sender, bank), and the dashboard's home page.
+    // the organization's own settings (sender, bank), a person's word on real money (deposits,
+    // a manual payout's outcome), and the dashboard's home page.
     const dashboardOnly = authenticated.filter((r) => r.config?.dashboardOnly && r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`);
     expect(dashboardOnly.sort()).toEqual(
       [
@@ -166,6 +167,9 @@ describe('dashboard authentication', () => {
         'POST /api-keys',
         'POST /auth/logout',
         'POST /auth/password',
+        'POST /balance/deposits',
+        'POST /balance/deposits/:id/reverse',
+        'POST /payments/:paymentId/settle',
         'POST /users',
         'POST /users/:id/invitation',
         'PATCH /users/:id',

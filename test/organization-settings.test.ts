@@ -34,7 +34,7 @@ describe('organization sender settings', () => {
   it('starts with the organization name as sender and no reply-to', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/organization/settings', headers: admin() });
     expect(response.statusCode).toBe(200);
-    expect(response.json().data).toEqual({ organizationName: 'Acme Studios', senderName: null, replyTo: null });
+    expect(response.json().data).toEqual({ organizationName: 'Acme Studios', senderName: null, replyTo: null, fundingInstructions: null });
   });
 
   it('is for admins only, and never for API keys', async () => {
@@ -82,6 +82,7 @@ describe('organization sender settings', () => {
       organizationName: 'Acme Studios',
       senderName: 'Acme Payouts',
       replyTo: null,
+      fundingInstructions: null,
     });
     expect((await patch(admin(), { replyTo: 'help@acme.example' })).json().data).toMatchObject({ senderName: 'Acme Payouts', replyTo: 'help@acme.example' });
     expect((await patch(admin(), { senderName: '' })).json().data).toMatchObject({ senderName: null, replyTo: 'help@acme.example' });

@@ -3,11 +3,13 @@ import { createOrganization, listOrganizations, resolveOrganization } from '../m
 import { migrate } from '../platform/db/migrate.js';
 import { openDatabase } from '../platform/db/open.js';
 import { AppError } from '../platform/http/errors.js';
-import { fund } from '../modules/ledger/ledger.service.js';
+import { CLI_RECORDER, recordDeposit } from '../modules/ledger/deposits.service.js';
+import { getBalance } from '../modules/ledger/ledger.service.js';
 import { ROLES, type Role } from '../modules/users/permissions.js';
 import { createUser } from '../modules/users/users.service.js';
 import { settlePayout } from '../modules/payouts/payouts.service.js';
 import type { PayoutStatus } from '../modules/payouts/state.js';
+import { uuidv7 } from '../platform/ids.js';
 import { formatMoney } from '../platform/money.js';
 import { ENVIRONMENTS, type Environment } from '../platform/tenant.js';
 import { startServer } from '../runtime.js';
@@ -135,18 +137,36 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'balance fund',
-    usage: 'balance fund --amount CENTS [--org ID] [--env production|sandbox]',
-    summary: 'Add money to an organization’s available balance (production by default)',
-    options: { amount: { type: 'string' }, org: { type: 'string' }, env: { type: 'string' } },
-    run: ({ config, values, out }) =>
+    usage: 'balance fund --amount CENTS --reference BANK_REF [--date YYYY-MM-DD] [--org ID] [--env production|sandbox]',
+    summary: 'Record money received in the bank: credits available once per bank reference (production by default)',
+    options: { amount: { type: 'string' }, reference: { type: 'string' }, date: { type: 'string' }, org: { type: 'string' }, env: { type: 'string' } },
+    run: ({ config, values, out, err }) =>
       withDatabase(config, async (db) => {
         const raw = String(values.amount ?? '');
         if (!/^[1-9]\d{0,15}$/.test(raw))
           throw new AppError('invalid_request', '--amount must be a whole number of cents greater than zero, e.g. --amount 100000 for 1,000.00.');
         const environment = parseEnvironment(values.env ?? 'production', true)!;
         const organization = await resolveOrganization(db, values.org as string | undefined);
-        const balance = await db.transaction((tx) => fund(tx, { organizationId: organization.id, environment }, BigInt(raw)));
-        out(`Funded ${formatMoney(BigInt(raw))}; available balance is now ${formatMoney(balance.available)} (${organization.name}, ${environment}).`);
+        const tenant = { organizationId: organization.id, environment };
+        // The old usage (no --reference) still works, but only a bank reference makes a repeat harmless.
+        let reference = values.reference as string | undefined;
+        if (reference === undefined) {
+          reference = `CLI-${uuidv7()}`;
+          err(`No --reference given: recorded as ${reference}. Pass the bank's reference so that running this again credits nothing.`);
+        }
+        const receivedOn = (values.date as string | undefined) ?? new Date().toISOString().slice(0, 10);
+        const { deposit, created } = await recordDeposit(db, tenant, { amount: BigInt(raw), bankReference: reference, receivedOn }, CLI_RECORDER);
+        const balance = await getBalance(db, tenant);
+        const where = `(${organization.name}, ${environment})`;
+        if (created) {
+          out(
+            `Recorded deposit ${deposit.bankReference} of ${formatMoney(deposit.amount)} received ${deposit.receivedOn}; available balance is now ${formatMoney(balance.available)} ${where}.`,
+          );
+        } else {
+          out(
+            `Deposit ${deposit.bankReference} was already recorded (${formatMoney(deposit.amount)} received ${deposit.receivedOn}); nothing credited. Available balance is ${formatMoney(balance.available)} ${where}.`,
+          );
+        }
         return 0;
       }),
   },
@@ -158,7 +178,7 @@ export const COMMANDS: Command[] = [
     run: ({ config, values, positionals, out }) =>
       withDatabase(config, async (db) => {
         const id = positionals[0];
-        if (!id) throw new AppError('invalid_request', 'Name the payout: payouts payouts settle PAYOUT_ID --status completed.');
+        if (!id) throw new AppError('invalid_request', 'Name the payout to settle: payouts settle PAYOUT_ID --status completed (see the usage line).');
         const environment = parseEnvironment(values.env ?? 'production', true)!;
         const organization = await resolveOrganization(db, values.org as string | undefined);
         const detail = await settlePayout(
@@ -167,6 +187,7 @@ export const COMMANDS: Command[] = [
           id,
           String(values.status ?? '') as PayoutStatus,
           values.reason as string | undefined,
+          CLI_RECORDER.label,
         );
         out(`Payout ${id} is now ${detail.payout.status}.`);
         return 0;

@@ -4,7 +4,16 @@ import { fund } from '../../src/modules/ledger/ledger.service.js';
 import { findPayoutById } from '../../src/modules/payouts/payouts.repository.js';
 import { settlePayout } from '../../src/modules/payouts/payouts.service.js';
 import { advancePayoutsTask } from '../../src/modules/payouts/payouts.tasks.js';
-import { CANCELABLE, LEDGER_MOVES, PAYOUT_STATUSES, pathBetween, type PayoutStatus, transition, TRANSITIONS } from '../../src/modules/payouts/state.js';
+import {
+  CANCELABLE,
+  LEDGER_MOVES,
+  PAYOUT_STATUSES,
+  pathBetween,
+  type PayoutStatus,
+  SETTLE_FROM,
+  transition,
+  TRANSITIONS,
+} from '../../src/modules/payouts/state.js';
 import { applyMoves } from '../../src/modules/payouts/transitions.js';
 import { AppError } from '../../src/platform/http/errors.js';
 import type { Environment, Tenant } from '../../src/platform/tenant.js';
@@ -252,7 +261,9 @@ describe('the state machine and the ledger on the database', () => {
       }
       case 'settle': {
         if (!picked) return;
-        const path = pathBetween(picked.status, command.to);
+        // Only the manual rail (production without ACH), and only once the recipient has accepted.
+        const settleable = model.tenant.environment === 'production' && SETTLE_FROM[command.to].includes(picked.status);
+        const path = settleable ? pathBetween(picked.status, command.to) : undefined;
         const outcome = await settlePayout(t.db, model.tenant, picked.id, command.to).then(
           () => undefined,
           (error: unknown) => error,

@@ -2,3 +2,4 @@
 export { type Account, ensureAccounts, InsufficientBalanceError, type Movement, post } from './ledger.service.js';
 // The overview page shows the balances.
 export { type Balance, getBalance } from './ledger.service.js';
+export { CLI_RECORDER, type DepositRecord, recordDeposit, reverseDeposit } from './deposits.service.js';

@@ -7,6 +7,7 @@ import { sendIdempotent } from '../../platform/http/idempotent-route.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
 import { commonErrors, DataEnvelope, IncludeTotalQuery, ListEnvelope, PageQuery, Timestamp } from '../../platform/http/schemas.js';
 import { DEFAULT_CURRENCY, storedAmountToWire } from '../../platform/money.js';
+import { depositRoutes } from './deposits.routes.js';
 import type { LedgerEntryFilter, LedgerEntryRow } from './ledger.repository.js';
 import { type Balance, exportEntriesPage, fund, getBalance, listEntries } from './ledger.service.js';
 
@@ -127,4 +128,6 @@ export default async function ledgerRoutes(app: AppInstance) {
       });
     },
   });
+
+  await depositRoutes(app);
 }

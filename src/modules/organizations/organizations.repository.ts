@@ -8,6 +8,8 @@ export interface Organization {
   senderName: string | null;
   /** The Reply-To of its emails; null means none. */
   replyTo: string | null;
+  /** Where to wire money, shown on the Balance page in production; plain text. */
+  fundingInstructions: string | null;
   createdAt: Date;
 }
 
@@ -17,6 +19,7 @@ interface OrganizationRow {
   is_default: boolean;
   sender_name: string | null;
   reply_to: string | null;
+  funding_instructions: string | null;
   created_at: Date;
 }
 
@@ -26,6 +29,7 @@ const toOrganization = (row: OrganizationRow): Organization => ({
   isDefault: row.is_default,
   senderName: row.sender_name,
   replyTo: row.reply_to,
+  fundingInstructions: row.funding_instructions,
   createdAt: row.created_at,
 });
 
@@ -49,17 +53,25 @@ export async function findDefaultOrganization(ex: Executor): Promise<Organizatio
   return rows[0] && toOrganization(rows[0]);
 }
 
-/** Sets the sender fields a patch names (`set*` true), leaving the other as it is, in one statement. */
+/** Sets the settings a patch names (`set*` true), leaving the others as they are, in one statement. */
 export async function updateSenderSettings(
   ex: Executor,
   id: string,
-  patch: { setSenderName: boolean; senderName: string | null; setReplyTo: boolean; replyTo: string | null },
+  patch: {
+    setSenderName: boolean;
+    senderName: string | null;
+    setReplyTo: boolean;
+    replyTo: string | null;
+    setFundingInstructions: boolean;
+    fundingInstructions: string | null;
+  },
 ): Promise<Organization | undefined> {
   const rows = await ex.query<OrganizationRow>(
     `update organizations set sender_name = case when $2::boolean then $3::text else sender_name end,
-       reply_to = case when $4::boolean then $5::text else reply_to end
+       reply_to = case when $4::boolean then $5::text else reply_to end,
+       funding_instructions = case when $6::boolean then $7::text else funding_instructions end
      where id = $1 returning *`,
-    [id, patch.setSenderName, patch.senderName, patch.setReplyTo, patch.replyTo],
+    [id, patch.setSenderName, patch.senderName, patch.setReplyTo, patch.replyTo, patch.setFundingInstructions, patch.fundingInstructions],
   );
   return rows[0] && toOrganization(rows[0]);
 }

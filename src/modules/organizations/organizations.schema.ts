@@ -1,5 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { MAX_REPLY_TO_LENGTH, MAX_SENDER_NAME_LENGTH } from './sender-settings.js';
+import { MAX_FUNDING_INSTRUCTIONS_LENGTH, MAX_REPLY_TO_LENGTH, MAX_SENDER_NAME_LENGTH } from './sender-settings.js';
+
+function FundingInstructions() {
+  return Type.Union([Type.String(), Type.Null()], {
+    description: 'Where to wire money to fund production, shown as plain text on the Balance page; null for none.',
+  });
+}
 
 export const SenderSettingsSchema = Type.Object({
   organizationName: Type.String(),
@@ -7,6 +13,12 @@ export const SenderSettingsSchema = Type.Object({
     description: "The display name in the From of this organization's emails; null shows the organization's name.",
   }),
   replyTo: Type.Union([Type.String(), Type.Null()], { description: 'The Reply-To address of its emails; null for none.' }),
+  fundingInstructions: FundingInstructions(),
+});
+
+export const FundingInstructionsSchema = Type.Object({
+  organizationId: Type.String({ description: 'The id to quote as the transfer reference.' }),
+  fundingInstructions: FundingInstructions(),
 });
 
 // Lengths are checked by the service after trimming, with a message naming the field; the schema
@@ -21,6 +33,11 @@ export const UpdateSenderSettingsBody = Type.Object(
     replyTo: Type.Optional(
       Type.Union([Type.String({ maxLength: MAX_REPLY_TO_LENGTH * 2 }), Type.Null()], {
         description: 'A plain address (support@example.com). null or "" removes it.',
+      }),
+    ),
+    fundingInstructions: Type.Optional(
+      Type.Union([Type.String({ maxLength: MAX_FUNDING_INSTRUCTIONS_LENGTH * 2 }), Type.Null()], {
+        description: `Plain text, at most ${MAX_FUNDING_INSTRUCTIONS_LENGTH} characters. null or "" removes them.`,
       }),
     ),
   },

@@ -11,20 +11,29 @@ import type { Organization } from './organizations.repository.js';
 /** RFC 5322's recommended line length: a name longer than this is cut by the mailer anyway. */
 export const MAX_SENDER_NAME_LENGTH = 78;
 export const MAX_REPLY_TO_LENGTH = 254;
+export const MAX_FUNDING_INSTRUCTIONS_LENGTH = 2000;
 
 export interface SenderSettings {
   organizationName: string;
   /** null: emails show the organization's name. */
   senderName: string | null;
   replyTo: string | null;
+  /** Where to wire money (production's Balance page); null for none. */
+  fundingInstructions: string | null;
 }
 
 export interface SenderSettingsPatch {
   senderName?: string | null;
   replyTo?: string | null;
+  fundingInstructions?: string | null;
 }
 
-const toSettings = (o: Organization): SenderSettings => ({ organizationName: o.name, senderName: o.senderName, replyTo: o.replyTo });
+const toSettings = (o: Organization): SenderSettings => ({
+  organizationName: o.name,
+  senderName: o.senderName,
+  replyTo: o.replyTo,
+  fundingInstructions: o.fundingInstructions,
+});
 
 // Any control character (CR and LF above all), and the Unicode line and paragraph separators.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
@@ -54,6 +63,29 @@ export function checkReplyTo(value: string | null): string | null {
   return address;
 }
 
+// Control characters but tab and line feed: the instructions are several lines of plain text.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+/** Several lines of plain text (shown as text, never HTML); line endings become \n. */
+export function checkFundingInstructions(value: string | null): string | null {
+  if (value === null) return null;
+  const text = value.replace(/\r\n?/g, '\n').trim();
+  if (text === '') return null;
+  if (CONTROL_BUT_LINES.test(text)) throw new AppError('invalid_request', 'The funding instructions must be plain text.', 'fundingInstructions');
+  if (text.length > MAX_FUNDING_INSTRUCTIONS_LENGTH) {
+    throw new AppError('invalid_request', `The funding instructions can be at most ${MAX_FUNDING_INSTRUCTIONS_LENGTH} characters.`, 'fundingInstructions');
+  }
+  return text;
+}
+
+/** What everyone who sees the balance may read: where to send money, and the id to quote. */
+export async function getFundingInstructions(db: Database, organizationId: string): Promise<{ organizationId: string; fundingInstructions: string | null }> {
+  const organization = await repo.findOrganizationById(db, organizationId);
+  if (!organization) throw notFound('organization');
+  return { organizationId: organization.id, fundingInstructions: organization.fundingInstructions };
+}
+
 export async function getSenderSettings(db: Database, organizationId: string): Promise<SenderSettings> {
   const organization = await repo.findOrganizationById(db, organizationId);
   if (!organization) throw notFound('organization');
@@ -64,11 +96,14 @@ export async function getSenderSettings(db: Database, organizationId: string): P
 export async function updateSenderSettings(db: Database, organizationId: string, patch: SenderSettingsPatch): Promise<SenderSettings> {
   const senderName = patch.senderName === undefined ? null : checkSenderName(patch.senderName);
   const replyTo = patch.replyTo === undefined ? null : checkReplyTo(patch.replyTo);
+  const fundingInstructions = patch.fundingInstructions === undefined ? null : checkFundingInstructions(patch.fundingInstructions);
   const updated = await repo.updateSenderSettings(db, organizationId, {
     setSenderName: patch.senderName !== undefined,
     senderName,
     setReplyTo: patch.replyTo !== undefined,
     replyTo,
+    setFundingInstructions: patch.fundingInstructions !== undefined,
+    fundingInstructions,
   });
   if (!updated) throw notFound('organization');
   return toSettings(updated);

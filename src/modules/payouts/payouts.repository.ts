@@ -158,13 +158,15 @@ export interface NewStatusUpdate {
   status: PayoutStatus;
   reason: string | null;
   createdAt: Date;
+  /** Who recorded the status by hand (a user's email, or 'cli'); absent for the system's moves. */
+  recordedBy?: string | null;
 }
 
 export async function insertStatusUpdates(ex: Executor, updates: NewStatusUpdate[]): Promise<void> {
   if (updates.length === 0) return;
   await ex.query(
-    `insert into payout_status_updates (id, payout_id, organization_id, environment, sequence, status, reason, created_at)
-     select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::integer[], $6::text[], $7::text[], $8::timestamptz[])`,
+    `insert into payout_status_updates (id, payout_id, organization_id, environment, sequence, status, reason, created_at, recorded_by)
+     select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::integer[], $6::text[], $7::text[], $8::timestamptz[], $9::text[])`,
     [
       updates.map((u) => u.id),
       updates.map((u) => u.payoutId),
@@ -174,6 +176,7 @@ export async function insertStatusUpdates(ex: Executor, updates: NewStatusUpdate
       updates.map((u) => u.status),
       updates.map((u) => u.reason),
       updates.map((u) => u.createdAt),
+      updates.map((u) => u.recordedBy ?? null),
     ],
   );
 }
@@ -185,16 +188,33 @@ export interface StatusUpdateRecord {
   status: PayoutStatus;
   reason: string | null;
   createdAt: Date;
+  recordedBy: string | null;
 }
 
 export async function findStatusUpdates(ex: Executor, tenant: Tenant, payoutIds: string[]): Promise<StatusUpdateRecord[]> {
   if (payoutIds.length === 0) return [];
-  const rows = await ex.query<{ id: string; payout_id: string; sequence: number; status: PayoutStatus; reason: string | null; created_at: Date }>(
-    `select id, payout_id, sequence, status, reason, created_at from payout_status_updates
+  const rows = await ex.query<{
+    id: string;
+    payout_id: string;
+    sequence: number;
+    status: PayoutStatus;
+    reason: string | null;
+    created_at: Date;
+    recorded_by: string | null;
+  }>(
+    `select id, payout_id, sequence, status, reason, created_at, recorded_by from payout_status_updates
      where organization_id = $1 and environment = $2 and payout_id = any($3::uuid[]) order by payout_id, sequence`,
     [tenant.organizationId, tenant.environment, payoutIds],
   );
-  return rows.map((r) => ({ id: r.id, payoutId: r.payout_id, sequence: r.sequence, status: r.status, reason: r.reason, createdAt: r.created_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    payoutId: r.payout_id,
+    sequence: r.sequence,
+    status: r.status,
+    reason: r.reason,
+    createdAt: r.created_at,
+    recordedBy: r.recorded_by,
+  }));
 }
 
 export async function findPayoutById(ex: Executor, tenant: Tenant, id: string, options: { forUpdate?: boolean } = {}): Promise<PayoutRecord | undefined> {

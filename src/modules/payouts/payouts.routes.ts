@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../platform/http/app-instance.js';
-import { tenantOf } from '../../platform/http/auth.js';
+import { tenantOf, userOf } from '../../platform/http/auth.js';
 import { sendIdempotent } from '../../platform/http/idempotent-route.js';
 import { csvStream, JsonOrCsv, sendCsv, wantsCsv } from '../../platform/http/csv.js';
 import { parsePage, searchPattern, toListEnvelope } from '../../platform/http/pagination.js';
@@ -19,9 +19,19 @@ import {
   PaymentSchema,
   RecordedExternalSchema,
   renderPayment,
+  SettlePaymentBody,
 } from './payouts.schema.js';
 import { cancelPayouts } from './bulk-cancel.js';
-import { acceptPayout, cancelPayout, checkPayoutFilter, exportPayoutsPage, getPayout, listPayouts, type PayoutFilter } from './payouts.service.js';
+import {
+  acceptPayout,
+  cancelPayout,
+  checkPayoutFilter,
+  exportPayoutsPage,
+  getPayout,
+  listPayouts,
+  type PayoutFilter,
+  settlePayoutAsUser,
+} from './payouts.service.js';
 
 const idempotencyHeader = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) });
 const moneyErrors = { ...commonErrors, 409: Type.Ref('ErrorResponse'), 422: Type.Ref('ErrorResponse'), 500: Type.Ref('ErrorResponse') };
@@ -132,6 +142,24 @@ export default async function payoutRoutes(app: AppInstance) {
       response: { 200: DataEnvelope(Type.Ref(PaymentSchema)), ...commonErrors, 409: Type.Ref('ErrorResponse') },
     },
     handler: async (request) => ({ data: render(await acceptPayout(app.db, tenantOf(request), request.params.paymentId, app.config.sandboxDelayMs)) }),
+  });
+
+  // A person's statement about money sent by hand: dashboard users only (admins and managers), so
+  // a leaked API key cannot mark payouts paid; the CLI does the same from the server's shell.
+  app.post('/payments/:paymentId/settle', {
+    config: { permission: 'payouts:write', dashboardOnly: true },
+    schema: {
+      tags,
+      summary: 'Record the outcome of a payout on the manual rail (paid, failed or returned)',
+      description:
+        'Only for payouts on the `manual` rail, and only once the recipient has accepted: `completed` or `failed` from `pending` or `processing`, `returned` from `completed`. The status update records who did it (`recordedBy`).',
+      params: PaymentParams,
+      body: SettlePaymentBody,
+      response: { 200: DataEnvelope(Type.Ref(PaymentSchema)), ...commonErrors, 403: Type.Ref('ErrorResponse'), 409: Type.Ref('ErrorResponse') },
+    },
+    handler: async (request) => ({
+      data: render(await settlePayoutAsUser(app.db, tenantOf(request), request.params.paymentId, request.body, userOf(request).email)),
+    }),
   });
 
   app.post('/external-payments', {

@@ -67,7 +67,16 @@ export const PaymentSchema = Type.Object(
     description: NullableText,
     referenceId: NullableText,
     createdAt: Timestamp,
-    statusUpdates: Type.Array(Type.Object({ id: Type.String(), status: PayoutStatusSchema, reason: NullableText, date: Timestamp })),
+    statusUpdates: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        status: PayoutStatusSchema,
+        reason: NullableText,
+        date: Timestamp,
+        // Extension (additive): present only on a status an operator recorded by hand.
+        recordedBy: Type.Optional(Type.String({ description: 'Who recorded this status by hand: the dashboard user’s email, or `cli`.' })),
+      }),
+    ),
     recipient: Type.Object({ id: Type.String(), firstName: NullableText, lastName: NullableText, email: Type.String(), autoAcceptPayouts: Type.Boolean() }),
     payoutLink: Type.String(),
     // Extensions (additive).
@@ -165,7 +174,13 @@ export const renderPayment = (links: LinkConfig) => (d: PayoutDetail) => ({
   description: d.payout.description,
   referenceId: d.payout.referenceId,
   createdAt: d.payout.createdAt.toISOString(),
-  statusUpdates: d.statusUpdates.map((u) => ({ id: u.id, status: u.status, reason: u.reason, date: u.createdAt.toISOString() })),
+  statusUpdates: d.statusUpdates.map((u) => ({
+    id: u.id,
+    status: u.status,
+    reason: u.reason,
+    date: u.createdAt.toISOString(),
+    ...(u.recordedBy ? { recordedBy: u.recordedBy } : {}),
+  })),
   recipient: {
     id: d.recipient.id,
     firstName: d.recipient.firstName,
@@ -205,3 +220,13 @@ export const renderBatch = (b: BatchSummary) => ({
   createdAt: b.createdAt.toISOString(),
   byStatus: Object.fromEntries(Object.entries(b.byStatus).map(([status, t]) => [status, { count: t!.count, amount: storedAmountToWire(t!.amount) }])),
 });
+
+export const SettlePaymentBody = Type.Object(
+  {
+    status: Type.Union([Type.Literal('completed'), Type.Literal('failed'), Type.Literal('returned')], {
+      description: '`completed` (paid), `failed` or `returned`; only from the statuses the lifecycle allows.',
+    }),
+    reason: Type.Optional(Type.String({ maxLength: 500, description: 'Why it failed or came back; required for `failed` and `returned`.' })),
+  },
+  { additionalProperties: false },
+);

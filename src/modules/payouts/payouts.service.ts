@@ -10,7 +10,7 @@ import * as listRepo from './payouts-list.repository.js';
 import type { PayoutFilter, PayoutPage } from './payouts-list.repository.js';
 import * as repo from './payouts.repository.js';
 import type { PayoutRecord, StatusUpdateRecord } from './payouts.repository.js';
-import { CANCELABLE, pathBetween, type PayoutStatus } from './state.js';
+import { CANCELABLE, pathBetween, type PayoutStatus, SETTLE_FROM, SETTLE_OUTCOMES, type SettleOutcome } from './state.js';
 import { applyMoves } from './transitions.js';
 
 export interface PayoutDetail {
@@ -107,20 +107,29 @@ export async function acceptPayout(db: Database, tenant: Tenant, id: string, ste
 
 /**
  * An operator's word on a payout sent outside the system (the manual rail): walks it through the
- * legal statuses to `target`, each step recorded with its event and ledger posting.
+ * legal statuses to `target`, each step recorded with its event and ledger posting, the last one
+ * with the reason and who recorded it. Refused for any other rail, and before the recipient has
+ * accepted (SETTLE_FROM), whoever asks: the CLI and the dashboard go through here alike.
  */
-export async function settlePayout(db: Database, tenant: Tenant, id: string, target: PayoutStatus, reason?: string): Promise<PayoutDetail> {
-  if (!['completed', 'failed', 'returned'].includes(target)) {
+export async function settlePayout(
+  db: Database,
+  tenant: Tenant,
+  id: string,
+  target: PayoutStatus,
+  reason?: string,
+  recordedBy: string | null = null,
+): Promise<PayoutDetail> {
+  if (!(SETTLE_OUTCOMES as readonly string[]).includes(target)) {
     throw new AppError('invalid_request', 'A payout can be settled as completed, failed or returned.', 'status');
   }
   await db.transaction(async (tx) => {
     let payout = await findPayout(tx, tenant, id, true);
-    const path = payout.kind === 'payout' ? pathBetween(payout.status, target) : undefined;
-    if (!path) throw new AppError('invalid_state', `This payout is \`${payout.status}\` and cannot become \`${target}\`.`, 'status');
+    refuseUnsettleable(payout, target as SettleOutcome);
+    const path = pathBetween(payout.status, target)!;
     if (path.includes('processing')) await refuseWhileHeld(tx, tenant, payout.recipientId);
     for (const to of path) {
-      refuseOtherRail(payout);
-      await applyMoves(tx, [{ payout, to, reason: to === target ? (reason ?? null) : null, nextActionDelayMs: null }]);
+      const last = to === target;
+      await applyMoves(tx, [{ payout, to, reason: last ? (reason ?? null) : null, recordedBy, nextActionDelayMs: null }]);
       payout = await findPayout(tx, tenant, id, true);
     }
   });
@@ -128,12 +137,48 @@ export async function settlePayout(db: Database, tenant: Tenant, id: string, tar
 }
 
 /**
- * An ACH payout settles with its bank file, never by hand. (Sandbox payouts may still be settled
- * by an operator: nothing real moves, and it lets an integration be tried on any outcome.)
+ * Settling from the dashboard: a failure or a return needs the operator's reason (it reaches the
+ * recipient's email and the webhook), and the status update names the user who recorded it.
  */
-function refuseOtherRail(payout: PayoutRecord): void {
+export function settlePayoutAsUser(
+  db: Database,
+  tenant: Tenant,
+  id: string,
+  input: { status: SettleOutcome; reason?: string | undefined },
+  userEmail: string,
+): Promise<PayoutDetail> {
+  const reason = input.reason?.trim() || undefined;
+  if (input.status !== 'completed' && !reason) {
+    throw new AppError('invalid_request', `Say why the payout ${input.status === 'failed' ? 'failed' : 'was returned'}.`, 'reason');
+  }
+  return settlePayout(db, tenant, id, input.status, reason, userEmail);
+}
+
+/** Why a payout may not be settled by hand as `target`, as the error the operator sees. */
+function refuseUnsettleable(payout: PayoutRecord, target: SettleOutcome): void {
+  if (payout.kind !== 'payout') {
+    throw new AppError('invalid_state', 'This is a payment recorded as made outside the platform: it has no outcome to settle.', 'paymentId');
+  }
+  if (payout.status === 'created' || payout.status === 'awaiting_acceptance') {
+    throw new AppError(
+      'invalid_state',
+      `This payout is \`${payout.status}\`: its recipient has not accepted it, so it cannot be settled (cancel it instead).`,
+      'status',
+    );
+  }
+  // An ACH payout settles with its bank file, a sandbox payout by its payee email's scenario.
   if (payout.rail === 'ach') {
     throw new AppError('invalid_state', 'This payout is paid by the ACH rail: it settles with its bank file (see Bank files), not by hand.', 'paymentId');
+  }
+  if (payout.rail !== 'manual') {
+    throw new AppError(
+      'invalid_state',
+      'Only payouts on the manual rail are settled by hand; sandbox payouts follow their payee email’s scenario.',
+      'paymentId',
+    );
+  }
+  if (!SETTLE_FROM[target].includes(payout.status)) {
+    throw new AppError('invalid_state', `This payout is \`${payout.status}\` and cannot become \`${target}\`.`, 'status');
   }
 }
 

@@ -20,6 +20,20 @@ export const TRANSITIONS: Readonly<Record<PayoutStatus, readonly PayoutStatus[]>
   canceled: [],
 };
 
+/**
+ * What an operator may record by hand for a payout it sent itself (the manual rail), and from
+ * which statuses: paid or failed once the recipient has accepted (`pending`, or `processing`),
+ * returned once paid. Never from `created` or `awaiting_acceptance`: the recipient has not
+ * accepted, so the payout must not be paid (cancel it instead).
+ */
+export const SETTLE_FROM: Readonly<Record<'completed' | 'failed' | 'returned', readonly PayoutStatus[]>> = {
+  completed: ['pending', 'processing'],
+  failed: ['pending', 'processing'],
+  returned: ['completed'],
+};
+export type SettleOutcome = keyof typeof SETTLE_FROM;
+export const SETTLE_OUTCOMES = Object.keys(SETTLE_FROM) as SettleOutcome[];
+
 export const CANCELABLE: readonly PayoutStatus[] = ['created', 'pending', 'awaiting_acceptance'];
 
 export const isTerminal = (status: PayoutStatus) => TRANSITIONS[status].length === 0;

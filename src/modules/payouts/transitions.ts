@@ -16,6 +16,8 @@ export interface Move {
   nextActionDelayMs: number | null;
   /** Set by applyMoves on entering `pending`: how the payout will be paid. */
   rail?: PayoutRail;
+  /** Who made the move by hand (a user's email, or 'cli'), kept on its status update. */
+  recordedBy?: string | null;
 }
 
 /** NACHA's largest entry amount, in cents ($99,999,999.99). */
@@ -93,6 +95,7 @@ export async function applyMoves(tx: Executor, moves: Move[]): Promise<AppliedMo
     status: m.to,
     reason: m.reason ?? null,
     createdAt: at,
+    recordedBy: m.recordedBy ?? null,
   }));
   await insertStatusUpdates(tx, updates);
   await publishEvents(tx, applied.map(payoutUpdatedEvent));

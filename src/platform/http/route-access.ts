@@ -14,6 +14,8 @@ export const PERMISSIONS = [
   'ach:read',
   'ach:write',
   'ach:settings',
+  // Recording and reversing funding deposits: real money in production, so admins only.
+  'balance:fund',
   'signed_in',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];

@@ -2,7 +2,7 @@ import type { PayoutRail, RailStep } from './rail.js';
 
 /**
  * Production's built-in rail: the money is sent by people outside this system, so payouts wait in
- * `pending` until an operator settles them (`payouts payouts settle`). Acceptance is decided
+ * `pending` until an operator settles them (`payouts settle`, or Mark as paid in the dashboard). Acceptance is decided
  * before the rail: the recipient must be ready (a payout method on file) and have accepted, by
  * auto-accepting or by its Accept click.
  */
