@@ -17,6 +17,9 @@ export const setCsrfToken = (token: string) => {
   csrfToken = token;
 };
 export const currentEnvironment = () => environment;
+/** Asked before every switch to production, wherever the switch is offered. */
+export const PRODUCTION_WARNING = 'Switch to production? Changes move real money.';
+
 export function setEnvironment(next: Environment) {
   environment = next;
   localStorage.setItem('payouts.environment', next);

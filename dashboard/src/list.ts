@@ -123,7 +123,7 @@ export function pager(list: UrlList, page: ListPage<unknown>, noun = 'rows'): Te
         ? `No ${noun} on this page`
         : `No ${noun} here (${count.format(page.total)} in all)`
       : `Showing ${count.format(first)}–${count.format(last)}${page.total === undefined ? '' : ` of ${count.format(page.total)}`}`;
-  return html`<nav class="pager" aria-label="Pages" data-testid="pager">
+  return html`<nav class="pager" aria-label="Pagination" data-testid="pager">
     <span class="pager-summary" data-testid="pager-summary" aria-live="polite">${summary}</span>
     <button type="button" ?disabled=${!list.state.cursor} @click=${() => list.previous()}>Previous</button>
     <button type="button" ?disabled=${!page.hasMore || !page.nextCursor} @click=${() => page.nextCursor && list.next(page.nextCursor)}>Next</button>

@@ -7,6 +7,7 @@ import {
   RequestFailed,
   setConnectionHandlers,
   setCsrfToken,
+  PRODUCTION_WARNING,
   setEnvironment,
   setSignedIn,
 } from './api.js';
@@ -91,7 +92,7 @@ const NOT_A_PAGE = /^\/($|set-password|forgot-password)/;
 function switchEnvironment(next: Environment) {
   if (next === currentEnvironment()) return;
   // Production moves real money: say so before the switch, not after.
-  if (next === 'production' && !confirm('Switch to production? Changes move real money.')) return;
+  if (next === 'production' && !confirm(PRODUCTION_WARNING)) return;
   setEnvironment(next);
   route();
 }

@@ -74,8 +74,10 @@ describe.skipIf(!haveBrowser)('dashboard accessibility (axe-core)', () => {
       ['webhooks', '#/webhooks'],
       ['webhook detail', `#/webhooks/${d.ids.webhook}`],
       ['balance', '#/balance'],
+      ['transactions', '#/transactions'],
       ['bank files', '#/bank-files'],
       ['settings', '#/settings'],
+      ['users', '#/users'],
       ['bank settings', '#/settings/bank'],
       ['account', '#/account'],
     ];

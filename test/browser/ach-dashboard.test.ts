@@ -201,6 +201,7 @@ describe.skipIf(!haveBrowser)('the ACH rail in the dashboard, in a real browser'
     await expect(page.getByTestId('ach-production-only').textContent()).resolves.toContain('ACH runs in production only');
     await expect(page.getByTestId('bank-settings').count()).resolves.toBe(0);
     await shot('60-bank-settings-sandbox');
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Switch to production' }).click();
     await page.getByTestId('bank-settings').waitFor();
     await expect(page.getByRole('button', { name: 'Production' }).getAttribute('aria-pressed')).resolves.toBe('true');

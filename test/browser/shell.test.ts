@@ -177,6 +177,8 @@ describe.skipIf(!haveBrowser)('the dashboard shell in a real browser', () => {
       ['#/balance', 'balance', 'Balance'],
       ['#/bank-files', 'bank-files', 'Bank files'],
       ['#/settings', 'settings', 'Settings'],
+      ['#/transactions', 'transactions', 'Transactions'],
+      ['#/users', 'users', 'Users'],
     ];
     const tooWide: string[] = [];
     for (const [i, [hash, name, heading]] of pages.entries()) {

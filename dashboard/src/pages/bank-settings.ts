@@ -1,7 +1,7 @@
 // Settings → Bank: the organization's ACH set-up with its bank (admins only), whether the rail is
 // on and, when it is off, why. The offset account number is write-only: the API answers its last
 // four digits, and an empty field keeps the stored number.
-import { api, currentEnvironment, get, RequestFailed, setEnvironment } from '../api.js';
+import { api, currentEnvironment, get, PRODUCTION_WARNING, RequestFailed, setEnvironment } from '../api.js';
 import { dateTime } from '../format.js';
 import type { PageContext } from '../main.js';
 import { errorBox, html, nothing, notify, page, render, type TemplateResult } from '../ui.js';
@@ -39,6 +39,7 @@ export const loadRailState = async () => unwrap<RailState>(await get('/ach/setti
 export function productionOnly(what: string): TemplateResult | null {
   if (currentEnvironment() === 'production') return null;
   const toProduction = () => {
+    if (!confirm(PRODUCTION_WARNING)) return;
     setEnvironment('production');
     // The router redraws the shell (and its environment switch) on a hash change.
     window.dispatchEvent(new HashChangeEvent('hashchange'));

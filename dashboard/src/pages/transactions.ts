@@ -52,7 +52,7 @@ export function transactionsPage(el: HTMLElement, _ctx: PageContext) {
                     <td>${words(e.account)}</td>
                     <td>${words(e.kind)}<div class="muted phone-only">${dateTime(e.createdAt)}</div></td>
                     <td class="num">${money(e.amount)}</td>
-                    <td>${e.payoutId ? html`<a href="#/payouts/${e.payoutId}" aria-label="Payout of this entry">view</a>` : '—'}</td>
+                    <td>${e.payoutId ? html`<a href="#/payouts/${e.payoutId}">View payout</a>` : '—'}</td>
                   </tr>`,
                 )}
               </tbody>
