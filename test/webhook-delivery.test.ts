@@ -307,4 +307,18 @@ describe('webhook delivery', () => {
     expect(log[0].attempts[0].error).toContain('WEBHOOK_ALLOW_PRIVATE=1');
     await strict.close?.();
   });
+
+  it('counts a subscription\'s deliveries on request (the log\'s "of N"), whatever the page', async () => {
+    await createBatch(t, key, [{ payeeEmail: 'sandbox+canceled@example.com', amount: 7 }]);
+    await advancePayoutsTask().runOnce({ db: t.db, config: t.config, log: t.app.log as never });
+    const all = await deliveriesLog();
+    expect(all.length).toBeGreaterThan(1);
+    const get = async (query: string) =>
+      (await t.app.inject({ method: 'GET', url: `/events/subscription/${subscriptionId}/deliveries?${query}`, headers: bearer(key) })).json();
+    const first = await get('limit=1&includeTotal=true');
+    expect(first.data).toHaveLength(1);
+    expect(first.total).toBe(all.length);
+    expect((await get(`limit=1&includeTotal=true&cursor=${first.nextCursor}`)).total).toBe(all.length);
+    expect((await get('limit=1')).total).toBeUndefined();
+  });
 });

@@ -159,7 +159,7 @@ describe.skipIf(!haveBrowser)('users and webhooks in a real browser', () => {
       await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(secret);
       await shot(page, viewport.shots + 6, `webhook-secret-copied-${viewport.name}`);
 
-      // 21 payouts: one more than a page of deliveries. Each delivery fails once, then succeeds.
+      // 26 payouts: one more than a page of deliveries. Each delivery fails once, then succeeds.
       const failedOnce = new Set<string>();
       receiver.respondWith((request) => {
         const id = String(request.headers['x-karat-webhook-id']);
@@ -171,17 +171,18 @@ describe.skipIf(!haveBrowser)('users and webhooks in a real browser', () => {
         await createBatch(
           t,
           key,
-          Array.from({ length: 21 }, (_, i) => ({ payeeEmail: 'sandbox+canceled@example.com', amount: 100 + i, referenceId: `${viewport.name}-${i}` })),
+          Array.from({ length: 26 }, (_, i) => ({ payeeEmail: 'sandbox+canceled@example.com', amount: 100 + i, referenceId: `${viewport.name}-${i}` })),
         )
       ).json().data.payouts as { id: string; referenceId: string }[];
       await drain(worker);
 
       await page.getByRole('link', { name: callbackUrl }).click();
       await page.getByTestId('deliveries').waitFor();
-      await expect(page.getByTestId('delivery').count()).resolves.toBe(20);
+      await expect(page.getByTestId('delivery').count()).resolves.toBe(25);
+      await expect(page.getByTestId('pager-summary').textContent()).resolves.toBe('Showing 1–25 of 26');
       const hrefs = async () => page.getByTestId('delivery-payout').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
       const firstPage = await hrefs();
-      expect(new Set(firstPage).size).toBe(20);
+      expect(new Set(firstPage).size).toBe(25);
       const first = page.getByTestId('delivery').first();
       const newest = payouts.find((p) => `#/payouts/${p.id}` === firstPage[0])!;
       expect(newest).toBeDefined();
@@ -213,18 +214,21 @@ describe.skipIf(!haveBrowser)('users and webhooks in a real browser', () => {
       expect(attempts[1]).toMatch(/· 200 ·/);
       await expect(again.textContent()).resolves.toContain('delivered (HTTP 200)');
       await again.getByText('Payload').click();
-      // The page is 20 deliveries long: the picture is of the one redelivered.
+      // The page is 25 deliveries long: the picture is of the one redelivered.
       await again.scrollIntoViewIfNeeded();
       await shot(page, viewport.shots + 8, `webhook-delivery-history-${viewport.name}`, false);
 
-      // Paging: the 21st (oldest) delivery is on the next page, and back.
+      // Paging: the 26th (oldest) delivery is on the next page (kept in the address), and back.
       await page.getByRole('button', { name: 'Next' }).click();
+      await expect.poll(() => page.getByTestId('delivery').count()).toBe(1);
+      expect(page.url()).toContain('cursor=');
+      await page.reload();
       await expect.poll(() => page.getByTestId('delivery').count()).toBe(1);
       // Every payout's delivery is on one page or the other.
       expect(new Set([...firstPage, ...(await hrefs())])).toEqual(new Set(payouts.map((p) => `#/payouts/${p.id}`)));
       await expect(page.getByRole('button', { name: 'Next' }).isDisabled()).resolves.toBe(true);
       await page.getByRole('button', { name: 'Previous' }).click();
-      await expect.poll(() => page.getByTestId('delivery').count()).toBe(20);
+      await expect.poll(() => page.getByTestId('delivery').count()).toBe(25);
 
       // The payout link leads to the payout.
       await page.getByTestId('delivery').first().getByTestId('delivery-payout').click();

@@ -1,5 +1,6 @@
 import { api, get, post } from '../api.js';
 import { dateTime } from '../format.js';
+import { type ListPage, pager, UrlList } from '../list.js';
 import type { PageContext } from '../main.js';
 import { empty, errorBox, formValues, html, notify, nothing, page, statusBadge } from '../ui.js';
 
@@ -45,8 +46,6 @@ export function webhooksPage(el: HTMLElement, ctx: PageContext) {
     },
   );
 }
-
-const DELIVERIES_PER_PAGE = 20;
 
 interface Delivery {
   id: string;
@@ -95,18 +94,18 @@ export function webhookDetailPage(el: HTMLElement, ctx: PageContext) {
   const id = ctx.params[0]!;
   let notice: unknown = null;
   let rotated: string | null = null;
-  // Paging stays on this page: the cursors of the pages before the current one, newest first.
-  const earlier: (string | null)[] = [];
-  let cursor: string | null = null;
-  const refresh = page(
+  // The deliveries' page is kept in the address, like every list: reload and Back return to it.
+  const list = new UrlList();
+  const reload = page(
     el,
     async () => {
-      const query = new URLSearchParams({ limit: String(DELIVERIES_PER_PAGE) });
-      if (cursor) query.set('cursor', cursor);
-      const [subscription, deliveries] = await Promise.all([get(`/events/subscription/${id}`), get(`/events/subscription/${id}/deliveries?${query}`)]);
-      return { subscription: subscription.data, deliveries: deliveries.data as Delivery[], nextCursor: deliveries.nextCursor as string | null };
+      const [subscription, deliveriesPage] = await Promise.all([
+        get(`/events/subscription/${id}`),
+        get<ListPage<Delivery>>(`/events/subscription/${id}/deliveries?${list.query({})}`),
+      ]);
+      return { subscription: subscription.data, deliveriesPage, deliveries: deliveriesPage.data };
     },
-    ({ subscription, deliveries, nextCursor }, reload) => {
+    ({ subscription, deliveriesPage, deliveries }, reload) => {
       const act = async (change: () => Promise<unknown>, done?: string) => {
         try {
           await change();
@@ -132,13 +131,6 @@ export function webhookDetailPage(el: HTMLElement, ctx: PageContext) {
       const redeliver = (d: Delivery) =>
         confirm('Send this delivery again (same webhook id)? Its earlier attempts stay in its history.') &&
         act(() => post(`/events/subscription/${id}/deliveries/${d.id}/redeliver`), 'Delivery queued again.');
-      const go = (to: 'next' | 'previous') => {
-        if (to === 'next' && nextCursor) {
-          earlier.push(cursor);
-          cursor = nextCursor;
-        } else if (to === 'previous' && earlier.length > 0) cursor = earlier.pop()!;
-        void refresh();
-      };
       return html`
         <div class="page-head"><h1>${subscription.callbackUrl}</h1><span class="spacer"></span>
           ${
@@ -155,7 +147,7 @@ export function webhookDetailPage(el: HTMLElement, ctx: PageContext) {
         <h2>Deliveries</h2>
         ${
           deliveries.length === 0
-            ? empty(cursor ? 'No more deliveries.' : 'Nothing delivered yet.')
+            ? empty(list.state.cursor ? 'No more deliveries.' : 'Nothing delivered yet.')
             : html`<table class="table stack-table" data-testid="deliveries"><thead><tr><th scope="col">Created</th><th scope="col">About</th><th scope="col">Delivery</th><th scope="col">Attempts</th><th scope="col">Actions</th></tr></thead><tbody>
           ${deliveries.map(
             (d) => html`<tr data-testid="delivery" data-delivery-id=${d.id}>
@@ -177,16 +169,9 @@ export function webhookDetailPage(el: HTMLElement, ctx: PageContext) {
           )}
         </tbody></table>`
         }
-        ${
-          earlier.length > 0 || nextCursor
-            ? html`<nav class="pager" aria-label="Deliveries pages">
-              <button @click=${() => go('previous')} ?disabled=${earlier.length === 0}>Previous</button>
-              <span class="muted">Page ${earlier.length + 1}</span>
-              <button @click=${() => go('next')} ?disabled=${!nextCursor}>Next</button>
-            </nav>`
-            : nothing
-        }
+        ${pager(list, deliveriesPage, 'deliveries')}
       `;
     },
   );
+  list.onChange = () => void reload();
 }

@@ -315,6 +315,15 @@ export async function findEventsSince(
 }
 
 /** Every delivery of one payout's events, across subscriptions, for the payout's page. */
+/** How many deliveries a subscription has (the deliveries log's "of N"; index webhook_deliveries_by_subscription). */
+export async function countDeliveries(ex: Executor, tenant: Tenant, subscriptionId: string): Promise<number> {
+  const rows = await ex.query<{ total: bigint }>(
+    'select count(*)::bigint as total from webhook_deliveries d where d.organization_id = $1 and d.environment = $2 and d.subscription_id = $3',
+    [tenant.organizationId, tenant.environment, subscriptionId],
+  );
+  return Number(rows[0]!.total);
+}
+
 export async function listDeliveriesOfPayout(
   ex: Executor,
   tenant: Tenant,

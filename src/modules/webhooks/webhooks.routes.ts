@@ -4,7 +4,7 @@ import { tenantOf } from '../../platform/http/auth.js';
 import { AppError } from '../../platform/http/errors.js';
 import { sendIdempotent } from '../../platform/http/idempotent-route.js';
 import { parsePage, toListEnvelope } from '../../platform/http/pagination.js';
-import { commonErrors, DataEnvelope, IdParams, ListEnvelope, PageQuery, Timestamp } from '../../platform/http/schemas.js';
+import { commonErrors, DataEnvelope, IdParams, IncludeTotalQuery, ListEnvelope, PageQuery, Timestamp } from '../../platform/http/schemas.js';
 import { EVENT_TYPES } from '../events/index.js';
 import { DeliverySchema, renderDelivery, renderSubscription, SubscriptionSchema } from './webhooks.schema.js';
 import * as service from './webhooks.service.js';
@@ -121,13 +121,15 @@ export default async function webhookRoutes(app: AppInstance) {
       tags,
       summary: 'Deliveries of a subscription with every attempt, newest first',
       params: IdParams,
-      querystring: Type.Object(PageQuery, { additionalProperties: false }),
+      querystring: Type.Object({ ...PageQuery, ...IncludeTotalQuery }, { additionalProperties: false }),
       response: { 200: ListEnvelope(DeliverySchema), ...commonErrors },
     },
     handler: async (request) => {
       const page = parsePage(request.query);
-      const rows = await service.listDeliveries(app.db, tenantOf(request), request.params.id, page);
-      return toListEnvelope(rows, page, renderDelivery);
+      const { rows, total } = await service.listDeliveries(app.db, tenantOf(request), request.params.id, page, {
+        includeTotal: request.query.includeTotal === true,
+      });
+      return toListEnvelope(rows, page, renderDelivery, total);
     },
   });
 

@@ -129,14 +129,15 @@ export async function rotateSecret(
   });
 }
 
-export async function listDeliveries(db: Database, tenant: Tenant, subscriptionId: string, page: Page) {
+export async function listDeliveries(db: Database, tenant: Tenant, subscriptionId: string, page: Page, options: { includeTotal?: boolean } = {}) {
   await findSubscription(db, tenant, subscriptionId);
   const rows = await deliveries.listDeliveries(db, tenant, subscriptionId, page);
   const attempts = await deliveries.findAttempts(
     db,
     rows.map((r) => r.id),
   );
-  return rows.map((row) => ({ ...row, attempts: attempts.filter((a) => a.deliveryId === row.id) }));
+  const withAttempts = rows.map((row) => ({ ...row, attempts: attempts.filter((a) => a.deliveryId === row.id) }));
+  return { rows: withAttempts, ...(options.includeTotal ? { total: await deliveries.countDeliveries(db, tenant, subscriptionId) } : {}) };
 }
 
 export async function redeliver(db: Database, tenant: Tenant, subscriptionId: string, deliveryId: string): Promise<void> {
