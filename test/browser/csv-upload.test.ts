@@ -157,6 +157,10 @@ describe.skipIf(!haveBrowser)('CSV upload on the New batch page, in a real brows
         await expect(checks().nth(1).textContent()).resolves.toBe('OK');
         await expect(createButton().isDisabled()).resolves.toBe(true);
         await shot(desktop ? '102-csv-unquoted-thousands' : '103-csv-unquoted-thousands-phone');
+        // A row with a readable amount but another problem is not in the total of the valid rows.
+        await page.getByLabel('Email, row 3').fill('not an email');
+        await expect(page.getByTestId('batch-total').textContent()).resolves.toBe('3 rows, $250.00 in the 1 valid');
+        await page.getByLabel('Email, row 3').fill('ben@example.com');
         await page.getByLabel('Amount, row 2').fill('1000');
         await expect(checks().allTextContents()).resolves.toEqual(['OK', 'OK', 'OK']);
         await expect(page.getByTestId('batch-total').textContent()).resolves.toBe('3 payouts, $2,250.00');

@@ -110,7 +110,7 @@ export function newBatchPage(el: HTMLElement, _ctx: PageContext) {
     removeRows((r) => bad.has(r.row));
     onlyThese = null;
     first = 0;
-    note = `Removed ${plural(bad.size, 'row', 'rows')} with problems.`;
+    note = `Removed ${plural(bad.size, 'row with a problem', 'rows with problems')}.`;
     draw();
   };
 
@@ -261,7 +261,9 @@ export function newBatchPage(el: HTMLElement, _ctx: PageContext) {
     checks = checkRows(rows, checkOne);
     const problemRows = rows.filter((_, i) => checks[i]!.problems.length > 0);
     const ready = problemRows.length === 0 && rows.length > 0;
-    const total = checks.reduce((sum, c) => sum + (c.cents ?? 0n), 0n);
+    // The money of the rows that can be paid: a row flagged for its email or a formula cell may
+    // have a readable amount, but it is not in the batch until fixed.
+    const total = checks.reduce((sum, c) => sum + (c.problems.length === 0 ? (c.cents ?? 0n) : 0n), 0n);
     const shown = visibleRows();
     const pageRows = shown.slice(first, first + PAGE_SIZE);
     const checkOf = new Map(rows.map((r, i) => [r, checks[i]!]));

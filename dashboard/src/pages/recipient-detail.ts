@@ -2,7 +2,7 @@
 // write to recipients) "Edit" and "Resend invitation".
 import { get, post } from '../api.js';
 import { dateTime, money } from '../format.js';
-import { exportButton, exportPath, type ListPage, mountList, pager, UrlList } from '../list.js';
+import { exportButton, exportPath, type ListPage, type Mounted, mountList, pager, UrlList } from '../list.js';
 import type { PageContext } from '../main.js';
 import { RECIPIENT_STATUS_LABELS, type Recipient, recipientName, recipientStatusBadge, undeliverableBadge } from '../recipient-view.js';
 import { empty, errorBox, html, nothing, page, statusBadge } from '../ui.js';
@@ -23,7 +23,8 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
   // The recipient's payouts: a list of their own, paged in the address, reloaded without the rest.
   const payoutsEl = document.createElement('section');
   payoutsEl.setAttribute('aria-labelledby', 'recipient-payouts-heading');
-  if (ctx.can('payouts:read')) recipientPayouts(payoutsEl, id);
+  // A saved change (auto-accept, say) can move the recipient's payouts: they reload with the page.
+  const payouts = ctx.can('payouts:read') ? recipientPayouts(payoutsEl, id) : null;
   page(
     el,
     async () => {
@@ -72,6 +73,7 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
         }
         notice = result === null ? null : { saved: true };
         await closeEdit();
+        if (result !== null) await payouts?.reload();
       };
       return html`
       <p class="muted"><a href="#/recipients">Recipients</a></p>
@@ -122,9 +124,9 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
   );
 }
 
-function recipientPayouts(el: HTMLElement, recipientId: string) {
+function recipientPayouts(el: HTMLElement, recipientId: string): Mounted {
   const list = new UrlList();
-  mountList(
+  return mountList(
     el,
     list,
     () => get<ListPage<Payment>>(`/payments?${list.query({ recipientId })}`),

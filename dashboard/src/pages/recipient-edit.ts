@@ -2,7 +2,7 @@
 // switches). It sends only what changed, so a recipient added with no name can still be edited.
 import { api, RequestFailed } from '../api.js';
 import type { Recipient } from '../recipient-view.js';
-import { html, nothing, notify } from '../ui.js';
+import { html, nothing } from '../ui.js';
 
 const LABELS: Record<string, string> = {
   firstName: 'First name',
@@ -67,7 +67,6 @@ export async function saveRecipient(form: HTMLFormElement, recipient: Recipient,
   try {
     const { data } = await api<{ data: Recipient }>('PATCH', `/recipients/${recipient.id}`, result.changes);
     state.problem = null;
-    notify('Recipient saved.');
     return data;
   } catch (error) {
     state.problem = problemOf(error);
