@@ -127,7 +127,7 @@ describe.skipIf(!haveBrowser)('setting a payout method from the dashboard, in a 
       await expect(page.getByTestId('method-form').count()).resolves.toBe(0);
       // Masked everywhere: the full number is neither in the page's markup nor in its text.
       expect(await page.content()).not.toContain(ACCOUNT_NUMBER);
-      expect(await page.evaluate(() => document.body.innerText)).not.toContain(ACCOUNT_NUMBER);
+      expect(await page.evaluate(() => document.body.textContent)).not.toContain(ACCOUNT_NUMBER);
       expect(await page.evaluate(() => [...document.querySelectorAll('input')].map((i) => i.value))).not.toContain(ACCOUNT_NUMBER);
       await shot(first + 1, 'saved');
 
@@ -141,4 +141,23 @@ describe.skipIf(!haveBrowser)('setting a payout method from the dashboard, in a 
       await shot(first + 2, 'pending');
     });
   }
+
+  it('hides the form for a recipient who set their own method, and says why', async () => {
+    await page.setViewportSize({ width: 1280, height: 860 });
+    const created = await call('POST', '/recipients', { recipients: [{ firstName: 'Cleo', lastName: 'Park', email: 'cleo@example.com' }] });
+    const recipientId = created.body.data.recipients[0].id as string;
+    expect((await call('PUT', `/recipients/${recipientId}/payout-method`, { type: 'paypal', email: 'cleo@example.com' })).status).toBe(200);
+    // As if Cleo had chosen it in the portal (the portal's code-by-email sign-in is covered elsewhere).
+    await t.db.query(`update payout_methods set set_by_kind = 'recipient', set_by_id = null where recipient_id = $1`, [recipientId]);
+    await t.db.query('update recipients set method_ever_set_by_recipient = true where id = $1', [recipientId]);
+    expect((await call('PUT', `/recipients/${recipientId}/payout-method`, { type: 'paypal', email: 'other@example.com' })).status).toBe(409);
+    await signIn();
+    await page.evaluate((target) => {
+      location.hash = target;
+    }, `#/recipients/${recipientId}`);
+    await expect
+      .poll(() => page.getByTestId('method-managed-by-recipient').textContent())
+      .toBe('cleo@example.com manages their own payout method in the portal.');
+    await expect(page.getByTestId('set-method-button').count()).resolves.toBe(0);
+  });
 });
