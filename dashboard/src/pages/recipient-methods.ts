@@ -183,11 +183,11 @@ function methodForm(recipient: Recipient, writer: MethodWriter) {
   });
   const text = (name: string, label: string, extra: { inputmode?: string; maxlength: number; type?: string }) => {
     const a = attrs(name);
-    return html`<label>${label}<input id="method-${name}" name=${name} type=${extra.type ?? 'text'} inputmode=${extra.inputmode ?? nothing} maxlength=${extra.maxlength} autocomplete="off" required aria-invalid=${a.invalid} aria-describedby=${a.describedBy} />${problemAt(name)}</label>`;
+    return html`<div><label>${label}<input id="method-${name}" name=${name} type=${extra.type ?? 'text'} inputmode=${extra.inputmode ?? nothing} maxlength=${extra.maxlength} autocomplete="off" required aria-invalid=${a.invalid} aria-describedby=${a.describedBy} /></label>${problemAt(name)}</div>`;
   };
   const choice = (name: string, label: string, options: [string, string][]) => {
     const a = attrs(name);
-    return html`<label>${label}<select id="method-${name}" name=${name} aria-invalid=${a.invalid} aria-describedby=${a.describedBy}>${options.map(([value, words]) => html`<option value=${value}>${words}</option>`)}</select>${problemAt(name)}</label>`;
+    return html`<div><label>${label}<select id="method-${name}" name=${name} aria-invalid=${a.invalid} aria-describedby=${a.describedBy}>${options.map(([value, words]) => html`<option value=${value}>${words}</option>`)}</select></label>${problemAt(name)}</div>`;
   };
   const pick = async (event: Event) => {
     state.type = (event.target as HTMLSelectElement).value as MethodFormState['type'];
