@@ -8,7 +8,7 @@ import { RECIPIENT_STATUS_LABELS, type Recipient, recipientName, recipientStatus
 import { empty, errorBox, html, nothing, page, statusBadge } from '../ui.js';
 import type { Payment } from './payouts.js';
 import { type EditState, editForm, saveRecipient } from './recipient-edit.js';
-import { loadMethodHistory, methodSection } from './recipient-methods.js';
+import { loadMethodHistory, methodSection, newMethodForm } from './recipient-methods.js';
 
 export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
   const id = ctx.params[0]!;
@@ -19,11 +19,12 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
   let inviting = false;
   let editing = false;
   const edit: EditState = { problem: null, saving: false };
+  const methodForm = newMethodForm();
   const focus = (selector: string) => el.querySelector<HTMLElement>(selector)?.focus();
   // The recipient's payouts: a list of their own, paged in the address, reloaded without the rest.
   const payoutsEl = document.createElement('section');
   payoutsEl.setAttribute('aria-labelledby', 'recipient-payouts-heading');
-  // A saved change (auto-accept, say) can move the recipient's payouts: they reload with the page.
+  // A saved change (auto-accept, a payout method) can move the recipient's payouts: they reload too.
   const payouts = ctx.can('payouts:read') ? recipientPayouts(payoutsEl, id) : null;
   page(
     el,
@@ -117,7 +118,19 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
         <dt>Onboarding link</dt><dd><code>${recipient.onboardingUrl}</code></dd>
         <dt>Added</dt><dd>${dateTime(recipient.createdAt)}</dd>
       </dl>
-      ${methodSection(recipient, history)}
+      ${methodSection(
+        recipient,
+        history,
+        canWrite
+          ? {
+              state: methodForm,
+              render: reload,
+              saved: async () => {
+                await Promise.all([reload(), payouts?.reload()]);
+              },
+            }
+          : null,
+      )}
       ${ctx.can('payouts:read') ? payoutsEl : nothing}
     `;
     },

@@ -1,10 +1,10 @@
 // A recipient's payout method and its history: which method, who set it, who removed or replaced
 // it, and when. The API answers them masked (last 4 digits, `j***@example.com`).
-import { get } from '../api.js';
+import { api, get, RequestFailed } from '../api.js';
 import { dateTime } from '../format.js';
 import type { PageContext } from '../main.js';
 import { methodDetails, methodLabel, type Recipient } from '../recipient-view.js';
-import { errorBox, html, nothing } from '../ui.js';
+import { errorBox, formValues, html, nothing, notify } from '../ui.js';
 
 /** Who made a change: the recipient through the portal, or the business with a user or an API key. */
 export interface Actor {
@@ -104,13 +104,154 @@ function historyTable(history: MethodHistory) {
   ${history.hasMore ? html`<p class="muted">Showing the ${HISTORY_LIMIT} most recent changes.</p>` : nothing}`;
 }
 
-export function methodSection(recipient: Recipient, history: MethodHistory | { error: unknown }) {
+/** The "Set payout method" form's state, kept by the recipient's page across its reloads. */
+export interface MethodFormState {
+  open: boolean;
+  type: 'us_bank_account' | 'paypal';
+  problem: { message: string; param?: string } | null;
+  saving: boolean;
+}
+
+export const newMethodForm = (): MethodFormState => ({ open: false, type: 'us_bank_account', problem: null, saving: false });
+
+/** What the business may do here: set a method only while the recipient never set one itself (the API refuses otherwise). */
+export interface MethodWriter {
+  state: MethodFormState;
+  /** Re-renders the page (the form opened, a problem shown). */
+  render: () => Promise<void>;
+  /** After a save: the recipient's status and payouts change, so everything loads again. */
+  saved: () => Promise<void>;
+}
+
+const FIELD_IDS = ['accountHolderName', 'accountHolderType', 'accountType', 'routingNumber', 'accountNumber', 'email'];
+
+function setByRecipient(history: MethodHistory | { error: unknown }): boolean {
+  return !('error' in history) && history.entries.some((entry) => entry.setBy.kind === 'recipient');
+}
+
+async function saveMethod(event: Event, recipient: Recipient, writer: MethodWriter) {
+  event.preventDefault();
+  const { state } = writer;
+  if (state.saving) return;
+  const values = formValues(event.target as HTMLFormElement);
+  const body =
+    state.type === 'paypal'
+      ? { type: 'paypal', email: values.email?.trim() }
+      : {
+          type: 'us_bank_account',
+          accountHolderName: values.accountHolderName?.trim(),
+          accountHolderType: values.accountHolderType,
+          accountType: values.accountType,
+          routingNumber: values.routingNumber?.trim(),
+          accountNumber: values.accountNumber?.trim(),
+        };
+  const target = body.type === 'paypal' ? `the PayPal account ${body.email}` : `the account ending ${(body.accountNumber ?? '').slice(-4)}`;
+  if (!confirm(`Pay ${recipientLabel(recipient)} to ${target} from now on?`)) return;
+  state.saving = true;
+  await writer.render();
+  try {
+    await api('PUT', `/recipients/${recipient.id}/payout-method`, body);
+    [state.open, state.problem] = [false, null];
+    notify('Payout method saved.');
+  } catch (error) {
+    state.problem =
+      error instanceof RequestFailed
+        ? { message: error.error.message, ...(error.error.param && FIELD_IDS.includes(error.error.param) ? { param: error.error.param } : {}) }
+        : { message: error instanceof Error ? error.message : String(error) };
+  } finally {
+    state.saving = false;
+  }
+  if (state.problem) {
+    await writer.render();
+    document.getElementById(state.problem.param ? `method-${state.problem.param}` : 'method-problem')?.focus();
+  } else {
+    await writer.saved();
+  }
+}
+
+const recipientLabel = (r: Recipient) => [r.firstName, r.lastName].filter(Boolean).join(' ') || r.email;
+
+function methodForm(recipient: Recipient, writer: MethodWriter) {
+  const { state } = writer;
+  const problemAt = (name: string) =>
+    state.problem?.param === name
+      ? html`<div class="error" role="alert" id="method-problem-${name}" data-testid="method-problem-${name}">${state.problem.message}</div>`
+      : nothing;
+  const attrs = (name: string) => ({
+    invalid: state.problem?.param === name ? 'true' : 'false',
+    describedBy: state.problem?.param === name ? `method-problem-${name}` : nothing,
+  });
+  const text = (name: string, label: string, extra: { inputmode?: string; maxlength: number; type?: string }) => {
+    const a = attrs(name);
+    return html`<div><label>${label}<input id="method-${name}" name=${name} type=${extra.type ?? 'text'} inputmode=${extra.inputmode ?? nothing} maxlength=${extra.maxlength} autocomplete="off" required aria-invalid=${a.invalid} aria-describedby=${a.describedBy} /></label>${problemAt(name)}</div>`;
+  };
+  const choice = (name: string, label: string, options: [string, string][]) => {
+    const a = attrs(name);
+    return html`<div><label>${label}<select id="method-${name}" name=${name} aria-invalid=${a.invalid} aria-describedby=${a.describedBy}>${options.map(([value, words]) => html`<option value=${value}>${words}</option>`)}</select></label>${problemAt(name)}</div>`;
+  };
+  const pick = async (event: Event) => {
+    state.type = (event.target as HTMLSelectElement).value as MethodFormState['type'];
+    state.problem = null;
+    await writer.render();
+  };
+  const cancel = async () => {
+    [state.open, state.problem] = [false, null];
+    await writer.render();
+    document.querySelector<HTMLElement>('[data-testid="set-method-button"]')?.focus();
+  };
+  return html`<form class="card edit-form" data-testid="method-form" aria-labelledby="method-form-title" @submit=${(e: Event) => saveMethod(e, recipient, writer)} @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && cancel()}>
+    <h3 id="method-form-title">${recipient.payoutMethod ? 'Replace payout method' : 'Set payout method'}</h3>
+    <label>Method<select id="method-type" name="type" .value=${state.type} @change=${pick}>
+      <option value="us_bank_account" ?selected=${state.type === 'us_bank_account'}>US bank account</option>
+      <option value="paypal" ?selected=${state.type === 'paypal'}>PayPal</option>
+    </select></label>
+    ${
+      state.type === 'paypal'
+        ? html`<div class="field-grid">${text('email', 'PayPal email', { type: 'email', maxlength: 320 })}</div>`
+        : html`<div class="field-grid">
+          ${text('accountHolderName', 'Account holder name', { maxlength: 200 })}
+          ${choice('accountHolderType', 'Holder type', [
+            ['individual', 'Individual'],
+            ['business', 'Company'],
+          ])}
+          ${choice('accountType', 'Account type', [
+            ['checking', 'Checking'],
+            ['savings', 'Savings'],
+          ])}
+          ${text('routingNumber', 'Routing number', { inputmode: 'numeric', maxlength: 9 })}
+          ${text('accountNumber', 'Account number', { inputmode: 'numeric', maxlength: 17 })}
+        </div>`
+    }
+    ${state.problem && !state.problem.param ? html`<div class="error" role="alert" tabindex="-1" id="method-problem" data-testid="method-problem">${state.problem.message}</div>` : nothing}
+    <div class="actions">
+      <button type="submit" class="primary" ?disabled=${state.saving}>${state.saving ? 'Saving…' : 'Save payout method'}</button>
+      <button type="button" @click=${cancel}>Cancel</button>
+    </div>
+  </form>`;
+}
+
+/** The business's way to set the method: a button opening the form, or why it cannot. */
+function methodWriting(recipient: Recipient, history: MethodHistory | { error: unknown }, writer: MethodWriter) {
+  if (setByRecipient(history)) {
+    return html`<p class="muted" data-testid="method-managed-by-recipient">${recipient.email} manages their own payout method in the portal.</p>`;
+  }
+  if (writer.state.open) return methodForm(recipient, writer);
+  const open = async () => {
+    [writer.state.open, writer.state.problem] = [true, null];
+    await writer.render();
+    document.getElementById('method-type')?.focus();
+  };
+  return html`<p><button @click=${open} data-testid="set-method-button">${recipient.payoutMethod ? 'Replace payout method' : 'Set payout method'}</button></p>`;
+}
+
+export function methodSection(recipient: Recipient, history: MethodHistory | { error: unknown }, writer: MethodWriter | null) {
   return html`
     <h2 id="method-title">Payout method</h2>
     <dl class="facts" aria-labelledby="method-title">
-      <dt>Current</dt><dd>${methodDetails(recipient.payoutMethod)}${recipient.payoutMethod ? nothing : html`<div class="muted">The recipient chooses how to be paid through the onboarding link.</div>`}</dd>
+      <dt>Current</dt><dd data-testid="current-method">${methodDetails(recipient.payoutMethod)}${recipient.payoutMethod ? nothing : html`<div class="muted">The recipient chooses how to be paid through the onboarding link.</div>`}</dd>
       ${recipient.payoutsHeldUntil ? html`<dt>Payouts held until</dt><dd data-testid="payouts-held">${dateTime(recipient.payoutsHeldUntil)} <span class="muted">(the payout method was replaced: its bank payouts wait until then)</span></dd>` : nothing}
     </dl>
+    ${writer ? methodWriting(recipient, history, writer) : nothing}
     <h3>History</h3>
     ${'error' in history ? errorBox(history.error) : historyTable(history)}
   `;
