@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkRows, formatCents, parseAmount, type PayoutRow, readPayoutCsv, rememberingCheckRow } from '../dashboard/src/csv-import.js';
+import { parseDollars } from '../dashboard/src/format.js';
 
 // The dashboard's CSV reader (dashboard/src/csv-import.ts): pure functions, checked here on the
 // files of test/fixtures/csv and on the amounts that must never be guessed.
@@ -233,5 +234,19 @@ describe('checking again after an edit', () => {
       'amount has more than two decimals (10.005) — cents are the smallest unit; if the dot separates thousands, remove it',
       'reference INV-1 is already on row 2 — references must be unique',
     ]);
+  });
+});
+
+describe('parseDollars (the dashboard forms: deposits, top-ups)', () => {
+  it('reads amounts by the same strict rule as the CSV import', () => {
+    expect(parseDollars('5000')).toBe(500_000);
+    expect(parseDollars(' $1,234.56 ')).toBe(123_456);
+    expect(parseDollars('12.5')).toBe(1_250);
+    // A decimal comma or a misplaced thousands comma is no amount, never $1,050 or $10,000.
+    expect(parseDollars('10,50')).toBeUndefined();
+    expect(parseDollars('1,0000')).toBeUndefined();
+    expect(parseDollars('12.505')).toBeUndefined();
+    expect(parseDollars('0')).toBeUndefined();
+    expect(parseDollars('-5')).toBeUndefined();
   });
 });

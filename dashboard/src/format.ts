@@ -1,3 +1,4 @@
+import { parseAmount } from './csv-import.js';
 const currency = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 
 /** Cents to "$1,234.56". */
@@ -5,12 +6,14 @@ export const money = (cents: number | null | undefined) => (cents == null ? '—
 
 export const dateTime = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' }) : '—');
 
-/** "12.50" or "12" dollars to cents; undefined when it is not an amount. */
+/**
+ * Dollars typed by a person to cents, by the one strict rule the CSV import uses (`parseAmount`):
+ * `1234.56`, `1234` or `$1,234.56`; undefined for anything that could mean another amount, such as
+ * a decimal comma (`10,50`), which a looser reading would take for $1,050.
+ */
 export function parseDollars(text: string): number | undefined {
-  const cleaned = text.trim().replace(/^\$/, '').replace(/,/g, '');
-  if (!/^\d+(\.\d{1,2})?$/.test(cleaned)) return undefined;
-  const [units, fraction = ''] = cleaned.split('.');
-  return Number(units) * 100 + Number(fraction.padEnd(2, '0'));
+  const reading = parseAmount(text);
+  return reading.ok ? Number(reading.cents) : undefined;
 }
 
 export const isEmail = (text: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text.trim());
