@@ -15,5 +15,3 @@ export function parseDollars(text: string): number | undefined {
   const reading = parseAmount(text);
   return reading.ok ? Number(reading.cents) : undefined;
 }
-
-export const isEmail = (text: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text.trim());
