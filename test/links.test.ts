@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
-import { LINK_SECRET_FILE, linkFor, linkToken, resolveLinkSecret, verifyLinkSegment } from '../src/platform/links.js';
+import { checkExpiringLink, expiringLink, LINK_SECRET_FILE, linkFor, linkToken, resolveLinkSecret, verifyLinkSegment } from '../src/platform/links.js';
 
 describe('capability links', () => {
   const dir = mkdtempSync(join(tmpdir(), 'payouts-links-'));
@@ -35,5 +35,23 @@ describe('capability links', () => {
     expect(verifyLinkSegment('b'.repeat(40), 'payout', segment)).toBeUndefined();
     expect(verifyLinkSegment(config.linkSecret, 'payout', `${id}.${linkToken(config.linkSecret, 'payout', id).slice(0, -1)}`)).toBeUndefined();
     expect(verifyLinkSegment(config.linkSecret, 'payout', id)).toBeUndefined();
+  });
+
+  it('signs an expiring link over its path and expiry: valid until then, expired after, invalid when altered', () => {
+    const config = { publicUrl: 'https://pay.example.com', linkSecret: 'b'.repeat(40) };
+    const path = `/links/tax-forms/${id}.pdf`;
+    const now = new Date('2026-12-01T00:00:00Z');
+    const url = new URL(expiringLink(config, path, new Date(now.getTime() + 7 * 86_400_000)));
+    expect(url.pathname).toBe(path);
+    const expires = url.searchParams.get('expires') ?? undefined;
+    const signature = url.searchParams.get('signature') ?? undefined;
+    expect(checkExpiringLink(config.linkSecret, path, expires, signature, now)).toBe('valid');
+    expect(checkExpiringLink(config.linkSecret, path, expires, signature, new Date(now.getTime() + 8 * 86_400_000))).toBe('expired');
+    expect(checkExpiringLink(config.linkSecret, path, String(Number(expires) + 86_400), signature, now)).toBe('invalid');
+    expect(checkExpiringLink(config.linkSecret, path.replace(id.slice(-1), '0'), expires, signature, now)).toBe('invalid');
+    expect(checkExpiringLink(config.linkSecret, path, expires, `${signature}x`, now)).toBe('invalid');
+    expect(checkExpiringLink('c'.repeat(40), path, expires, signature, now)).toBe('invalid');
+    expect(checkExpiringLink(config.linkSecret, path, undefined, signature, now)).toBe('invalid');
+    expect(checkExpiringLink(config.linkSecret, path, '1e9', signature, now)).toBe('invalid');
   });
 });

@@ -34,6 +34,34 @@ export function verifyLinkSegment(secret: string, kind: LinkKind, segment: strin
   return constantTimeEqual(segment.slice(dot + 1), linkToken(secret, kind, id)) ? id : undefined;
 }
 
+/**
+ * A link that expires, for a file handed to a third party (the `url` of `tax_form.created`, valid
+ * 7 days): `${PUBLIC_URL}<path>?expires=<unix seconds>&signature=<HMAC>`. The HMAC covers the path
+ * and the expiry, so neither can be changed; it is kept whole (256 bits).
+ */
+export function expiringLink(config: LinkConfig, path: string, expiresAt: Date): string {
+  const expires = Math.floor(expiresAt.getTime() / 1000);
+  return `${config.publicUrl}${path}?expires=${expires}&signature=${expiringSignature(requireSecret(config), path, expires)}`;
+}
+
+export type ExpiringLinkCheck = 'valid' | 'expired' | 'invalid';
+
+/** Whether `expires` and `signature` (from the query) are genuine for `path` and not yet past. */
+export function checkExpiringLink(
+  secret: string,
+  path: string,
+  expires: string | undefined,
+  signature: string | undefined,
+  now = new Date(),
+): ExpiringLinkCheck {
+  if (!expires || !signature || !/^\d{1,12}$/.test(expires)) return 'invalid';
+  if (!constantTimeEqual(signature, expiringSignature(secret, path, Number(expires)))) return 'invalid';
+  return Number(expires) * 1000 > now.getTime() ? 'valid' : 'expired';
+}
+
+const expiringSignature = (secret: string, path: string, expires: number) =>
+  createHmac('sha256', secret).update(`expiring:${path}:${expires}`).digest('base64url');
+
 function requireSecret(config: Pick<Config, 'linkSecret'>): string {
   if (!config.linkSecret) throw new Error('LINK_SECRET was not resolved at start-up (resolveLinkSecret).');
   return config.linkSecret;
