@@ -21,9 +21,10 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'webhooks:write',
     'ach:read',
     'ach:write',
+    'tax_forms:read',
     'signed_in',
   ],
-  accountant: ['payouts:read', 'recipients:read', 'ach:read', 'signed_in'],
+  accountant: ['payouts:read', 'recipients:read', 'ach:read', 'tax_forms:read', 'signed_in'],
   employee: ['signed_in'],
 };
 

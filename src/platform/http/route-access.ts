@@ -16,6 +16,10 @@ export const PERMISSIONS = [
   'ach:settings',
   // Recording and reversing funding deposits: real money in production, so admins only.
   'balance:fund',
+  // Tax forms (masked) and the 1099-NEC report: admins, managers, accountants; never employees.
+  'tax_forms:read',
+  // Anything that shows a full TIN (a form's filing copy, the 1099-NEC filing export): admins only, each download recorded.
+  'tax_forms:filing',
   'signed_in',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
