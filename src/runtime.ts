@@ -4,12 +4,13 @@ import type { Config } from './config.js';
 import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
 import { type OpenOptions, openDatabase } from './platform/db/open.js';
-import { withEncryptionKeys } from './platform/encryption-key.js';
+import { encryptionKeysOf, withEncryptionKeys } from './platform/encryption-key.js';
 import { withLinkSecret } from './platform/links.js';
 import { createLogger } from './platform/log.js';
 import { presetAchSettings } from './modules/ach/index.js';
 import { resolveOrganization } from './modules/organizations/index.js';
 import { issueSetupToken } from './modules/users/users.service.js';
+import { sealClearWebhookSecrets } from './modules/webhooks/index.js';
 import { closeHandshakeClients } from './modules/webhooks/webhooks.service.js';
 import { startSchedule } from './platform/schedule/schedule.js';
 import { periodicTasks } from './worker/schedule.js';
@@ -64,6 +65,10 @@ export async function startServer(
     throw error;
   }
   try {
+    // Webhook secrets stored before they were encrypted are sealed now, before anything signs
+    // with them (each row once, however many processes start together).
+    const sealed = await sealClearWebhookSecrets(db, encryptionKeysOf(config));
+    if (sealed.resealed > 0) logger.info(`Encrypted ${sealed.resealed} webhook signing secret(s) stored in clear by an earlier version.`);
     // The ACH_* variables preset the default organization's bank settings (once).
     if (config.achOdfiRouting) await presetAchSettings(db, config, (await resolveOrganization(db)).id);
   } catch (error) {

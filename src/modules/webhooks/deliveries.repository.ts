@@ -42,8 +42,8 @@ export interface ClaimedDelivery {
   eventType: string;
   eventCreatedAt: Date;
   data: unknown;
-  /** The subscription's live signing secrets (several during a rotation's overlap). */
-  secrets: string[];
+  /** The subscription's live signing secrets (several during a rotation's overlap), sealed as stored: opened only to sign. */
+  sealedSecrets: string[];
 }
 
 const DELIVERY_QUEUE: LeaseTable = { table: 'webhook_deliveries', dueColumn: 'next_attempt_at', readyWhen: "q.status = 'pending'" };
@@ -108,7 +108,7 @@ export async function claimDueDeliveries(ex: Executor, limit: number, leaseSecon
     eventType: r.type,
     eventCreatedAt: r.event_created_at,
     data: r.data,
-    secrets: r.secrets,
+    sealedSecrets: r.secrets,
   }));
 }
 

@@ -70,8 +70,9 @@ export async function setSubscriptionStatus(
   return rows[0] && toSubscription(rows[0]);
 }
 
-export async function insertSecret(ex: Executor, s: { id: string; subscriptionId: string; secret: string }): Promise<void> {
-  await ex.query('insert into webhook_secrets (id, subscription_id, secret) values ($1, $2, $3)', [s.id, s.subscriptionId, s.secret]);
+/** Stores a signing secret, already sealed (reencrypt.ts: never a secret in clear in the database). */
+export async function insertSecret(ex: Executor, s: { id: string; subscriptionId: string; sealedSecret: string }): Promise<void> {
+  await ex.query('insert into webhook_secrets (id, subscription_id, secret) values ($1, $2, $3)', [s.id, s.subscriptionId, s.sealedSecret]);
 }
 
 /** Starts the end of a rotation's overlap: the secrets live now stop signing after `overlapSeconds`. */

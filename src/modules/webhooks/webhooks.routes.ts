@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { encryptionKeysOf } from '../../platform/encryption-key.js';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { tenantOf } from '../../platform/http/auth.js';
 import { AppError } from '../../platform/http/errors.js';
@@ -48,7 +49,7 @@ export default async function webhookRoutes(app: AppInstance) {
       // The handshake runs first, outside any transaction; the idempotent part only stores it.
       const verified = await service.verifySubscription(app.config, { eventName: request.body.event_name, callbackUrl: request.body.callback_url });
       return sendIdempotent(request, reply, async (tx) => {
-        const created = await service.saveSubscription(tx, tenantOf(request), verified);
+        const created = await service.saveSubscription(tx, tenantOf(request), encryptionKeysOf(app.config), verified);
         return { body: { data: { subscription: renderSubscription(created.subscription), secret: created.secret } } };
       });
     },
@@ -110,7 +111,7 @@ export default async function webhookRoutes(app: AppInstance) {
     },
     handler: async (request) => {
       const overlap = request.body?.overlap_seconds ?? app.config.webhookSecretOverlapHours * 3600;
-      const rotated = await service.rotateSecret(app.db, tenantOf(request), request.params.id, overlap);
+      const rotated = await service.rotateSecret(app.db, tenantOf(request), encryptionKeysOf(app.config), request.params.id, overlap);
       return { data: { secret: rotated.secret, previousSecretExpiresAt: rotated.previousSecretExpiresAt?.toISOString() ?? null } };
     },
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../config.js';
+import type { KeyRing } from '../../platform/crypto.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { AppError, notFound } from '../../platform/http/errors.js';
 import type { Page } from '../../platform/http/pagination.js';
@@ -9,6 +10,7 @@ import { EVENT_TYPES } from '../events/index.js';
 import * as deliveries from './deliveries.repository.js';
 import { WebhookHttpClient } from './http-client.js';
 import { generateWebhookSecret, signedHeaders } from './signing.js';
+import { sealWebhookSecret } from './reencrypt.js';
 import { checkCallbackUrl } from './ssrf.js';
 import * as repo from './subscriptions.repository.js';
 import type { Subscription } from './subscriptions.repository.js';
@@ -84,9 +86,15 @@ export async function verifySubscription(
   return verified;
 }
 
-export async function saveSubscription(tx: Executor, tenant: Tenant, verified: VerifiedSubscription): Promise<{ subscription: Subscription; secret: string }> {
+/** Stores a verified subscription with its secret sealed; answers the secret in clear, shown to the caller this once. */
+export async function saveSubscription(
+  tx: Executor,
+  tenant: Tenant,
+  keys: KeyRing,
+  verified: VerifiedSubscription,
+): Promise<{ subscription: Subscription; secret: string }> {
   const subscription = await repo.insertSubscription(tx, tenant, verified);
-  await repo.insertSecret(tx, { id: uuidv7(), subscriptionId: verified.id, secret: verified.secret });
+  await repo.insertSecret(tx, { id: uuidv7(), subscriptionId: verified.id, sealedSecret: sealWebhookSecret(keys, verified.secret) });
   return { subscription, secret: verified.secret };
 }
 
@@ -117,6 +125,7 @@ export async function enableSubscription(db: Database, tenant: Tenant, id: strin
 export async function rotateSecret(
   db: Database,
   tenant: Tenant,
+  keys: KeyRing,
   id: string,
   overlapSeconds: number,
 ): Promise<{ secret: string; previousSecretExpiresAt: Date | null }> {
@@ -124,7 +133,7 @@ export async function rotateSecret(
   const secret = generateWebhookSecret();
   return db.transaction(async (tx) => {
     const previousSecretExpiresAt = await repo.expireLiveSecrets(tx, id, overlapSeconds);
-    await repo.insertSecret(tx, { id: uuidv7(), subscriptionId: id, secret });
+    await repo.insertSecret(tx, { id: uuidv7(), subscriptionId: id, sealedSecret: sealWebhookSecret(keys, secret) });
     return { secret, previousSecretExpiresAt };
   });
 }

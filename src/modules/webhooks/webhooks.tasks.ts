@@ -1,5 +1,7 @@
 import type { Config } from '../../config.js';
+import type { KeyRing } from '../../platform/crypto.js';
 import type { Database, Executor } from '../../platform/db/database.js';
+import { encryptionKeysOf } from '../../platform/encryption-key.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { newLeaseOwner } from '../../platform/queue/lease.js';
 import type { WorkerContext, WorkerTask } from '../../platform/worker-task.js';
@@ -13,6 +15,7 @@ import {
 } from './deliveries.repository.js';
 import { webhookEnvelope } from './envelope.js';
 import { describeRequestError, WebhookHttpClient } from './http-client.js';
+import { openWebhookSecret } from './reencrypt.js';
 import { nextRetryDelayMs, parseRetryAfter } from './retry.js';
 import { signedHeaders } from './signing.js';
 import { disableSubscriptions } from './subscriptions.repository.js';
@@ -154,7 +157,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
     try {
       // Too late to start within the lease (see deliveryLeaseSeconds): back to the table.
       if (performance.now() - claimedAt > ctx.config.webhookTimeoutMs) return undefined;
-      tried = await attempt(client!, delivery, ctx.config.webhookTimeoutMs);
+      tried = await attempt(client!, delivery, encryptionKeysOf(ctx.config), ctx.config.webhookTimeoutMs);
       return tried;
     } finally {
       lane.sending--;
@@ -294,11 +297,14 @@ async function recordGroup(db: Database, owner: string, tried: Tried[]): Promise
   });
 }
 
-async function attempt(client: WebhookHttpClient, delivery: ClaimedDelivery, timeoutMs: number): Promise<Tried> {
+async function attempt(client: WebhookHttpClient, delivery: ClaimedDelivery, keys: KeyRing, timeoutMs: number): Promise<Tried> {
   const body = JSON.stringify(webhookEnvelope(delivery));
   const attemptedAt = new Date();
   const timestamp = Math.floor(attemptedAt.getTime() / 1000);
-  const headers = signedHeaders(delivery.secrets, delivery.subscriptionId, delivery.id, timestamp, body);
+  // Opened here, per delivery: a secret the key ring cannot open fails this send only (logged,
+  // retried when its lease runs out), never the others claimed with it.
+  const secrets = delivery.sealedSecrets.map((sealed) => openWebhookSecret(keys, sealed));
+  const headers = signedHeaders(secrets, delivery.subscriptionId, delivery.id, timestamp, body);
   const started = performance.now();
   let statusCode: number | null = null;
   let error: string | null = null;
