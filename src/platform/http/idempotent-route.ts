@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Executor } from '../db/database.js';
+import { encryptionKeysOf } from '../encryption-key.js';
 import { hashRequest, type OperationResult, runIdempotent } from '../idempotency/idempotency.js';
 import { tenantOf } from './auth.js';
 import { AppError } from './errors.js';
@@ -37,7 +38,10 @@ export async function sendIdempotent(
   const key = idempotencyKeyOf(request);
   const { idempotencyKey: _ignored, ...body } = (request.body ?? {}) as Record<string, unknown>;
   const requestHash = hashRequest(request.method, request.routeOptions.url ?? request.url, body);
-  const answer = await runIdempotent(db, tenantOf(request), key, requestHash, config.idempotencyTtlHours, async (tx) => ({ status, ...(await operation(tx)) }));
+  const answer = await runIdempotent(db, tenantOf(request), key, requestHash, config.idempotencyTtlHours, encryptionKeysOf(config), async (tx) => ({
+    status,
+    ...(await operation(tx)),
+  }));
   reply.status(answer.status).type('application/json; charset=utf-8');
   if (answer.replayed) reply.header('Idempotent-Replayed', 'true');
   return reply.send(answer.body);

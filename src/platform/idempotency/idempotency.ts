@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import { decryptText, encryptText, type KeyRing } from '../crypto.js';
 import type { Database, Executor, Transaction } from '../db/database.js';
 import { AppError } from '../http/errors.js';
 import { uuidv7 } from '../ids.js';
 import type { Tenant } from '../tenant.js';
 import type { PeriodicTask } from '../schedule/schedule.js';
+import { type ResealReport, resealColumn, type SealedColumn } from '../reseal.js';
 import * as repo from './idempotency.repository.js';
 
 /** A request holding a key this long without finishing is taken to have crashed. */
@@ -47,6 +49,30 @@ export interface OperationResult {
   lastStep?: (tx: Transaction) => Promise<void>;
 }
 
+// A stored answer is what the client was shown, and some answers show a secret once (a new
+// webhook subscription's signing secret): stored answers are sealed (platform/crypto), like every
+// other secret at rest. Answers stored in clear by an earlier version are read as they are (they
+// expire with their key) or sealed by `payouts encryption re-encrypt`.
+const sealAnswer = (keys: KeyRing, body: string) => encryptText(keys, body);
+const openAnswer = (keys: KeyRing, stored: string) => (stored.startsWith('v1:') ? decryptText(keys, stored) : stored);
+
+const STORED_ANSWERS: SealedColumn = {
+  label: 'idempotency_keys.response_body',
+  table: 'idempotency_keys',
+  key: [
+    { column: 'organization_id', type: 'uuid' },
+    { column: 'environment', type: 'text' },
+    { column: 'key', type: 'text' },
+  ],
+  column: 'response_body',
+  mayHoldClear: true,
+};
+
+/** `payouts encryption re-encrypt`: every stored answer sealed under the first key. */
+export const reencryptIdempotentAnswers = async (ex: Executor, keys: KeyRing, sliceSize?: number): Promise<ResealReport[]> => [
+  await resealColumn(ex, keys, STORED_ANSWERS, { sliceSize }),
+];
+
 /**
  * Runs a creating operation at most once per key. The first request claims the key (committed at
  * once, so a concurrent twin sees it and gets 409), then runs the operation and stores its answer
@@ -59,6 +85,7 @@ export async function runIdempotent(
   key: string | undefined,
   requestHash: string,
   ttlHours: number,
+  keys: KeyRing,
   operation: (tx: Executor) => Promise<OperationResult>,
 ): Promise<IdempotentAnswer> {
   if (key === undefined) {
@@ -75,7 +102,7 @@ export async function runIdempotent(
     if (existing && existing.requestHash !== requestHash) {
       throw new AppError('idempotency_key_reused', 'This idempotency key was already used with a different request.', 'idempotencyKey');
     }
-    if (existing?.responseStatus != null) return { status: existing.responseStatus, body: existing.responseBody!, replayed: true };
+    if (existing?.responseStatus != null) return { status: existing.responseStatus, body: openAnswer(keys, existing.responseBody!), replayed: true };
     const tookOver = existing?.lockToken ? await repo.takeOverStaleIdempotencyKey(db, tenant, key, existing.lockToken, token, STALE_LOCK_SECONDS) : false;
     if (!tookOver) {
       throw new AppError('idempotency_key_in_use', 'A request with this idempotency key is still being processed. Retry shortly.', 'idempotencyKey', {
@@ -87,7 +114,7 @@ export async function runIdempotent(
     return await db.transaction(async (tx) => {
       const result = await operation(tx);
       const body = JSON.stringify(result.body);
-      if (!(await repo.storeIdempotentResponse(tx, tenant, key, token, result.status, body))) {
+      if (!(await repo.storeIdempotentResponse(tx, tenant, key, token, result.status, sealAnswer(keys, body)))) {
         throw new AppError('idempotency_key_in_use', 'A request with this idempotency key is still being processed. Retry shortly.', 'idempotencyKey');
       }
       await result.lastStep?.(tx);
