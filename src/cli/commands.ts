@@ -16,6 +16,7 @@ import { startServer } from '../runtime.js';
 import { achCommands } from './ach-commands.js';
 import { achReturnsCommand } from './ach-returns-command.js';
 import { type Command, type CommandContext, withDatabase } from './command.js';
+import { encryptionCommands } from './encryption-commands.js';
 
 export type { Command, CommandContext };
 
@@ -216,4 +217,5 @@ export const COMMANDS: Command[] = [
   },
   ...achCommands,
   achReturnsCommand,
+  ...encryptionCommands,
 ];

@@ -8,3 +8,5 @@ export { presetAchSettings } from './settings.service.js';
 // Applying the bank's return / notification-of-change files (routes and the CLI).
 export { achReturnsRoutes } from './returns.routes.js';
 export { applyReturnFile, type ReturnFileReport } from './returns.service.js';
+// Re-sealing bank files and account numbers under the first key (`payouts encryption re-encrypt`).
+export { reencryptAch } from './reencrypt.js';

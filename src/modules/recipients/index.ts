@@ -21,3 +21,5 @@ export {
 export { type FieldError, isCountryCode, isValidRoutingNumber, type PayoutMethodInput, validatePayoutMethod } from './payout-method-validation.js';
 export { type CorrectedBankDetails, type CorrectionResult, correctBankMethod, invalidateBankMethod } from './bank-corrections.js';
 export { type ActiveBankAccount, findActiveBankAccounts } from './bank-accounts.repository.js';
+// Re-sealing account numbers under the first key (`payouts encryption re-encrypt`).
+export { reencryptPayoutMethods } from './reencrypt.js';
