@@ -1,2 +1,13 @@
 // What other parts of the service use of tax forms.
 export type { SignerRecord, TaxForm, TaxFormDetails, TaxFormType, W8BenDetails, W9Details } from './tax-form.js';
+export {
+  currentTaxFormOf,
+  getTaxForm,
+  listTaxFormsFor,
+  signTaxForm,
+  TAX_FORM_LINK_DAYS,
+  type TaxFormContext,
+  taxFormLinkPath,
+  tinHashOf,
+  w8BenExpiresAt,
+} from './tax-forms.service.js';
