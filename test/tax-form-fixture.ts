@@ -39,7 +39,7 @@ export async function insertW9(ex: Executor, tenant: Tenant, keys: KeyRing, reci
     exemptPayeeCode: null,
     tinType: 'ssn',
     tinLast4: tin.slice(-4),
-    tinHash: tinHashOf(keys, details),
+    tinHash: tinHashOf(keys, details.tin),
     detailsEncrypted: encryptText(keys, JSON.stringify(details)),
     backupWithholding: false,
     signature: details.legalName,

@@ -1,4 +1,16 @@
 // What other parts of the service use of tax forms.
 export type { SignerRecord, TaxForm, TaxFormDetails, TaxFormType, W8BenDetails, W9Details } from './tax-form.js';
 // Re-sealing details and re-hashing TINs under the first key (`payouts encryption re-encrypt`).
-export { reencryptTaxForms, tinHashOf } from './reencrypt.js';
+export { reencryptTaxForms } from './reencrypt.js';
+export {
+  currentTaxFormOf,
+  getTaxForm,
+  listTaxFormsFor,
+  signTaxForm,
+  TAX_FORM_LINK_DAYS,
+  type TaxFormContext,
+  taxFormLinkPath,
+  tinHashOf,
+  w8BenExpiresAt,
+} from './tax-forms.service.js';
+export { expireW8BenForms, expireW8BenSlice } from './expiry.js';

@@ -2,21 +2,20 @@
 // hash recomputed from the decrypted TIN: a hash matches only hashes made under the same key, and
 // the 1099-NEC report groups payees by it.
 import type { Executor } from '../../platform/db/database.js';
-import { type KeyRing, keyedHash } from '../../platform/crypto.js';
+import type { KeyRing } from '../../platform/crypto.js';
 import { type ResealReport, resealColumn, type SealedColumn } from '../../platform/reseal.js';
 import type { TaxFormDetails } from './tax-form.js';
+import { tinHashOf } from './tax-forms.service.js';
 
-/** The keyed hash of a form's TIN, as stored in `tax_forms.tin_hash` (null without a US TIN). */
-export function tinHashOf(keys: KeyRing, details: Pick<TaxFormDetails, 'tin'>): string | null {
-  return details.tin ? keyedHash(keys, details.tin) : null;
-}
+/** The keyed hash of a form's TIN exactly as signTaxForm makes it (null without a US TIN). */
+const tinHashOfDetails = (keys: KeyRing, details: Pick<TaxFormDetails, 'tin'>): string | null => (details.tin ? tinHashOf(keys, details.tin) : null);
 
 const TAX_FORM_DETAILS: SealedColumn = {
   label: 'tax_forms.details_encrypted',
   table: 'tax_forms',
   key: [{ column: 'id', type: 'uuid' }],
   column: 'details_encrypted',
-  keyedHash: { column: 'tin_hash', of: (plain, keys) => tinHashOf(keys, JSON.parse(plain) as TaxFormDetails) },
+  keyedHash: { column: 'tin_hash', of: (plain, keys) => tinHashOfDetails(keys, JSON.parse(plain) as TaxFormDetails) },
 };
 
 /** `payouts encryption re-encrypt`: every form's details sealed, and its TIN hashed, under the first key. */
