@@ -1,2 +1,4 @@
 // What other parts of the service use of tax forms.
 export type { SignerRecord, TaxForm, TaxFormDetails, TaxFormType, W8BenDetails, W9Details } from './tax-form.js';
+export { insertSensitiveDownload, listSensitiveDownloads } from './downloads.repository.js';
+export type { SensitiveDownload, SensitiveDownloadKind } from './downloads.repository.js';
