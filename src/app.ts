@@ -19,6 +19,7 @@ import payoutRoutes from './modules/payouts/payouts.routes.js';
 import portalRoutes from './modules/portal/portal.routes.js';
 import recipientRoutes from './modules/recipients/recipients.routes.js';
 import { RecipientSchema } from './modules/recipients/recipients.schema.js';
+import { taxFormPdfRoutes } from './modules/tax-forms/index.js';
 import webhookRoutes from './modules/webhooks/webhooks.routes.js';
 import { SubscriptionSchema } from './modules/webhooks/webhooks.schema.js';
 import type { Database } from './platform/db/database.js';
@@ -48,7 +49,19 @@ export interface AppDependencies {
 const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSchema, BatchSchema, SubscriptionSchema];
 
 // Every authenticated module's routes; each is a plugin with thin handlers over its service.
-const API_MODULES = [apiKeyRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes, emailRoutes, organizationRoutes, achRoutes];
+const API_MODULES = [
+  apiKeyRoutes,
+  payoutRoutes,
+  batchRoutes,
+  ledgerRoutes,
+  eventRoutes,
+  webhookRoutes,
+  userRoutes,
+  emailRoutes,
+  organizationRoutes,
+  achRoutes,
+  taxFormPdfRoutes,
+];
 
 /** Trust the nearest `hops` proxies (Fastify accepts a count at run time but types only a function). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
