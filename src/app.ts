@@ -49,19 +49,7 @@ export interface AppDependencies {
 const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSchema, BatchSchema, SubscriptionSchema];
 
 // Every authenticated module's routes; each is a plugin with thin handlers over its service.
-const API_MODULES = [
-  apiKeyRoutes,
-  payoutRoutes,
-  batchRoutes,
-  ledgerRoutes,
-  eventRoutes,
-  webhookRoutes,
-  userRoutes,
-  emailRoutes,
-  organizationRoutes,
-  achRoutes,
-  taxFormPdfRoutes,
-];
+const API_MODULES = [apiKeyRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes, emailRoutes, organizationRoutes, achRoutes];
 
 /** Trust the nearest `hops` proxies (Fastify accepts a count at run time but types only a function). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
@@ -230,6 +218,8 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
     for (const routes of API_MODULES) await api.register(routes);
     // The dashboard's home page: read-only aggregates over the modules above.
     await api.register(overviewRoutes);
+    // Tax form PDFs: masked, the admins' filing copy, and the signed link of tax_form.created (public).
+    await api.register(taxFormPdfRoutes);
     // Modules that react to another's changes are wired here, so neither imports the other.
     await api.register(recipientRoutes, { context: recipientContext });
     await api.register(achReturnsRoutes, { context: recipientContext });
