@@ -5,3 +5,4 @@ export type { SensitiveDownload, SensitiveDownloadKind } from './downloads.repos
 export { default as taxFormPdfRoutes } from './pdf.routes.js';
 export { renderTaxFormPdf } from './pdf.js';
 export { taxFormLinkPath } from './pdf.service.js';
+export { queueTaxFormReceivedEmail } from './received-email.js';
