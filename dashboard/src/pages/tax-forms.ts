@@ -26,7 +26,7 @@ export interface TaxForm {
 
 /** ***-**-1234 (SSN or ITIN), **-***1234 (EIN), as on the masked PDF. */
 export const maskedTin = (f: Pick<TaxForm, 'tinType' | 'tinLast4'>) =>
-  !f.tinLast4 ? 'None' : f.tinType === 'ein' ? `**-***${f.tinLast4}` : `***-**-${f.tinLast4}`;
+  !f.tinLast4 ? 'No US TIN' : f.tinType === 'ein' ? `**-***${f.tinLast4}` : `***-**-${f.tinLast4}`;
 
 /** Current, superseded, expired, or held for backup withholding. */
 function formState(f: TaxForm): TemplateResult {
@@ -98,14 +98,17 @@ export function taxFormsPage(el: HTMLElement, ctx: PageContext) {
         page.data.length === 0 && !list.state.cursor
           ? empty('No tax forms yet. Recipients created with shouldCollectTaxInfo sign one while onboarding.')
           : html`<div class="table-scroll"><table class="table list-table" data-testid="tax-forms-table">
-            <thead><tr><th>Legal name</th><th>Form</th><th>TIN</th><th>State</th><th class="wide-only">Signed</th><th>Copies</th></tr></thead>
+            <thead><tr><th>Legal name</th><th>TIN</th><th class="wide-only">State</th><th class="wide-only">Signed</th><th>Copies</th></tr></thead>
             <tbody>
               ${page.data.map(
                 (f) => html`<tr data-tax-form-id=${f.id}>
-                  <td><a href="#/recipients/${f.recipientId}">${f.legalName}</a>${f.businessName ? html`<div class="muted">${f.businessName}</div>` : nothing}</td>
-                  <td>${f.formType}</td>
+                  <td>
+                    <a href="#/recipients/${f.recipientId}">${f.legalName}</a>
+                    <div class="muted">${f.formType}${f.businessName ? ` · ${f.businessName}` : ''}</div>
+                    <div class="narrow-only">${formState(f)}</div>
+                  </td>
                   <td><code>${maskedTin(f)}</code></td>
-                  <td>${formState(f)}</td>
+                  <td class="wide-only">${formState(f)}</td>
                   <td class="wide-only">${dateTime(f.signedAt)}</td>
                   <td>${pdfButtons(f, canFile)}</td>
                 </tr>`,

@@ -197,8 +197,8 @@ export async function renderTaxFormPdf(form: TaxForm, details: TaxFormDetails, o
   doc.setModificationDate(form.signer.signedAt);
   const font = await doc.embedFont(StandardFonts.Helvetica);
   const bold = await doc.embedFont(StandardFonts.HelveticaBold);
-  const copy = options.masked ? 'Copy with the TIN masked' : "Filing copy - contains the full TIN: for the payer's tax filing only, keep confidential";
-  const w = new Writer(doc, font, bold, `${title} - substitute form - form ${form.id} - ${copy}`);
+  const copy = options.masked ? 'TIN masked' : 'Filing copy (full TIN): confidential';
+  const w = new Writer(doc, font, bold, `${title} - form ${form.id} - ${copy}`);
 
   w.paragraph(title, { size: 16, bold: true });
   w.paragraph(
@@ -239,5 +239,10 @@ export async function renderTaxFormPdf(form: TaxForm, details: TaxFormDetails, o
   w.field('User agent', form.signer.userAgent ?? '');
   w.field('Form id', form.id);
   w.field('Recipient id', form.recipientId);
+  const pages = doc.getPages();
+  pages.forEach((page, index) => {
+    const label = `Page ${index + 1} of ${pages.length}`;
+    page.drawText(label, { x: PAGE_WIDTH - MARGIN - font.widthOfTextAtSize(label, 7.5), y: MARGIN / 2, size: 7.5, font, color: MUTED });
+  });
   return doc.save();
 }
