@@ -108,14 +108,20 @@ export async function insertSignedForm(ex: Executor, tenant: Tenant, keys: KeyRi
 
 /** The text of a PDF, read back by an independent parser (pdfjs), one string per page. */
 export async function pdfText(bytes: Uint8Array): Promise<string> {
+  return (await pdfTextItems(bytes)).map((item) => item.str).join('\n');
+}
+
+/** Each piece of text of a PDF with where it ends on its line (x + width, in points). */
+export async function pdfTextItems(bytes: Uint8Array): Promise<{ str: string; right: number; pageWidth: number }[]> {
   const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const standardFontDataUrl = `${dirname(fileURLToPath(import.meta.resolve('pdfjs-dist/package.json')))}/standard_fonts/`;
   const pdf = await getDocument({ data: new Uint8Array(bytes), standardFontDataUrl, isEvalSupported: false }).promise;
-  const pages: string[] = [];
+  const items: { str: string; right: number; pageWidth: number }[] = [];
   for (let n = 1; n <= pdf.numPages; n++) {
-    const content = await (await pdf.getPage(n)).getTextContent();
-    pages.push(content.items.map((item) => ('str' in item ? item.str : '')).join('\n'));
+    const page = await pdf.getPage(n);
+    const pageWidth = page.view[2]!;
+    for (const item of (await page.getTextContent()).items) if ('str' in item) items.push({ str: item.str, right: item.transform[4] + item.width, pageWidth });
   }
   await pdf.destroy();
-  return pages.join('\n');
+  return items;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pdfText, storedForm, W8BEN, W9 } from '../../../test/tax-form-fixtures.js';
+import { pdfText, pdfTextItems, storedForm, W8BEN, W9 } from '../../../test/tax-form-fixtures.js';
 import { maskTin, renderTaxFormPdf } from './pdf.js';
 
 const ORG = 'Acme Payouts Inc.';
@@ -62,6 +62,16 @@ describe('renderTaxFormPdf', () => {
     const full = await pdfText(await renderTaxFormPdf(form, W8BEN, { masked: false, organizationName: ORG }));
     expect(full).toContain('PL98765432101');
     expect(full).toContain('1985-07-14');
+  });
+
+  it('wraps a value too long for a line, even without spaces, and keeps every character', async () => {
+    const agent = `Agent/${'x'.repeat(300)}`;
+    const form = storedForm(W9, {
+      signer: { signature: 'Ada Lovelace', signedAt: new Date('2026-05-03T14:15:16Z'), session: null, ip: null, userAgent: agent },
+    });
+    const items = await pdfTextItems(await renderTaxFormPdf(form, W9, { masked: true, organizationName: ORG }));
+    expect(items.map((i) => i.str).join('')).toContain(agent);
+    for (const item of items) expect(item.right, item.str).toBeLessThan(item.pageWidth - 53); // within the right margin (pdfjs rounds widths);
   });
 
   it('renders the same form to the same bytes (a resent email carries the same file)', async () => {

@@ -112,7 +112,11 @@ class Writer {
     const out: string[] = [];
     for (const paragraph of drawable(font, text).split('\n')) {
       let line = '';
-      for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+      const words = paragraph
+        .split(/\s+/)
+        .filter(Boolean)
+        .flatMap((word) => pieces(word, (w) => font.widthOfTextAtSize(w, size) <= width));
+      for (const word of words) {
         const next = line ? `${line} ${word}` : word;
         if (line && font.widthOfTextAtSize(next, size) > width) {
           out.push(line);
@@ -162,6 +166,21 @@ class Writer {
   gap(points: number) {
     this.#y -= points;
   }
+}
+
+/** A word too wide for a line (a long identifier, a user agent without spaces) cut where it must be. */
+function pieces(word: string, fits: (text: string) => boolean): string[] {
+  if (fits(word)) return [word];
+  const out: string[] = [];
+  let piece = '';
+  for (const char of word) {
+    if (piece && !fits(piece + char)) {
+      out.push(piece);
+      piece = '';
+    }
+    piece += char;
+  }
+  return piece ? [...out, piece] : out;
 }
 
 // Letters that do not decompose into a base letter and a mark (NFD) but have a plain Latin one.
