@@ -21,6 +21,7 @@ import recipientRoutes from './modules/recipients/recipients.routes.js';
 import { RecipientSchema } from './modules/recipients/recipients.schema.js';
 import taxFormRoutes from './modules/tax-forms/tax-forms.routes.js';
 import { TaxFormSchema } from './modules/tax-forms/tax-forms.schema.js';
+import { taxFormPdfRoutes } from './modules/tax-forms/index.js';
 import webhookRoutes from './modules/webhooks/webhooks.routes.js';
 import { SubscriptionSchema } from './modules/webhooks/webhooks.schema.js';
 import type { Database } from './platform/db/database.js';
@@ -231,6 +232,8 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
     for (const routes of API_MODULES) await api.register(routes);
     // The dashboard's home page: read-only aggregates over the modules above.
     await api.register(overviewRoutes);
+    // Tax form PDFs: masked, the admins' filing copy, and the signed link of tax_form.created (public).
+    await api.register(taxFormPdfRoutes);
     // Modules that react to another's changes are wired here, so neither imports the other.
     await api.register(recipientRoutes, { context: recipientContext });
     await api.register(achReturnsRoutes, { context: recipientContext });

@@ -112,8 +112,11 @@ export const post = <T = any>(path: string, body?: unknown, headers?: Record<str
  * Downloads a list as CSV: the list endpoint itself with `Accept: text/csv` (same filters, no row
  * limit). Fetched rather than linked because the environment travels in a header, not the URL.
  */
-export async function downloadCsv(path: string, filename: string): Promise<void> {
-  const response = await send(path, { credentials: 'same-origin', headers: { accept: 'text/csv', 'x-payouts-environment': environment } });
+export const downloadCsv = (path: string, filename: string) => downloadFile(path, filename, 'text/csv');
+
+/** Saves what a GET answers (a CSV, a PDF) as `filename`, with the session and the environment of the dashboard. */
+export async function downloadFile(path: string, filename: string, accept: string): Promise<void> {
+  const response = await send(path, { credentials: 'same-origin', headers: { accept, 'x-payouts-environment': environment } });
   if (!response.ok) {
     const json = await response.json().catch(() => ({}));
     throw new RequestFailed({

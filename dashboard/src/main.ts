@@ -26,6 +26,7 @@ import { payoutsPage } from './pages/payouts.js';
 import { recipientDetailPage } from './pages/recipient-detail.js';
 import { recipientsPage } from './pages/recipients.js';
 import { settingsPage } from './pages/settings.js';
+import { taxFormsPage } from './pages/tax-forms.js';
 import { transactionsPage } from './pages/transactions.js';
 import { usersPage } from './pages/users.js';
 import { webhookDetailPage, webhooksPage } from './pages/webhooks.js';
@@ -60,6 +61,8 @@ const ROUTES: { pattern: RegExp; mount: Mount; permission: string; nav?: string 
   // Like GET /emails: admins and managers (the roles that may write to recipients).
   { pattern: /^\/emails\/([\w-]+)$/, mount: emailDetailPage, permission: 'recipients:write' },
   { pattern: /^\/emails$/, mount: emailsPage, permission: 'recipients:write', nav: 'Emails' },
+  // Admins, managers and accountants; never employees (the filing copy is admins' only).
+  { pattern: /^\/tax-forms$/, mount: taxFormsPage, permission: 'tax_forms:read', nav: 'Tax forms' },
   { pattern: /^\/webhooks\/([\w-]+)$/, mount: webhookDetailPage, permission: 'webhooks:read' },
   { pattern: /^\/webhooks$/, mount: webhooksPage, permission: 'webhooks:read', nav: 'Webhooks' },
   { pattern: /^\/balance$/, mount: balancePage, permission: 'payouts:read', nav: 'Balance' },

@@ -1,6 +1,7 @@
 // Key rotation from the command line: re-seal every encrypted value under the first key of
 // ENCRYPTION_KEY, so the keys after it can be dropped. Each module re-seals its own columns.
 import { reencryptAch } from '../modules/ach/index.js';
+import { reencryptEmailAttachments } from '../modules/emails/index.js';
 import { reencryptPayoutMethods } from '../modules/recipients/index.js';
 import { reencryptTaxForms } from '../modules/tax-forms/index.js';
 import { reencryptWebhookSecrets } from '../modules/webhooks/index.js';
@@ -21,6 +22,7 @@ export async function reencryptEverything(ex: Executor, keys: KeyRing, sliceSize
     ...(await reencryptAch(ex, keys, sliceSize)),
     ...(await reencryptWebhookSecrets(ex, keys, sliceSize)),
     ...(await reencryptTaxForms(ex, keys, sliceSize)),
+    ...(await reencryptEmailAttachments(ex, keys, sliceSize)),
     ...(await reencryptIdempotentAnswers(ex, keys, sliceSize)),
   ];
 }

@@ -70,6 +70,7 @@ describe.skipIf(!haveBrowser)('dashboard accessibility (axe-core)', () => {
       ['recipients', '#/recipients'],
       ['recipient detail', `#/recipients/${d.ids.recipient}`],
       ['emails', '#/emails'],
+      ['tax forms', '#/tax-forms'],
       ['email detail', `#/emails/${d.ids.email}`],
       ['webhooks', '#/webhooks'],
       ['webhook detail', `#/webhooks/${d.ids.webhook}`],
@@ -82,7 +83,7 @@ describe.skipIf(!haveBrowser)('dashboard accessibility (axe-core)', () => {
       ['account', '#/account'],
     ];
     // On a phone the layout differs (menu, scrolling tables), not the content: a few pages suffice.
-    const PHONE_PAGES = new Set(['overview', 'payouts', 'payout detail', 'recipient detail', 'settings']);
+    const PHONE_PAGES = new Set(['overview', 'payouts', 'payout detail', 'recipient detail', 'settings', 'tax forms']);
     const failures: string[] = [];
     for (const viewport of [DESKTOP, PHONE]) {
       await page.setViewportSize(viewport);

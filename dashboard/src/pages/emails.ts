@@ -32,6 +32,7 @@ interface Email {
   lastError: string | null;
   createdAt: string;
   sentAt: string | null;
+  attachments?: { filename: string; contentType: string; byteLength: number }[];
   attempts?: EmailAttempt[];
 }
 
@@ -57,7 +58,10 @@ const TEMPLATE_LABELS: Record<string, string> = {
   recipient_action_needed: 'Action needed',
   payout_method_changed: 'Payout method changed',
   portal_locked: 'Portal locked',
+  tax_form_received: 'Tax form received',
 };
+
+const kilobytes = (bytes: number) => `${Math.max(1, Math.round(bytes / 1024))} KB`;
 
 /** What the environment does with emails, in words: captured in the sandbox, and in production without SMTP. */
 function deliveryBanner(delivery: Delivery): TemplateResult | typeof nothing {
@@ -156,6 +160,11 @@ export function emailDetailPage(el: HTMLElement, ctx: PageContext) {
           <dt>Attempts</dt><dd>${email.attemptCount}${email.lastError ? html` · <span class="email-error">${email.lastError}</span>` : nothing}
             ${email.attempts && email.attempts.length > 0 ? html`<ul class="attempts">${email.attempts.map(attemptLine)}</ul>` : nothing}</dd>
           <dt>Message-ID</dt><dd><code>${email.messageId ?? '—'}</code></dd>
+          ${
+            email.attachments && email.attachments.length > 0
+              ? html`<dt>Attachments</dt><dd data-testid="email-attachments">${email.attachments.map((a) => html`<div>${a.filename} <span class="muted">(${a.contentType}, ${kilobytes(a.byteLength)})</span></div>`)}</dd>`
+              : nothing
+          }
         </dl>
         ${email.secretsHidden ? html`<div class="warn-banner" data-testid="secret-hidden">The secret this message carries is hidden: only its recipient can see it.</div>` : nothing}
         ${

@@ -9,6 +9,7 @@ import { empty, errorBox, html, nothing, page, statusBadge } from '../ui.js';
 import type { Payment } from './payouts.js';
 import { type EditState, editForm, saveRecipient } from './recipient-edit.js';
 import { loadMethodHistory, methodSection, newMethodForm } from './recipient-methods.js';
+import { currentTaxFormSection } from './tax-forms.js';
 
 export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
   const id = ctx.params[0]!;
@@ -26,6 +27,9 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
   payoutsEl.setAttribute('aria-labelledby', 'recipient-payouts-heading');
   // A saved change (auto-accept, a payout method) can move the recipient's payouts: they reload too.
   const payouts = ctx.can('payouts:read') ? recipientPayouts(payoutsEl, id) : null;
+  // The current tax form, for the roles that may see tax forms; loaded once, beside the rest.
+  const taxFormEl = document.createElement('section');
+  if (ctx.can('tax_forms:read')) currentTaxFormSection(taxFormEl, id, ctx);
   page(
     el,
     async () => {
@@ -131,6 +135,7 @@ export function recipientDetailPage(el: HTMLElement, ctx: PageContext) {
             }
           : null,
       )}
+      ${ctx.can('tax_forms:read') ? taxFormEl : nothing}
       ${ctx.can('payouts:read') ? payoutsEl : nothing}
     `;
     },

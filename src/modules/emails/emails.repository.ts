@@ -25,6 +25,14 @@ export interface EmailRecord {
   senderName: string;
   /** The organization's Reply-To address, if it set one. */
   replyTo: string | null;
+  /** What is attached (the files themselves are read only to send them). */
+  attachments: AttachmentInfo[];
+}
+
+export interface AttachmentInfo {
+  filename: string;
+  contentType: string;
+  byteLength: number;
 }
 
 interface EmailRow {
@@ -46,13 +54,16 @@ interface EmailRow {
   organization_name: string;
   sender_name: string;
   reply_to: string | null;
+  attachments: string | null;
 }
 
 // The sender is read when the email is sent or shown, so a changed setting applies to every
 // email not yet sent.
 const COLUMNS = `e.id, e.organization_id, e.environment, e.recipient_id, e.to_address, e.template, e.data, e.message_id, e.status, e.priority,
   e.attempts, e.last_error, e.created_at, e.sent_at, e.expires_at, o.name as organization_name,
-  coalesce(o.sender_name, o.name) as sender_name, o.reply_to`;
+  coalesce(o.sender_name, o.name) as sender_name, o.reply_to,
+  (select json_agg(json_build_object('filename', a.filename, 'contentType', a.content_type, 'byteLength', a.byte_length) order by a.position)::text
+   from email_attachments a where a.email_id = e.id) as attachments`;
 
 const toEmail = (r: EmailRow): EmailRecord => ({
   id: r.id,
@@ -73,6 +84,7 @@ const toEmail = (r: EmailRow): EmailRecord => ({
   organizationName: r.organization_name,
   senderName: r.sender_name,
   replyTo: r.reply_to,
+  attachments: r.attachments ? (JSON.parse(r.attachments) as AttachmentInfo[]) : [],
 });
 
 /**
@@ -102,15 +114,15 @@ export interface NewEmail {
   expiresAt: Date | null;
 }
 
-/** Queues emails; one whose dedupe key was already written is skipped (writers may repeat). */
-export async function insertEmails(ex: Executor, tenant: Tenant, emails: NewEmail[]): Promise<void> {
-  if (emails.length === 0) return;
-  await ex.query(
+/** Queues emails; one whose dedupe key was already written is skipped (writers may repeat). Answers the ids written. */
+export async function insertEmails(ex: Executor, tenant: Tenant, emails: NewEmail[]): Promise<string[]> {
+  if (emails.length === 0) return [];
+  const rows = await ex.query<{ id: string }>(
     `insert into emails (id, organization_id, environment, recipient_id, to_address, template, data, dedupe_key, status, priority, next_attempt_at, expires_at, message_id)
      select v.id, $1, $2, v.recipient_id, v.to_address, v.template, v.data::jsonb, v.dedupe_key, 'queued', v.priority, now(), v.expires_at, ${MESSAGE_ID}
      from unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::smallint[], $10::timestamptz[])
        as v(id, recipient_id, to_address, template, data, dedupe_key, priority, expires_at)
-     on conflict (dedupe_key) do nothing`,
+     on conflict (dedupe_key) do nothing returning id`,
     [
       tenant.organizationId,
       tenant.environment,
@@ -124,6 +136,40 @@ export async function insertEmails(ex: Executor, tenant: Tenant, emails: NewEmai
       emails.map((e) => e.expiresAt),
     ],
   );
+  return rows.map((r) => r.id);
+}
+
+export interface NewAttachment extends AttachmentInfo {
+  emailId: string;
+  position: number;
+  /** encryptText() of the file's bytes in base64. */
+  contentEncrypted: string;
+}
+
+/** Attaches files to emails being queued, in the same transaction. */
+export async function insertEmailAttachments(ex: Executor, attachments: NewAttachment[]): Promise<void> {
+  if (attachments.length === 0) return;
+  await ex.query(
+    `insert into email_attachments (email_id, position, filename, content_type, byte_length, content_encrypted)
+     select * from unnest($1::uuid[], $2::smallint[], $3::text[], $4::text[], $5::integer[], $6::text[])`,
+    [
+      attachments.map((a) => a.emailId),
+      attachments.map((a) => a.position),
+      attachments.map((a) => a.filename),
+      attachments.map((a) => a.contentType),
+      attachments.map((a) => a.byteLength),
+      attachments.map((a) => a.contentEncrypted),
+    ],
+  );
+}
+
+/** An email's attachments, sealed, in order: read only to send it. */
+export async function findSealedAttachments(ex: Executor, emailId: string): Promise<(AttachmentInfo & { contentEncrypted: string })[]> {
+  const rows = await ex.query<{ filename: string; content_type: string; byte_length: number; content_encrypted: string }>(
+    'select filename, content_type, byte_length, content_encrypted from email_attachments where email_id = $1 order by position',
+    [emailId],
+  );
+  return rows.map((r) => ({ filename: r.filename, contentType: r.content_type, byteLength: r.byte_length, contentEncrypted: r.content_encrypted }));
 }
 
 export interface PayoutEmail {

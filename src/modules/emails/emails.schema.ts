@@ -28,6 +28,9 @@ export const EmailSchema = Type.Object(
     html: Type.String(),
     messageId: NullableText,
     secretsHidden: Type.Boolean({ description: 'True when the message carries a secret (a one-time code) that the API never shows for production.' }),
+    attachments: Type.Array(Type.Object({ filename: Type.String(), contentType: Type.String(), byteLength: Type.Integer() }), {
+      description: 'Files sent with the email (names and sizes; the files go to the recipient only).',
+    }),
     attemptCount: Type.Integer(),
     lastError: NullableText,
     createdAt: Timestamp,
@@ -64,6 +67,7 @@ export const renderEmailView = (mailFrom: string, withAttempts: boolean) => (v: 
   html: v.rendered.html,
   messageId: v.email.messageId,
   secretsHidden: v.secretsHidden,
+  attachments: v.email.attachments,
   attemptCount: v.email.attempts,
   lastError: v.email.lastError,
   createdAt: v.email.createdAt.toISOString(),

@@ -1,4 +1,5 @@
 import type { Config } from '../../config.js';
+import { encryptText, type KeyRing } from '../../platform/crypto.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { notFound } from '../../platform/http/errors.js';
 import type { Page } from '../../platform/http/pagination.js';
@@ -50,12 +51,20 @@ export interface QueuedEmail<T extends TemplateName> {
   priority?: 0 | 1;
   expiresAt?: Date | null;
   dedupeKey?: string | null;
+  /** Files sent with the email, sealed under `keys` until they are sent. */
+  attachments?: { keys: KeyRing; files: EmailFile[] };
+}
+
+export interface EmailFile {
+  filename: string;
+  contentType: string;
+  content: Uint8Array;
 }
 
 /** Queues one email in the caller's transaction; answers its id. For the templates later work wires. */
 export async function queueEmail<T extends TemplateName>(tx: Executor, tenant: Tenant, email: QueuedEmail<T>): Promise<string> {
   const id = uuidv7();
-  await repo.insertEmails(tx, tenant, [
+  const written = await repo.insertEmails(tx, tenant, [
     {
       id,
       recipientId: email.recipientId,
@@ -67,6 +76,21 @@ export async function queueEmail<T extends TemplateName>(tx: Executor, tenant: T
       expiresAt: email.expiresAt ?? null,
     },
   ]);
+  // A repeated dedupe key wrote no email: its files are not written twice either.
+  if (email.attachments && written.includes(id)) {
+    const { keys, files } = email.attachments;
+    await repo.insertEmailAttachments(
+      tx,
+      files.map((file, position) => ({
+        emailId: id,
+        position,
+        filename: file.filename,
+        contentType: file.contentType,
+        byteLength: file.content.byteLength,
+        contentEncrypted: encryptText(keys, Buffer.from(file.content).toString('base64')),
+      })),
+    );
+  }
   return id;
 }
 

@@ -1,4 +1,6 @@
 import type { Transporter } from 'nodemailer';
+import { decryptText } from '../../platform/crypto.js';
+import { encryptionKeysOf } from '../../platform/encryption-key.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { newLeaseOwner } from '../../platform/queue/lease.js';
 import type { WorkerContext, WorkerTask } from '../../platform/worker-task.js';
@@ -8,13 +10,14 @@ import {
   type EmailOutcome,
   type EmailRecord,
   failExpiredEmails,
+  findSealedAttachments,
   finishEmails,
   insertEmailAttempts,
   markRecipientsUndeliverable,
   recordMessageIdHost,
 } from './emails.repository.js';
 import { expandNextBatchSlice } from './emails.service.js';
-import { buildMessage, createMailTransport, MAX_SMTP_CONNECTIONS, messageIdHost, SEND_TIMEOUT_MS, UnsafeAddressError } from './mailer.js';
+import { buildMessage, createMailTransport, MAX_SMTP_CONNECTIONS, messageIdHost, type OutgoingEmail, SEND_TIMEOUT_MS, UnsafeAddressError } from './mailer.js';
 import { nextEmailRetryMs } from './retry.js';
 import { renderEmail } from './templates.js';
 
@@ -87,7 +90,7 @@ export function sendEmailsTask(): WorkerTask {
       if (email.environment === 'sandbox' || !smtpUrl) tried = captured(email);
       else {
         transport ??= createMailTransport(smtpUrl);
-        tried = await send(transport, email, ctx.config);
+        tried = await send(transport, email, ctx.config, await attachmentsOf(ctx, email));
       }
       await new Promise<void>((recorded) => {
         toRecord.push({ tried, recorded });
@@ -155,7 +158,23 @@ const captured = (email: EmailRecord): Tried => ({
   undeliverableRecipient: null,
 });
 
-async function send(transport: Transporter, email: EmailRecord, config: Parameters<WorkerTask['runOnce']>[0]['config']): Promise<Tried> {
+/** The email's files, decrypted just before they go out (most emails have none: no query then). */
+async function attachmentsOf(ctx: WorkerContext, email: EmailRecord): Promise<OutgoingEmail['attachments']> {
+  if (email.attachments.length === 0) return [];
+  const keys = encryptionKeysOf(ctx.config);
+  return (await findSealedAttachments(ctx.db, email.id)).map((a) => ({
+    filename: a.filename,
+    contentType: a.contentType,
+    content: Buffer.from(decryptText(keys, a.contentEncrypted), 'base64'),
+  }));
+}
+
+async function send(
+  transport: Transporter,
+  email: EmailRecord,
+  config: Parameters<WorkerTask['runOnce']>[0]['config'],
+  attachments: OutgoingEmail['attachments'],
+): Promise<Tried> {
   const attemptedAt = new Date();
   const started = performance.now();
   let smtpCode: number | null = null;
@@ -171,6 +190,7 @@ async function send(transport: Transporter, email: EmailRecord, config: Paramete
       // Null only for an email queued by the code before Message-IDs were written at insert.
       messageId: email.messageId ?? `<${email.id}@${messageIdHost(config.mailFrom)}>`,
       rendered: renderEmail(email.template, email.data, config),
+      attachments,
     });
     const info = await transport.sendMail(message);
     smtpResponse = info.response ?? null;

@@ -1,2 +1,3 @@
 // What other modules may use of emails: queueing the emails a change causes, in its transaction.
-export { queueBatchEmails, queueEmail, queueEmails, queuePayoutStatusEmails, recordMailFrom } from './emails.service.js';
+export { type EmailFile, queueBatchEmails, queueEmail, queueEmails, queuePayoutStatusEmails, recordMailFrom } from './emails.service.js';
+export { reencryptEmailAttachments } from './reencrypt.js';

@@ -45,6 +45,8 @@ export interface OutgoingEmail {
   to: string;
   messageId: string;
   rendered: RenderedEmail;
+  /** Files sent with it, already decrypted. */
+  attachments?: { filename: string; contentType: string; content: Buffer }[];
 }
 
 /** nodemailer's message: addresses as objects, so names are encoded and never parsed as addresses. */
@@ -59,6 +61,10 @@ export function buildMessage(email: OutgoingEmail): SendMailOptions {
     subject: displayName(email.rendered.subject),
     text: email.rendered.text,
     html: email.rendered.html,
+    // Content given as bytes only: nodemailer never reads a path or a URL for an attachment.
+    ...(email.attachments && email.attachments.length > 0
+      ? { attachments: email.attachments.map((a) => ({ filename: displayName(a.filename), contentType: a.contentType, content: a.content })) }
+      : {}),
     disableFileAccess: true,
     disableUrlAccess: true,
   };

@@ -19,6 +19,7 @@ const SAMPLES: { [T in keyof TemplateData]: TemplateData[T] } = {
   user_invitation: { organizationName: org, email: 'new@example.com', role: 'manager', invitedBy: 'boss@example.com', token: 'tok_SECRET-1', validHours: 72 },
   password_reset: { organizationName: org, email: 'me@example.com', token: 'tok_SECRET-2', validMinutes: 60 },
   portal_locked: { organizationName: org, recipientId, lockedUntil: '2026-01-02 10:00 UTC', lockHours: 24 },
+  tax_form_received: { organizationName: org, recipientId, formName: 'W-9', signedOn: 'May 3, 2026' },
 };
 
 describe('email templates', () => {

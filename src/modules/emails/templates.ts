@@ -27,6 +27,8 @@ export interface TemplateData {
   password_reset: { organizationName: string; email: string; token: string; validMinutes: number };
   /** The recipient portal locked after too many codes or wrong codes; `lockedUntil` is already formatted for people. */
   portal_locked: { organizationName: string; recipientId: string; lockedUntil: string; lockHours: number };
+  /** A signed tax form's copy, masked, attached as a PDF; `signedOn` is already formatted for people. */
+  tax_form_received: { organizationName: string; recipientId: string; formName: 'W-9' | 'W-8BEN'; signedOn: string };
 }
 
 export type TemplateName = keyof TemplateData;
@@ -42,6 +44,7 @@ export const TEMPLATE_NAMES = [
   'user_invitation',
   'password_reset',
   'portal_locked',
+  'tax_form_received',
 ] as const satisfies readonly TemplateName[];
 
 /** Templates whose data carries a secret, and which fields: hidden from everyone but the recipient in production. */
@@ -197,6 +200,16 @@ const RENDERERS: { [T in TemplateName]: (data: TemplateData[T], links: LinkConfi
         'Nothing was changed: your payouts and your payout method are as they were. If this was not you, someone may have one of your payout links; they still cannot act without the codes we email you. Once the lock ends, open the link below again.',
       ],
       link: { label: 'Open your payout portal', url: linkFor(links, 'recipient', d.recipientId) },
+    }),
+  tax_form_received: (d, links) =>
+    compose(d.organizationName, {
+      subject: `${d.organizationName} received your Form ${d.formName}`,
+      paragraphs: [
+        `Thank you: ${d.organizationName} received the Form ${d.formName} you signed on ${d.signedOn}.`,
+        'A copy is attached as a PDF for your records. Your taxpayer identification number is shown with its last 4 digits only.',
+        'If anything on it is wrong, open the link below and sign a new form: it replaces this one.',
+      ],
+      link: { label: 'Review your details', url: linkFor(links, 'recipient', d.recipientId) },
     }),
 };
 

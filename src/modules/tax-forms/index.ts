@@ -14,3 +14,8 @@ export {
   w8BenExpiresAt,
 } from './tax-forms.service.js';
 export { expireW8BenForms, expireW8BenSlice } from './expiry.js';
+export { insertSensitiveDownload, listSensitiveDownloads } from './downloads.repository.js';
+export type { SensitiveDownload, SensitiveDownloadKind } from './downloads.repository.js';
+export { default as taxFormPdfRoutes } from './pdf.routes.js';
+export { renderTaxFormPdf } from './pdf.js';
+export { queueTaxFormReceivedEmail } from './received-email.js';

@@ -12,6 +12,7 @@ import type { Tenant } from '../../platform/tenant.js';
 import { lockRecipientForChange, type Recipient, type RecipientHooks, setTaxFormState, type TaxFormState } from '../recipients/index.js';
 import { publishEvents } from '../webhooks/index.js';
 import type { SignerRecord, TaxForm, TaxFormDetails } from './tax-form.js';
+import { queueTaxFormReceivedEmail } from './received-email.js';
 import * as repo from './tax-forms.repository.js';
 
 /** What signing needs besides the form: the key ring, the links' secret, and readiness's hooks (wired in app.ts). */
@@ -121,9 +122,8 @@ export async function signTaxForm(
       const form = (await repo.findTaxForm(tx, tenant, id))!;
       await setTaxFormState(tx, tenant, recipient.id, stateOf(details, row.expiresAt, now), { hooks: ctx.hooks });
       await publishEvents(tx, [taxFormCreatedEvent(tenant, form, recipient, ctx.links, now)]);
-      // LEAD: the recipient's "tax form received" email (masked PDF attached) is queued here, in
-      // this transaction, so it is sent if and only if the form was saved:
-      //   await queueTaxFormReceivedEmail(tx, tenant, form, …);
+      // In this transaction, so the recipient's copy (masked PDF attached) goes out if and only if the form was saved.
+      await queueTaxFormReceivedEmail(tx, tenant, form, details, ctx.encryptionKeys);
       return form;
     });
   } catch (error) {
