@@ -13,6 +13,7 @@ import eventRoutes from './modules/events/events.routes.js';
 import ledgerRoutes from './modules/ledger/ledger.routes.js';
 import organizationRoutes from './modules/organizations/organizations.routes.js';
 import { overviewRoutes } from './modules/overview/index.js';
+import { necReportRoutes } from './modules/tax-forms/index.js';
 import batchRoutes from './modules/payouts/batches.routes.js';
 import { BatchSchema, PaymentSchema } from './modules/payouts/payouts.schema.js';
 import payoutRoutes from './modules/payouts/payouts.routes.js';
@@ -48,7 +49,19 @@ export interface AppDependencies {
 const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSchema, BatchSchema, SubscriptionSchema];
 
 // Every authenticated module's routes; each is a plugin with thin handlers over its service.
-const API_MODULES = [apiKeyRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes, emailRoutes, organizationRoutes, achRoutes];
+const API_MODULES = [
+  apiKeyRoutes,
+  payoutRoutes,
+  batchRoutes,
+  ledgerRoutes,
+  eventRoutes,
+  webhookRoutes,
+  userRoutes,
+  emailRoutes,
+  organizationRoutes,
+  achRoutes,
+  necReportRoutes,
+];
 
 /** Trust the nearest `hops` proxies (Fastify accepts a count at run time but types only a function). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;

@@ -81,7 +81,12 @@ describe('external payments', () => {
     const key = await freshKey();
     const ahead = new Date(Date.now() + 2 * 24 * 60 * 60 * 1000).toISOString();
     for (const paidAt of ['yesterday', '2026-02-30T00:00:00Z', '1999-12-31T23:59:59Z', ahead]) {
-      const response = await record(key, { payouts: [{ payeeEmail: 'ok@example.com', amount: 1 }, { payeeEmail: 'a@example.com', amount: 1, paidAt }] });
+      const response = await record(key, {
+        payouts: [
+          { payeeEmail: 'ok@example.com', amount: 1 },
+          { payeeEmail: 'a@example.com', amount: 1, paidAt },
+        ],
+      });
       expectError(response, 400, 'invalid_request');
       expect(response.json().error.param).toMatch(/^payouts(\[1\]|\/1)/);
     }

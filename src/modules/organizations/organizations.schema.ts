@@ -14,7 +14,7 @@ export const SenderSettingsSchema = Type.Object({
   }),
   replyTo: Type.Union([Type.String(), Type.Null()], { description: 'The Reply-To address of its emails; null for none.' }),
   fundingInstructions: FundingInstructions(),
-  timeZone: Type.String({ description: 'IANA time zone in which the 1099-NEC report counts a payment\'s calendar year (default `UTC`).' }),
+  timeZone: Type.String({ description: "IANA time zone in which the 1099-NEC report counts a payment's calendar year (default `UTC`)." }),
 });
 
 export const FundingInstructionsSchema = Type.Object({
