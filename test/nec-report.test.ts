@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encryptText, keyedHash } from '../src/platform/crypto.js';
-import { uuidv7 } from '../src/platform/ids.js';
 import type { Tenant } from '../src/platform/tenant.js';
 import type { TaxFormDetails } from '../src/modules/tax-forms/index.js';
-import { insertTaxForm } from '../src/modules/tax-forms/tax-forms.repository.js';
 import { bearer, createTestApp, signInAs, type TestApp } from './harness.js';
 import { drain, expectApiError, testWorker } from './payout-helpers.js';
+import { signTaxFormFixture, w9Fixture } from './tax-form-fixtures.js';
 
 // The 1099-NEC report against hand-computed fixtures (default thresholds: $600 for 2025, $2,000
 // for 2026; the organization's time zone America/New_York unless a test says otherwise).
@@ -40,51 +38,8 @@ describe('1099-NEC report', () => {
     return response.json().data.recipients[0].id;
   }
 
-  /** A signed form, written as tax-core's service writes one: details sealed, TIN hashed, last 4 in clear. */
-  async function signForm(recipientId: string, details: TaxFormDetails, signedAt: string): Promise<string> {
-    const keys = t.config.encryptionKeys!;
-    const tin = details.tin;
-    const id = uuidv7();
-    await insertTaxForm(t.db, tenant, {
-      id,
-      recipientId,
-      formType: details.formType,
-      legalName: details.legalName,
-      businessName: details.formType === 'w9' ? details.businessName : null,
-      taxClassification: details.formType === 'w9' ? details.taxClassification : null,
-      exemptPayeeCode: details.formType === 'w9' ? details.exemptPayeeCode : null,
-      tinType: details.formType === 'w9' ? details.tinType : tin ? 'ssn' : null,
-      tinLast4: tin ? tin.slice(-4) : null,
-      tinHash: tin ? keyedHash(keys, tin) : null,
-      detailsEncrypted: encryptText(keys, JSON.stringify(details)),
-      backupWithholding: false,
-      signature: details.legalName,
-      signedAt: new Date(signedAt),
-      signerSession: null,
-      signerIp: '127.0.0.1',
-      signerUserAgent: 'test',
-      expiresAt: null,
-    });
-    return id;
-  }
-
-  const w9 = (legalName: string, tin: string, more: Partial<Extract<TaxFormDetails, { formType: 'w9' }>> = {}): TaxFormDetails => ({
-    formType: 'w9',
-    legalName,
-    businessName: null,
-    taxClassification: 'individual',
-    otherClassification: null,
-    exemptPayeeCode: null,
-    fatcaCode: null,
-    address: '1 Main St',
-    city: 'Springfield',
-    state: 'IL',
-    zip: '62701',
-    tinType: 'ssn',
-    tin,
-    backupWithholding: false,
-    ...more,
-  });
+  const signForm = (recipientId: string, details: TaxFormDetails, signedAt: string) => signTaxFormFixture(t, tenant, recipientId, details, signedAt);
+  const w9 = w9Fixture;
 
   async function external(recipientId: string, amount: number, paidAt?: string, isReimbursement?: boolean) {
     const response = await t.app.inject({
