@@ -15,7 +15,7 @@ export const NecReportQuery = Type.Object(
 );
 
 const NecPayee = Type.Object({
-  taxFormId: Type.String({ description: 'The W-9 that names the payee: the most recently signed among the recipients sharing its TIN.' }),
+  taxFormId: Type.String({ description: 'The W-9 that names the payee: the most recently signed among the recipients paid in the year that share its TIN.' }),
   legalName: Type.String(),
   businessName: Type.Union([Type.String(), Type.Null()]),
   taxClassification: Type.String(),

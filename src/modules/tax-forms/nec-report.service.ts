@@ -64,10 +64,9 @@ async function yearContext(db: Database, tenant: Tenant, year: number, threshold
 
 export async function necReport(db: Database, tenant: Tenant, year: number, thresholds: NecThresholds, now = new Date()): Promise<NecReport> {
   const context = await yearContext(db, tenant, year, thresholds, now);
-  const [payees, payeesWithoutW9] = await Promise.all([
-    repo.selectNecPayees(db, tenant, context.range, context.threshold, CORPORATE_CLASSIFICATIONS, { withSealedDetails: false }),
-    repo.selectPayeesWithoutW9(db, tenant, context.range, context.threshold),
-  ]);
+  const { payees, payeesWithoutW9 } = await repo.selectNecReport(db, tenant, context.range, context.threshold, CORPORATE_CLASSIFICATIONS, {
+    withSealedDetails: false,
+  });
   return { year, timeZone: context.timeZone, threshold: context.threshold, ...context.range, payees, payeesWithoutW9 };
 }
 
@@ -100,7 +99,7 @@ export async function necFilingExport(
 ): Promise<{ report: Omit<NecReport, 'payees' | 'payeesWithoutW9'>; rows: NecFilingRow[] }> {
   const context = await yearContext(db, tenant, year, settings.thresholds, now);
   await repo.insertNecFilingDownload(db, tenant, { id: uuidv7(), userId, year });
-  const payees = await repo.selectNecPayees(db, tenant, context.range, context.threshold, CORPORATE_CLASSIFICATIONS, { withSealedDetails: true });
+  const { payees } = await repo.selectNecReport(db, tenant, context.range, context.threshold, CORPORATE_CLASSIFICATIONS, { withSealedDetails: true });
   const rows = payees.map((payee) => {
     const details = JSON.parse(decryptText(settings.keys, payee.detailsEncrypted!)) as W9Details;
     return {
