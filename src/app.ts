@@ -13,6 +13,7 @@ import eventRoutes from './modules/events/events.routes.js';
 import ledgerRoutes from './modules/ledger/ledger.routes.js';
 import organizationRoutes from './modules/organizations/organizations.routes.js';
 import { overviewRoutes } from './modules/overview/index.js';
+import { necReportRoutes } from './modules/tax-forms/index.js';
 import batchRoutes from './modules/payouts/batches.routes.js';
 import { BatchSchema, PaymentSchema } from './modules/payouts/payouts.schema.js';
 import payoutRoutes from './modules/payouts/payouts.routes.js';
@@ -63,6 +64,7 @@ const API_MODULES = [
   organizationRoutes,
   achRoutes,
   taxFormRoutes,
+  necReportRoutes,
 ];
 
 /** Trust the nearest `hops` proxies (Fastify accepts a count at run time but types only a function). */

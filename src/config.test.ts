@@ -33,6 +33,28 @@ describe('loadConfig', () => {
   });
 });
 
+describe('NEC_THRESHOLDS', () => {
+  it('defaults to $600 for 2025 and $2,000 for 2026, in cents', () => {
+    expect(loadConfig({}).necThresholds).toEqual([
+      { year: 2025, amount: 60_000n },
+      { year: 2026, amount: 200_000n },
+    ]);
+  });
+
+  it('reads year:dollars pairs in any order, with or without cents', () => {
+    expect(loadConfig({ NEC_THRESHOLDS: '2027:2100.50, 2024:600' }).necThresholds).toEqual([
+      { year: 2024, amount: 60_000n },
+      { year: 2027, amount: 210_050n },
+    ]);
+  });
+
+  it('refuses malformed lists, negative or fractional-cent amounts and a year twice', () => {
+    for (const raw of ['2025', '2025:600,', '25:600', '2025:-600', '2025:600.5', '2025:600,2025:700', '2025=600', 'abc']) {
+      expect(() => loadConfig({ NEC_THRESHOLDS: raw }), raw).toThrow(/NEC_THRESHOLDS/);
+    }
+  });
+});
+
 describe('README configuration table', () => {
   it('documents every setting', async () => {
     const { readFileSync } = await import('node:fs');

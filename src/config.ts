@@ -55,7 +55,14 @@ export interface Config {
   achOffsetAccount: string | undefined;
   achOffsetAccountType: string | undefined;
   achCutoff: string;
+  necThresholds: NecThresholds;
 }
+
+/**
+ * The 1099-NEC reporting threshold per tax year, in cents, oldest year first. A year before the
+ * first listed uses the first; a year after the last uses the last (until the list is extended).
+ */
+export type NecThresholds = readonly { readonly year: number; readonly amount: bigint }[];
 
 /** Fastify's trustProxy: off, every hop, a number of hops, or the proxies' addresses/CIDRs. */
 export type TrustProxy = boolean | number | string[];
@@ -112,6 +119,19 @@ const timeZone = (raw: string) => {
   } catch {
     return undefined;
   }
+};
+/** `2025:600,2026:2000`: year:dollars (whole or with cents), each year once, any order. */
+const necThresholds = (raw: string): NecThresholds | undefined => {
+  const entries: { year: number; amount: bigint }[] = [];
+  for (const part of raw.split(',')) {
+    const match = /^\s*(\d{4})\s*:\s*(\d{1,9})(?:\.(\d{2}))?\s*$/.exec(part);
+    if (!match) return undefined;
+    const year = Number(match[1]);
+    if (entries.some((e) => e.year === year)) return undefined;
+    entries.push({ year, amount: BigInt(match[2]!) * 100n + BigInt(match[3] ?? '0') });
+  }
+  entries.sort((a, b) => a.year - b.year);
+  return Object.freeze(entries.map((e) => Object.freeze(e)));
 };
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -345,6 +365,13 @@ export const SETTINGS = {
   },
   achOffsetAccountType: { env: 'ACH_OFFSET_ACCOUNT_TYPE', default: undefined, description: 'Preset: `checking` or `savings` (balanced files)', parse: text },
   achCutoff: { env: 'ACH_CUTOFF', default: '16:00', description: "Preset: the bank's daily cut-off, HH:MM in ACH_TIMEZONE", parse: text },
+  necThresholds: {
+    env: 'NEC_THRESHOLDS',
+    default: necThresholds('2025:600,2026:2000')!,
+    description:
+      'The 1099-NEC reporting threshold per tax year as year:dollars, e.g. `2025:600,2026:2000`; a year before the first listed uses the first, a year after the last uses the last',
+    parse: necThresholds,
+  },
 } satisfies { [K in keyof Config]: Setting<Config[K]> };
 
 export class ConfigError extends Error {}

@@ -150,7 +150,8 @@ describe('dashboard authentication', () => {
     expect(missing).toEqual([]);
     // The dashboard-only routes are the ones that mint keys, manage users, hold the session and set
     // the organization's own settings (sender, bank), a person's word on real money (deposits,
-    // a manual payout's outcome), and the dashboard's home page.
+    // a manual payout's outcome), the dashboard's home page, and downloads of full TINs (recorded
+    // per signed-in person).
     const dashboardOnly = authenticated.filter((r) => r.config?.dashboardOnly && r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`);
     expect(dashboardOnly.sort()).toEqual(
       [
@@ -162,6 +163,7 @@ describe('dashboard authentication', () => {
         'GET /auth/session',
         'GET /organization/settings',
         'GET /overview',
+        'GET /reports/1099-nec/filing-export',
         'GET /users',
         'PATCH /organization/settings',
         'POST /api-keys',

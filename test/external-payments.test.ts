@@ -64,6 +64,37 @@ describe('external payments', () => {
     expect(batch).toMatchObject({ id: data.batchId, kind: 'external', payoutCount: 2, totalAmount: 1750, byStatus: { completed: { count: 2, amount: 1750 } } });
   });
 
+  it('records isReimbursement and paidAt and returns them on the payment; without them, false and null', async () => {
+    const key = await freshKey();
+    const data = await recorded(key, {
+      payouts: [
+        { payeeEmail: 'expenses@example.com', amount: 900, isReimbursement: true, paidAt: '2025-12-31T23:30:00-05:00' },
+        { payeeEmail: 'plain@example.com', amount: 100 },
+      ],
+    });
+    const [first, second] = await Promise.all(data.payouts.map(async (p) => (await get(key, `/payments/${p.id}`)).json().data));
+    expect(first).toMatchObject({ isReimbursement: true, paidAt: '2026-01-01T04:30:00.000Z', external: true });
+    expect(second).toMatchObject({ isReimbursement: false, paidAt: null });
+  });
+
+  it('refuses a paidAt that is not a date-time, before 2000 or more than a day ahead, and records nothing', async () => {
+    const key = await freshKey();
+    const ahead = new Date(Date.now() + 2 * 24 * 60 * 60 * 1000).toISOString();
+    for (const paidAt of ['yesterday', '2026-02-30T00:00:00Z', '1999-12-31T23:59:59Z', ahead]) {
+      const response = await record(key, {
+        payouts: [
+          { payeeEmail: 'ok@example.com', amount: 1 },
+          { payeeEmail: 'a@example.com', amount: 1, paidAt },
+        ],
+      });
+      expectError(response, 400, 'invalid_request');
+      expect(response.json().error.param).toMatch(/^payouts(\[1\]|\/1)/);
+    }
+    const soon = new Date(Date.now() + 60 * 60 * 1000).toISOString();
+    expect((await record(key, { payouts: [{ payeeEmail: 'a@example.com', amount: 1, paidAt: soon }] })).statusCode).toBe(201);
+    expect(await payoutIds(key)).toHaveLength(1);
+  });
+
   it('records them as completed at once, and the worker leaves them alone', async () => {
     const key = await freshKey();
     const { batchId, payouts } = await recorded(key, { payouts: [{ payeeEmail: 'done@example.com', amount: 900, referenceId: 'ref-ext' }] });

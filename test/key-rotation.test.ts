@@ -12,7 +12,7 @@ import { bearer, createTestApp, LogCapture, signInAs, type TestApp, testConfig }
 import { testWorker } from './payout-helpers.js';
 import { startReceiver, type Receiver } from './receiver.js';
 import { scanDatabase } from './sensitive-scan.js';
-import { insertW9 } from './tax-form-fixture.js';
+import { insertSignedForm, w9 } from './tax-form-fixtures.js';
 
 const OLD = Buffer.alloc(32, 1).toString('base64');
 const NEW = Buffer.alloc(32, 2).toString('base64');
@@ -122,7 +122,8 @@ describe('encryption key rotation', { timeout: 120_000 }, () => {
     const created = (await t.app.inject(subscribeOnce())).json().data;
     subscriptionId = created.subscription.id;
     subscriptionSecret = created.secret;
-    taxFormId = await insertW9(t.db, { organizationId: t.defaultOrganizationId, environment: 'production' }, OLD_ONLY, recipientId, TIN);
+    taxFormId = (await insertSignedForm(t.db, { organizationId: t.defaultOrganizationId, environment: 'production' }, OLD_ONLY, recipientId, w9({ tin: TIN })))
+      .id;
   });
   afterAll(async () => {
     await receiver.close();
@@ -161,6 +162,7 @@ describe('encryption key rotation', { timeout: 120_000 }, () => {
         'ach_entries.account_number_encrypted': (await t.db.query('select 1 from ach_entries')).length,
         'webhook_secrets.secret': 1,
         'tax_forms.details_encrypted': 1,
+        'email_attachments.content_encrypted': (await t.db.query('select 1 from email_attachments')).length,
         'idempotency_keys.response_body': (await t.db.query('select 1 from idempotency_keys where response_body is not null')).length,
       });
       expect(keyIdsOf(await sealedValues())).toEqual(['new']);

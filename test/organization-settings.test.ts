@@ -34,7 +34,13 @@ describe('organization sender settings', () => {
   it('starts with the organization name as sender and no reply-to', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/organization/settings', headers: admin() });
     expect(response.statusCode).toBe(200);
-    expect(response.json().data).toEqual({ organizationName: 'Acme Studios', senderName: null, replyTo: null, fundingInstructions: null });
+    expect(response.json().data).toEqual({
+      organizationName: 'Acme Studios',
+      senderName: null,
+      replyTo: null,
+      fundingInstructions: null,
+      timeZone: 'UTC',
+    });
   });
 
   it('is for admins only, and never for API keys', async () => {
@@ -83,10 +89,24 @@ describe('organization sender settings', () => {
       senderName: 'Acme Payouts',
       replyTo: null,
       fundingInstructions: null,
+      timeZone: 'UTC',
     });
     expect((await patch(admin(), { replyTo: 'help@acme.example' })).json().data).toMatchObject({ senderName: 'Acme Payouts', replyTo: 'help@acme.example' });
     expect((await patch(admin(), { senderName: '' })).json().data).toMatchObject({ senderName: null, replyTo: 'help@acme.example' });
     expect((await patch(admin(), { replyTo: null })).json().data).toMatchObject({ senderName: null, replyTo: null });
+  });
+
+  it('sets the time zone of year-end reporting: IANA names only, stored in their canonical spelling', async () => {
+    for (const timeZone of ['EST', '+02:00', 'Mars/Olympus_Mons', '', 'America/New York', 'x'.repeat(65)]) {
+      expectApiError(await patch(admin(), { timeZone }), 400, 'invalid_request', 'timeZone');
+    }
+    expect((await patch(admin(), { timeZone: 'US/Pacific' })).json().data.timeZone).toBe('America/Los_Angeles');
+    expect((await patch(admin(), { timeZone: ' America/New_York ' })).json().data).toMatchObject({ timeZone: 'America/New_York', senderName: null });
+    expect((await patch(admin(), { senderName: 'Acme' })).json().data).toMatchObject({ timeZone: 'America/New_York', senderName: 'Acme' });
+    expect((await patch(admin(), { timeZone: 'utc', senderName: null })).json().data).toMatchObject({ timeZone: 'UTC' });
+    expectApiError(await patch(manager(), { timeZone: 'Europe/Paris' }), 403, 'forbidden');
+    const [row] = await t.db.query<{ time_zone: string }>('select time_zone from organizations where id = $1', [t.defaultOrganizationId]);
+    expect(row!.time_zone).toBe('UTC');
   });
 
   it('sends emails with the sender name in From and the Reply-To header, and shows both in GET /emails', async () => {

@@ -14,7 +14,7 @@ import { type RunningWorker, startWorker } from '../src/worker/worker.js';
 import { bearer, LogCapture, onPostgres, openTestDatabase, TEST_ENCRYPTION_KEYS, testConfig } from './harness.js';
 import { startReceiver, type Receiver } from './receiver.js';
 import { scanDatabase, scanFiles, scanForSensitive, scanText } from './sensitive-scan.js';
-import { insertW9 } from './tax-form-fixture.js';
+import { insertSignedForm, w9 } from './tax-form-fixtures.js';
 
 const ACCOUNT_NUMBER = '40917263518';
 const TIN = '521904837';
@@ -94,7 +94,7 @@ describe('no secret or personal number in clear at rest', { timeout: 120_000 }, 
     secrets.push(rotated.json().data.secret);
 
     // A signed tax form, stored as the tax-forms service stores it.
-    await insertW9(db, { organizationId: organization.id, environment: 'sandbox' }, TEST_ENCRYPTION_KEYS, recipientId, TIN);
+    await insertSignedForm(db, { organizationId: organization.id, environment: 'sandbox' }, TEST_ENCRYPTION_KEYS, recipientId, w9({ tin: TIN }));
 
     // Webhooks go out (signed with both secrets) so that the worker logs its sends.
     await app.inject({

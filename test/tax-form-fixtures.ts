@@ -1,14 +1,69 @@
+// Signed tax forms for tests: details as validateTaxForm hands them over, a signer record, and a
+// form stored exactly as signTaxForm stores one (its own row builder: details sealed, the TIN as a
+// keyed hash and its last 4). TINs are recognisable so a test can search for them in clear anywhere.
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-// Signed tax forms for tests of what is built on them (PDFs, downloads, emails): inserted straight
-// through the repository, details sealed and the TIN hashed as the signing service does.
+import type { SignerRecord, TaxForm, W8BenDetails, W9Details } from '../src/modules/tax-forms/index.js';
+import { findTaxForm, insertTaxForm } from '../src/modules/tax-forms/tax-forms.repository.js';
+import { newTaxFormRow } from '../src/modules/tax-forms/tax-forms.service.js';
 import type { KeyRing } from '../src/platform/crypto.js';
-import { encryptText, keyedHash } from '../src/platform/crypto.js';
 import type { Executor } from '../src/platform/db/database.js';
 import { uuidv7 } from '../src/platform/ids.js';
 import type { Tenant } from '../src/platform/tenant.js';
-import type { TaxForm, W8BenDetails, W9Details } from '../src/modules/tax-forms/index.js';
-import { findTaxForm, insertTaxForm } from '../src/modules/tax-forms/tax-forms.repository.js';
+
+export const W9_TIN = '123456789';
+export const W8_TIN = '912781234';
+export const W8_DATE_OF_BIRTH = '1984-07-19';
+export const W9_STREET = '1600 Sample Street Apt 7';
+
+export const w9 = (overrides: Partial<W9Details> = {}): W9Details => ({
+  formType: 'w9',
+  legalName: 'Ana Diaz',
+  businessName: null,
+  taxClassification: 'individual',
+  otherClassification: null,
+  exemptPayeeCode: null,
+  fatcaCode: null,
+  address: W9_STREET,
+  city: 'Springfield',
+  state: 'IL',
+  zip: '62704',
+  tinType: 'ssn',
+  tin: W9_TIN,
+  backupWithholding: false,
+  ...overrides,
+});
+
+export const w8ben = (overrides: Partial<W8BenDetails> = {}): W8BenDetails => ({
+  formType: 'w8ben',
+  legalName: 'Mei Tanaka',
+  citizenshipCountry: 'JP',
+  address: '3-1-1 Kasumigaseki',
+  city: 'Tokyo',
+  postalCode: '100-0013',
+  country: 'JP',
+  mailingAddress: null,
+  mailingCity: null,
+  mailingPostalCode: null,
+  mailingCountry: null,
+  tin: W8_TIN,
+  foreignTin: 'JP-4455667788',
+  foreignTinNotRequired: false,
+  dateOfBirth: W8_DATE_OF_BIRTH,
+  treatyCountry: 'JP',
+  treatyArticle: '7',
+  treatyRate: '0',
+  treatyIncomeType: 'Independent personal services',
+  ...overrides,
+});
+
+export const signer = (signature: string, signedAt = new Date()): SignerRecord => ({
+  signature,
+  signedAt,
+  session: 'portal-session-1',
+  ip: '203.0.113.9',
+  userAgent: 'Mozilla/5.0 (test)',
+});
 
 export const W9: W9Details = {
   formType: 'w9',
@@ -79,30 +134,17 @@ export function storedForm(details: W9Details | W8BenDetails, overrides: Partial
   };
 }
 
-/** Inserts a signed form for a recipient, as the signing service would. */
-export async function insertSignedForm(ex: Executor, tenant: Tenant, keys: KeyRing, recipientId: string, details: W9Details | W8BenDetails): Promise<TaxForm> {
+/** Stores a signed form for a recipient as signTaxForm would (without its events and emails). */
+export async function insertSignedForm(
+  ex: Executor,
+  tenant: Tenant,
+  keys: KeyRing,
+  recipientId: string,
+  details: W9Details | W8BenDetails,
+  signedBy: SignerRecord = { ...SIGNER, signature: details.legalName },
+): Promise<TaxForm> {
   const id = uuidv7();
-  const w9 = details.formType === 'w9';
-  await insertTaxForm(ex, tenant, {
-    id,
-    recipientId,
-    formType: details.formType,
-    legalName: details.legalName,
-    businessName: w9 ? details.businessName : null,
-    taxClassification: w9 ? details.taxClassification : null,
-    exemptPayeeCode: w9 ? details.exemptPayeeCode : null,
-    tinType: w9 ? details.tinType : details.tin ? 'ssn' : null,
-    tinLast4: details.tin ? details.tin.slice(-4) : null,
-    tinHash: details.tin ? keyedHash(keys, details.tin) : null,
-    detailsEncrypted: encryptText(keys, JSON.stringify(details)),
-    backupWithholding: w9 ? details.backupWithholding : false,
-    signature: details.legalName,
-    signedAt: SIGNER.signedAt,
-    signerSession: SIGNER.session,
-    signerIp: SIGNER.ip,
-    signerUserAgent: SIGNER.userAgent,
-    expiresAt: w9 ? null : new Date('2030-01-01T00:00:00Z'),
-  });
+  await insertTaxForm(ex, tenant, newTaxFormRow(id, recipientId, details, signedBy, keys));
   return (await findTaxForm(ex, tenant, id))!;
 }
 

@@ -9,7 +9,7 @@ import type { RunningWorker } from '../src/worker/worker.js';
 import { bearer, createTestApp, signInAs, TEST_LINK_SECRET, type TestApp } from './harness.js';
 import { drain, expectApiError, testWorker } from './payout-helpers.js';
 import { type Receiver, startReceiver } from './receiver.js';
-import { signer, W8_DATE_OF_BIRTH, W8_TIN, W9_STREET, W9_TIN, w8ben, w9 } from './tax-forms-fixtures.js';
+import { signer, W8_DATE_OF_BIRTH, W8_TIN, W9_STREET, W9_TIN, w8ben, w9 } from './tax-form-fixtures.js';
 
 // GET /tax-forms and GET /tax-forms/{id}: masked, paged, per tenant, for the roles that may see
 // them; and tax_form.created delivered to a real receiver, signed, with a working link.

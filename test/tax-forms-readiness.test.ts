@@ -9,7 +9,7 @@ import { periodicTasks } from '../src/worker/schedule.js';
 import type { RunningWorker } from '../src/worker/worker.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 import { createBatch, drain, expectLedgerConsistent, getPayment, testWorker } from './payout-helpers.js';
-import { signer, w8ben, w9 } from './tax-forms-fixtures.js';
+import { signer, w8ben, w9 } from './tax-form-fixtures.js';
 
 // Readiness with tax forms, in production (where readiness moves money): the form and the method
 // in either order, a struck certification item 2, a W-8BEN that expires, and the business turning

@@ -6,7 +6,7 @@ import { checkExpiringLink } from '../src/platform/links.js';
 import type { Tenant } from '../src/platform/tenant.js';
 import { taxFormContextFor } from '../src/recipient-reactions.js';
 import { bearer, createTestApp, TEST_LINK_SECRET, type TestApp } from './harness.js';
-import { signer, W8_DATE_OF_BIRTH, W8_TIN, W9_STREET, W9_TIN, w8ben, w9 } from './tax-forms-fixtures.js';
+import { signer, W8_DATE_OF_BIRTH, W8_TIN, W9_STREET, W9_TIN, w8ben, w9 } from './tax-form-fixtures.js';
 
 // signTaxForm on a real database: what is stored (sealed, hashed, last 4), supersession, racing
 // submissions, the W-8BEN expiry instant and the tax_form.created event.

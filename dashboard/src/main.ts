@@ -19,6 +19,7 @@ import { bankFileDetailPage, bankFilesPage } from './pages/bank-files.js';
 import { bankSettingsPage } from './pages/bank-settings.js';
 import { emailDetailPage, emailsPage } from './pages/emails.js';
 import { batchDetailPage, batchesPage } from './pages/batches.js';
+import { necReportPage } from './pages/nec-report.js';
 import { newBatchPage } from './pages/new-batch.js';
 import { overviewPage } from './pages/overview.js';
 import { payoutDetailPage } from './pages/payout-detail.js';
@@ -72,6 +73,8 @@ const ROUTES: { pattern: RegExp; mount: Mount; permission: string; nav?: string 
   { pattern: /^\/bank-files$/, mount: bankFilesPage, permission: 'ach:read', nav: 'Bank files' },
   // Reached from Settings; the Settings entry of the nav stays lit beneath it.
   { pattern: /^\/settings\/bank$/, mount: bankSettingsPage, permission: 'ach:settings' },
+  // The year-end report: the roles that see tax forms (never employees).
+  { pattern: /^\/1099-nec$/, mount: necReportPage, permission: 'tax_forms:read', nav: '1099-NEC' },
   { pattern: /^\/users$/, mount: usersPage, permission: 'users:manage', nav: 'Users' },
   { pattern: /^\/settings$/, mount: settingsPage, permission: 'keys:manage', nav: 'Settings' },
   { pattern: /^\/account$/, mount: accountPage, permission: 'signed_in' },

@@ -78,6 +78,7 @@ describe.skipIf(!haveBrowser)('dashboard accessibility (axe-core)', () => {
       ['transactions', '#/transactions'],
       ['bank files', '#/bank-files'],
       ['settings', '#/settings'],
+      ['1099-NEC', '#/1099-nec'],
       ['users', '#/users'],
       ['bank settings', '#/settings/bank'],
       ['account', '#/account'],

@@ -8,6 +8,8 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
   let error: unknown = null;
   let senderSaved = false;
   let senderError: unknown = null;
+  let zoneSaved = false;
+  let zoneError: unknown = null;
   page(
     el,
     async () => {
@@ -57,6 +59,20 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
           await reload();
         })();
       };
+      const saveTimeZone = (event: Event) => {
+        event.preventDefault();
+        const v = formValues(event.target as HTMLFormElement);
+        return (async () => {
+          try {
+            await api('PATCH', '/organization/settings', { timeZone: v.timeZone ?? '' });
+            [zoneSaved, zoneError] = [true, null];
+            notify('Time zone saved.');
+          } catch (failure) {
+            [zoneSaved, zoneError] = [false, failure];
+          }
+          await reload();
+        })();
+      };
       return html`
         <div class="page-head">
           <h1>Settings</h1>
@@ -92,6 +108,7 @@ export function settingsPage(el: HTMLElement, ctx: PageContext) {
         </tbody></table>`
         }
         ${sender ? senderSection(sender, saveSender, senderSaved, senderError) : nothing}
+        ${sender ? reportingSection(sender, saveTimeZone, zoneSaved, zoneError) : nothing}
       `;
     },
   );
@@ -101,6 +118,29 @@ interface SenderSettings {
   organizationName: string;
   senderName: string | null;
   replyTo: string | null;
+  timeZone: string;
+}
+
+/** Every zone this browser knows (the server checks the name again); the current one first if unknown here. */
+function timeZones(current: string): string[] {
+  const known = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  const zones = ['UTC', ...known.filter((zone) => zone !== 'UTC')];
+  return zones.includes(current) ? zones : [current, ...zones];
+}
+
+/** Admins only: the time zone the 1099-NEC report counts a payment's calendar year in. */
+function reportingSection(settings: SenderSettings, save: (event: Event) => unknown, saved: boolean, error: unknown) {
+  return html`<h2>Year-end reporting</h2>
+    <form class="card sender-form" @submit=${save} data-testid="reporting-settings">
+      <p class="muted">The 1099-NEC report counts each payment in the calendar year of its date in this time zone.</p>
+      <label>Time zone
+        <select name="timeZone" data-testid="time-zone">
+          ${timeZones(settings.timeZone).map((zone) => html`<option value=${zone} ?selected=${zone === settings.timeZone}>${zone}</option>`)}
+        </select>
+      </label>
+      <div class="actions"><button type="submit" class="primary">Save time zone</button>${saved ? html`<span class="saved" role="status" data-testid="time-zone-saved">Saved.</span>` : nothing}</div>
+      ${errorBox(error)}
+    </form>`;
 }
 
 /** Admins only: the name and reply-to address of the organization's emails. */

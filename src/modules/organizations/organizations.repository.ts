@@ -10,6 +10,8 @@ export interface Organization {
   replyTo: string | null;
   /** Where to wire money, shown on the Balance page in production; plain text. */
   fundingInstructions: string | null;
+  /** IANA time zone the 1099-NEC report counts payment dates in (default 'UTC'). */
+  timeZone: string;
   createdAt: Date;
 }
 
@@ -20,6 +22,7 @@ interface OrganizationRow {
   sender_name: string | null;
   reply_to: string | null;
   funding_instructions: string | null;
+  time_zone: string;
   created_at: Date;
 }
 
@@ -30,6 +33,7 @@ const toOrganization = (row: OrganizationRow): Organization => ({
   senderName: row.sender_name,
   replyTo: row.reply_to,
   fundingInstructions: row.funding_instructions,
+  timeZone: row.time_zone,
   createdAt: row.created_at,
 });
 
@@ -64,14 +68,17 @@ export async function updateSenderSettings(
     replyTo: string | null;
     setFundingInstructions: boolean;
     fundingInstructions: string | null;
+    /** null: leave it as it is. */
+    timeZone: string | null;
   },
 ): Promise<Organization | undefined> {
   const rows = await ex.query<OrganizationRow>(
     `update organizations set sender_name = case when $2::boolean then $3::text else sender_name end,
        reply_to = case when $4::boolean then $5::text else reply_to end,
-       funding_instructions = case when $6::boolean then $7::text else funding_instructions end
+       funding_instructions = case when $6::boolean then $7::text else funding_instructions end,
+       time_zone = coalesce($8::text, time_zone)
      where id = $1 returning *`,
-    [id, patch.setSenderName, patch.senderName, patch.setReplyTo, patch.replyTo, patch.setFundingInstructions, patch.fundingInstructions],
+    [id, patch.setSenderName, patch.senderName, patch.setReplyTo, patch.replyTo, patch.setFundingInstructions, patch.fundingInstructions, patch.timeZone],
   );
   return rows[0] && toOrganization(rows[0]);
 }

@@ -14,6 +14,7 @@ export const SenderSettingsSchema = Type.Object({
   }),
   replyTo: Type.Union([Type.String(), Type.Null()], { description: 'The Reply-To address of its emails; null for none.' }),
   fundingInstructions: FundingInstructions(),
+  timeZone: Type.String({ description: "IANA time zone in which the 1099-NEC report counts a payment's calendar year (default `UTC`)." }),
 });
 
 export const FundingInstructionsSchema = Type.Object({
@@ -39,6 +40,9 @@ export const UpdateSenderSettingsBody = Type.Object(
       Type.Union([Type.String({ maxLength: MAX_FUNDING_INSTRUCTIONS_LENGTH * 2 }), Type.Null()], {
         description: `Plain text, at most ${MAX_FUNDING_INSTRUCTIONS_LENGTH} characters. null or "" removes them.`,
       }),
+    ),
+    timeZone: Type.Optional(
+      Type.String({ maxLength: 64, description: 'An IANA time zone name such as `America/New_York` or `UTC`; checked against the zones the runtime knows.' }),
     ),
   },
   { additionalProperties: false },

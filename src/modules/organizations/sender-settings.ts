@@ -20,12 +20,15 @@ export interface SenderSettings {
   replyTo: string | null;
   /** Where to wire money (production's Balance page); null for none. */
   fundingInstructions: string | null;
+  /** IANA time zone of the organization's year-end reporting (the 1099-NEC report's calendar year). */
+  timeZone: string;
 }
 
 export interface SenderSettingsPatch {
   senderName?: string | null;
   replyTo?: string | null;
   fundingInstructions?: string | null;
+  timeZone?: string;
 }
 
 const toSettings = (o: Organization): SenderSettings => ({
@@ -33,6 +36,7 @@ const toSettings = (o: Organization): SenderSettings => ({
   senderName: o.senderName,
   replyTo: o.replyTo,
   fundingInstructions: o.fundingInstructions,
+  timeZone: o.timeZone,
 });
 
 // Any control character (CR and LF above all), and the Unicode line and paragraph separators.
@@ -79,6 +83,25 @@ export function checkFundingInstructions(value: string | null): string | null {
   return text;
 }
 
+/**
+ * An IANA time zone name Intl knows ("America/New_York", "UTC"), stored in Intl's canonical
+ * spelling ("US/Eastern" becomes "America/New_York"). Offsets ("+02:00") and abbreviations
+ * ("EST") are refused: a year boundary needs the zone's rules, not a fixed offset. The report
+ * computes its year's boundaries with the same Intl, so what is accepted here is what it uses.
+ */
+export function checkTimeZone(value: string): string {
+  const name = value.trim();
+  if (name.toUpperCase() === 'UTC') return 'UTC';
+  if (name.includes('/')) {
+    try {
+      return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    } catch {
+      // Not a zone this runtime knows: refused below.
+    }
+  }
+  throw new AppError('invalid_request', 'The time zone must be an IANA name such as America/New_York or UTC.', 'timeZone');
+}
+
 /** What everyone who sees the balance may read: where to send money, and the id to quote. */
 export async function getFundingInstructions(db: Database, organizationId: string): Promise<{ organizationId: string; fundingInstructions: string | null }> {
   const organization = await repo.findOrganizationById(db, organizationId);
@@ -97,6 +120,7 @@ export async function updateSenderSettings(db: Database, organizationId: string,
   const senderName = patch.senderName === undefined ? null : checkSenderName(patch.senderName);
   const replyTo = patch.replyTo === undefined ? null : checkReplyTo(patch.replyTo);
   const fundingInstructions = patch.fundingInstructions === undefined ? null : checkFundingInstructions(patch.fundingInstructions);
+  const timeZone = patch.timeZone === undefined ? null : checkTimeZone(patch.timeZone);
   const updated = await repo.updateSenderSettings(db, organizationId, {
     setSenderName: patch.senderName !== undefined,
     senderName,
@@ -104,6 +128,7 @@ export async function updateSenderSettings(db: Database, organizationId: string,
     replyTo,
     setFundingInstructions: patch.fundingInstructions !== undefined,
     fundingInstructions,
+    timeZone,
   });
   if (!updated) throw notFound('organization');
   return toSettings(updated);

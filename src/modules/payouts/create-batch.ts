@@ -15,6 +15,8 @@ export interface PayoutItemInput {
   amount: number;
   description?: string;
   referenceId?: string;
+  /** Expenses paid back: left out of the 1099-NEC report. */
+  isReimbursement?: boolean;
 }
 
 export const INVALID_AMOUNT_MESSAGE = 'All payout amounts must be greater than zero.';
@@ -122,6 +124,8 @@ async function writeBatch(tx: Executor, tenant: Tenant, items: PayoutItemInput[]
       sandboxScenario: sandbox ? (behaviour ?? 'completed') : null,
       externalIdempotencyKey: null,
       nextActionDelayMs: sandbox ? sandboxDelayMs : 0,
+      isReimbursement: item.isReimbursement === true,
+      paidAt: null,
     };
   });
   const batch = { id: batchId, kind: 'payout' as const, currency: DEFAULT_CURRENCY, totalAmount: total };

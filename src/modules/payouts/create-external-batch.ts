@@ -10,6 +10,23 @@ import { findExternalPayoutsByKeys, insertPayouts, insertStatusUpdates, lockExte
 
 export interface ExternalItemInput extends PayoutItemInput {
   idempotencyKey?: string;
+  /** ISO 8601 date-time: when it was paid (default: when it is recorded). */
+  paidAt?: string;
+}
+
+/** A payment date earlier than this is a typo (the 1099-NEC report starts at that year). */
+export const EARLIEST_PAID_AT = new Date('2000-01-01T00:00:00Z');
+/** How far ahead a payment date may be: a day, for a payment dated today in a zone ahead of UTC. */
+const PAID_AT_LEEWAY_MS = 24 * 60 * 60 * 1000;
+
+/** The item's payment date: a real instant, not before 2000, at most a day after `now`. */
+export function paidAtOf(value: string | undefined, now: Date, param: string): Date | null {
+  if (value === undefined) return null;
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) throw new AppError('invalid_request', 'paidAt must be an ISO 8601 date-time such as 2026-03-31T12:00:00Z.', param);
+  if (at < EARLIEST_PAID_AT) throw new AppError('invalid_request', 'paidAt cannot be before 2000-01-01.', param);
+  if (at.getTime() > now.getTime() + PAID_AT_LEEWAY_MS) throw new AppError('invalid_request', 'paidAt cannot be in the future.', param);
+  return at;
 }
 
 export interface RecordedExternalBatch {
@@ -29,6 +46,8 @@ export async function createExternalBatch(tx: Executor, tenant: Tenant, items: E
     }
     if (!(item.amount > 0)) throw new AppError('invalid_amount', INVALID_AMOUNT_MESSAGE, `payouts[${i}].amount`);
   });
+  const now = new Date();
+  const paidAts = items.map((item, i) => paidAtOf(item.paidAt, now, `payouts[${i}].paidAt`));
   checkTotal(items);
   const keys = items.map((item) => item.idempotencyKey).filter((key): key is string => key !== undefined);
   const duplicateKey = keys.find((key, i) => keys.indexOf(key) !== i);
@@ -36,7 +55,9 @@ export async function createExternalBatch(tx: Executor, tenant: Tenant, items: E
   await lockExternalIdempotencyKeys(tx, tenant, keys);
   const earlier = new Map((await findExternalPayoutsByKeys(tx, tenant, keys)).map((p) => [p.externalIdempotencyKey, p]));
 
-  const fresh = items.filter((item) => !(item.idempotencyKey && earlier.has(item.idempotencyKey)));
+  const isFresh = (item: ExternalItemInput) => !(item.idempotencyKey && earlier.has(item.idempotencyKey));
+  const fresh = items.filter(isFresh);
+  const freshPaidAts = paidAts.filter((_, i) => isFresh(items[i]!));
   const recipients = await resolveRecipients(tx, tenant, fresh);
   const earlierRecipients = new Map(
     (
@@ -60,6 +81,8 @@ export async function createExternalBatch(tx: Executor, tenant: Tenant, items: E
     sandboxScenario: null,
     externalIdempotencyKey: item.idempotencyKey ?? null,
     nextActionDelayMs: null,
+    isReimbursement: item.isReimbursement === true,
+    paidAt: freshPaidAts[i]!,
   }));
   if (created.length > 0) {
     batchId = uuidv7();

@@ -24,6 +24,10 @@ export interface PayoutRecord {
   acceptedAt: Date | null;
   /** How it is paid, recorded when it becomes `pending` (null before). */
   rail: PayoutRail | null;
+  /** Money paid back for expenses: left out of the 1099-NEC report. */
+  isReimbursement: boolean;
+  /** External payments: when it was paid, as the sender said (null: when it was recorded). */
+  paidAt: Date | null;
   createdAt: Date;
 }
 
@@ -46,11 +50,13 @@ export interface PayoutRow {
   sandbox_scenario: string | null;
   accepted_at: Date | null;
   rail: PayoutRail | null;
+  is_reimbursement: boolean;
+  paid_at: Date | null;
   created_at: Date;
 }
 
 export const COLUMNS = `p.id, p.organization_id, p.environment, p.batch_id, p.recipient_id, p.kind, p.amount, p.currency, p.description,
-  p.reference_id, p.status, p.status_reason, p.sequence, p.sandbox_scenario, p.accepted_at, p.rail, p.created_at`;
+  p.reference_id, p.status, p.status_reason, p.sequence, p.sandbox_scenario, p.accepted_at, p.rail, p.is_reimbursement, p.paid_at, p.created_at`;
 
 export const toPayout = (row: PayoutRow): PayoutRecord => ({
   id: row.id,
@@ -69,6 +75,8 @@ export const toPayout = (row: PayoutRow): PayoutRecord => ({
   sandboxScenario: row.sandbox_scenario,
   acceptedAt: row.accepted_at,
   rail: row.rail,
+  isReimbursement: row.is_reimbursement,
+  paidAt: row.paid_at,
   createdAt: row.created_at,
 });
 
@@ -85,14 +93,18 @@ export interface NewPayout {
   externalIdempotencyKey: string | null;
   /** Milliseconds until the worker should look at it; null when nothing happens by itself. */
   nextActionDelayMs: number | null;
+  isReimbursement: boolean;
+  /** External payments only: when it was paid (null: when recorded). */
+  paidAt: Date | null;
 }
 
 const PAYOUT_INSERT = `insert into payouts (id, organization_id, environment, batch_id, recipient_id, kind, amount, currency, description, reference_id,
-                          status, sequence, sandbox_scenario, external_idempotency_key, next_action_at)
+                          status, sequence, sandbox_scenario, external_idempotency_key, next_action_at, is_reimbursement, paid_at)
      select v.id, $1, $2, $3, v.recipient_id, $4, v.amount, $5, v.description, v.reference_id, v.status, v.sequence, v.scenario, v.external_key,
-            case when v.delay_ms is null then null else now() + v.delay_ms * interval '1 millisecond' end
-     from unnest($6::uuid[], $7::uuid[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[], $15::integer[])
-       as v(id, recipient_id, amount, description, reference_id, status, sequence, scenario, external_key, delay_ms)`;
+            case when v.delay_ms is null then null else now() + v.delay_ms * interval '1 millisecond' end, v.is_reimbursement, v.paid_at
+     from unnest($6::uuid[], $7::uuid[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[], $15::integer[],
+                 $16::boolean[], $17::timestamptz[])
+       as v(id, recipient_id, amount, description, reference_id, status, sequence, scenario, external_key, delay_ms, is_reimbursement, paid_at)`;
 
 const payoutParams = (tenant: Tenant, batchId: string, kind: PayoutKind, currency: string, payouts: NewPayout[]) => [
   tenant.organizationId,
@@ -110,6 +122,8 @@ const payoutParams = (tenant: Tenant, batchId: string, kind: PayoutKind, currenc
   payouts.map((p) => p.sandboxScenario),
   payouts.map((p) => p.externalIdempotencyKey),
   payouts.map((p) => p.nextActionDelayMs),
+  payouts.map((p) => p.isReimbursement),
+  payouts.map((p) => p.paidAt),
 ];
 
 /** Many payouts in one statement: a 50,000-item batch is one round trip, not 50,000. */
@@ -121,13 +135,13 @@ const INSERT_BATCH_WITH_PAYOUTS = prepared(
   'insertBatchWithPayouts',
   `with batch as (
      insert into batches (id, organization_id, environment, kind, currency, payout_count, total_amount)
-     values ($3, $1, $2, $4, $5, cardinality($6::uuid[]), $16)
+     values ($3, $1, $2, $4, $5, cardinality($6::uuid[]), $18)
    ), payout as (
      ${PAYOUT_INSERT}
    )
    insert into payout_status_updates (id, payout_id, organization_id, environment, sequence, status, reason, created_at)
-   select u.id, u.payout_id, $1, $2, u.sequence, u.status, null, $18
-   from unnest($17::uuid[], $6::uuid[], $12::integer[], $11::text[]) as u(id, payout_id, sequence, status)`,
+   select u.id, u.payout_id, $1, $2, u.sequence, u.status, null, $20
+   from unnest($19::uuid[], $6::uuid[], $12::integer[], $11::text[]) as u(id, payout_id, sequence, status)`,
 );
 
 /**

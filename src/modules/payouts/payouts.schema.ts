@@ -21,6 +21,10 @@ const PayoutItem = {
   amount: Amount,
   description: Type.Optional(Type.String({ maxLength: 1000 })),
   referenceId: Type.Optional(Type.String({ maxLength: 255 })),
+  // Extension (additive).
+  isReimbursement: Type.Optional(
+    Type.Boolean({ default: false, description: 'Expenses paid back, not pay for work: left out of the 1099-NEC report. Default false.' }),
+  ),
 };
 const IdempotencyKey = Type.Optional(Type.String({ minLength: 1, maxLength: 255 }));
 export const MAX_BATCH_ITEMS = 50_000;
@@ -35,10 +39,24 @@ export const CreatePaymentsBody = Type.Object(
 
 export const CreateExternalPaymentsBody = Type.Object(
   {
-    payouts: Type.Array(Type.Object({ ...PayoutItem, idempotencyKey: IdempotencyKey }, { additionalProperties: false }), {
-      minItems: 1,
-      maxItems: MAX_BATCH_ITEMS,
-    }),
+    payouts: Type.Array(
+      Type.Object(
+        {
+          ...PayoutItem,
+          idempotencyKey: IdempotencyKey,
+          // Extension (additive).
+          paidAt: Type.Optional(
+            Type.String({
+              format: 'date-time',
+              description:
+                'When the payment was made (ISO 8601); default: when it is recorded. The 1099-NEC report counts it in the calendar year of this date in the organization’s time zone. Not before 2000-01-01 and at most one day ahead of now (a payment dated today in a time zone ahead of UTC).',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: MAX_BATCH_ITEMS },
+    ),
     idempotencyKey: IdempotencyKey,
   },
   { additionalProperties: false },
@@ -87,6 +105,10 @@ export const PaymentSchema = Type.Object(
     rail: Type.Union([Type.Literal('sandbox'), Type.Literal('manual'), Type.Literal('ach'), Type.Null()], {
       description:
         'How the payout is paid, recorded when it becomes `pending`: `ach` (a bank file), `manual` (settled by an operator) or `sandbox`; null before.',
+    }),
+    isReimbursement: Type.Boolean({ description: 'Expenses paid back: left out of the 1099-NEC report.' }),
+    paidAt: Type.Union([Timestamp, Type.Null()], {
+      description: 'External payments: when it was paid, as recorded with `paidAt`; null when not given (then it counts as paid when recorded).',
     }),
   },
   { $id: 'Payment' },
@@ -194,6 +216,8 @@ export const renderPayment = (links: LinkConfig) => (d: PayoutDetail) => ({
   currency: d.payout.currency,
   external: d.payout.kind === 'external',
   rail: d.payout.rail,
+  isReimbursement: d.payout.isReimbursement,
+  paidAt: d.payout.paidAt ? d.payout.paidAt.toISOString() : null,
 });
 
 const StatusTotals = Type.Record(Type.String(), Type.Object({ count: Type.Integer(), amount: Type.Integer() }));

@@ -19,3 +19,4 @@ export type { SensitiveDownload, SensitiveDownloadKind } from './downloads.repos
 export { default as taxFormPdfRoutes } from './pdf.routes.js';
 export { renderTaxFormPdf } from './pdf.js';
 export { queueTaxFormReceivedEmail } from './received-email.js';
+export { default as necReportRoutes } from './nec-report.routes.js';

@@ -52,7 +52,8 @@ function stateOf(details: TaxFormDetails, expiresAt: Date | null, now: Date): Ta
   return expiresAt !== null && expiresAt.getTime() <= now.getTime() ? 'expired' : 'valid';
 }
 
-function newTaxFormRow(id: string, recipientId: string, details: TaxFormDetails, signer: SignerRecord, keys: KeyRing): repo.NewTaxForm {
+/** The row signTaxForm stores for a form (details sealed, TIN as keyed hash and last 4); tests store fixtures with it too. */
+export function newTaxFormRow(id: string, recipientId: string, details: TaxFormDetails, signer: SignerRecord, keys: KeyRing): repo.NewTaxForm {
   const tin = details.tin === null ? null : digitsOf(details.tin);
   const w9 = details.formType === 'w9' ? details : null;
   return {
