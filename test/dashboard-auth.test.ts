@@ -164,6 +164,7 @@ describe('dashboard authentication', () => {
         'GET /organization/settings',
         'GET /overview',
         'GET /reports/1099-nec/filing-export',
+        'GET /tax-forms/:id/filing-copy.pdf',
         'GET /users',
         'PATCH /organization/settings',
         'POST /api-keys',

@@ -269,7 +269,7 @@ describe('1099-NEC report', () => {
     const lines = response.body.trimEnd().split('\r\n');
     expect(lines[0]).toBe('taxYear,tinType,tin,legalName,businessName,address,city,state,zip,nonemployeeCompensation,recipientIds,taxFormId');
     expect(lines[1]).toBe(
-      `2025,ssn,123-45-6789,Alice Able,Able Design,1 Main St,Springfield,IL,62701,650.00,${[ids.alice, ids.alice2].sort().join(' ')},${ids.aliceForm}`,
+      `2025,ssn,123-45-6789,Alice Able,Able Design,1600 Sample Street Apt 7,Springfield,IL,62704,650.00,${[ids.alice, ids.alice2].sort().join(' ')},${ids.aliceForm}`,
     );
     expect(lines.slice(2).map((line) => line.split(',').slice(2, 4).join(','))).toEqual(['234-56-7890,Bob Border', '456-78-9012,Gina Threshold']);
 
