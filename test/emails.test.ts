@@ -217,6 +217,8 @@ describe('emails over SMTP (production)', () => {
       await drain(worker);
       const [row] = await emailRows(t, 'id = $1', [codeId]);
       expect(row).toMatchObject({ status: 'failed', attempts: 1 });
+      const [stored] = await t.db.query<{ has_code: boolean }>(`select data ? 'code' as has_code from emails where id = $1`, [codeId]);
+      expect(stored!.has_code).toBe(false);
     } finally {
       await smtp.start();
     }
@@ -390,5 +392,12 @@ describe('production without SMTP_URL', () => {
     const listed = (await t.app.inject({ method: 'GET', url: '/emails', headers: bearer(productionKey) })).json().data;
     expect(one).toMatchObject({ status: 'captured', secretsHidden: true });
     for (const view of [one, ...listed]) expect(JSON.stringify(view)).not.toContain('333444');
+    // Once final, a production email no longer holds its code at all (a database copy must not
+    // carry live secrets); the sandbox's is kept for integrators.
+    const stored = await t.db.query<{ id: string; data: unknown }>('select id, data from emails where id = any($1::uuid[])', [[sandboxId, productionId]]);
+    const dataOf = (id: string) => JSON.stringify(stored.find((r) => r.id === id)!.data);
+    expect(dataOf(productionId)).not.toContain('333444');
+    expect(dataOf(productionId)).toContain('Acme');
+    expect(dataOf(sandboxId)).toContain('111222');
   });
 });

@@ -320,13 +320,21 @@ export interface EmailOutcome {
   error: string | null;
 }
 
+/**
+ * A production email's one-time code or link token, dropped once the email is final (sent, failed
+ * or captured): nothing needs it any more, and a copy of the database must not hold live secrets.
+ * Sandbox emails keep theirs: they are shown in full to integrators, by design.
+ */
+const WITHOUT_SECRETS = (alias: string) => `case when ${alias}.environment = 'production' then ${alias}.data - 'code' - 'token' else ${alias}.data end`;
+
 const FINISH_EMAILS = defineRelease(EMAIL_QUEUE, {
   values: [
     ['status', 'text'],
     ['error', 'text'],
   ],
   set: `status = v.status, last_error = v.error, attempts = q.attempts + case when v.status = 'captured' then 0 else 1 end,
-       sent_at = case when v.status = 'sent' then now() else q.sent_at end`,
+       sent_at = case when v.status = 'sent' then now() else q.sent_at end,
+       data = case when v.status <> 'queued' then ${WITHOUT_SECRETS('q')} else q.data end`,
 });
 
 /** Records each email's outcome; only the lease holder's write counts. */
@@ -342,7 +350,8 @@ export async function finishEmails(ex: Executor, owner: string, outcomes: EmailO
 /** Codes past their expiry are useless: they fail instead of going out late. */
 export async function failExpiredEmails(ex: Executor): Promise<void> {
   await ex.query(
-    `update emails set status = 'failed', last_error = coalesce(last_error, 'Expired before it could be sent.'), lease_owner = null, lease_expires_at = null
+    `update emails e set status = 'failed', last_error = coalesce(last_error, 'Expired before it could be sent.'), lease_owner = null, lease_expires_at = null,
+       data = ${WITHOUT_SECRETS('e')}
      where status in ('queued', 'sending') and expires_at <= now() and (lease_expires_at is null or lease_expires_at < now())`,
   );
 }
