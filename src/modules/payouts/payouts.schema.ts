@@ -23,7 +23,10 @@ const PayoutItem = {
   referenceId: Type.Optional(Type.String({ maxLength: 255 })),
   // Extension (additive).
   isReimbursement: Type.Optional(
-    Type.Boolean({ default: false, description: 'Expenses paid back, not pay for work: left out of the 1099-NEC report. Default false.' }),
+    Type.Boolean({
+      description:
+        'Expenses paid back, not pay for work: left out of the 1099-NEC report. Default false (not filled in by validation, so the idempotency hash of a body stays what the client sent).',
+    }),
   ),
 };
 const IdempotencyKey = Type.Optional(Type.String({ minLength: 1, maxLength: 255 }));
