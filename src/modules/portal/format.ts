@@ -1,3 +1,5 @@
+import { TAX_FORM_NAMES, type TaxForm } from '../tax-forms/index.js';
+
 // How the portal words times and emails for people.
 
 const TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
@@ -12,4 +14,11 @@ export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
   if (at <= 0) return '***';
   return `${email[0]}***${email.slice(at)}`;
+}
+
+/** "W-9, TIN ending in 6789, signed 1 Dec 2026" (+ ", valid until 1 Jan 2030" for a W-8BEN). */
+export function describeTaxForm(form: TaxForm, now: Date): string {
+  const tin = form.tinLast4 ? `, TIN ending in ${form.tinLast4}` : '';
+  const expiry = form.expiresAt ? (form.expiresAt > now ? `, valid until ${formatDay(form.expiresAt)}` : `, expired on ${formatDay(form.expiresAt)}`) : '';
+  return `${TAX_FORM_NAMES[form.formType]}${tin}, signed ${formatDay(form.signer.signedAt)}${expiry}`;
 }

@@ -75,3 +75,6 @@ export function certificationLines(formType: TaxFormType): string[] {
   const bullet = formType === 'w8ben' ? '• ' : '';
   return [c.intro, ...c.items.flatMap((item) => [`${bullet}${item.text}`, ...(item.subItems ?? []).map((s) => `    ${s}`)]), ...c.after];
 }
+
+/** How people name each form. */
+export const TAX_FORM_NAMES: Readonly<Record<TaxFormType, string>> = { w9: 'W-9', w8ben: 'W-8BEN' };
