@@ -7,6 +7,7 @@ import { queueEmail } from './modules/emails/index.js';
 import { findOrganization } from './modules/organizations/index.js';
 import { reactToReadiness, wakeAwaitingPayoutsOf } from './modules/payouts/index.js';
 import { type Actor, getRecipient, type RecipientContext, type RecipientHooks } from './modules/recipients/index.js';
+import type { TaxFormContext } from './modules/tax-forms/index.js';
 import type { Executor } from './platform/db/database.js';
 import { encryptionKeysOf } from './platform/encryption-key.js';
 import type { Tenant } from './platform/tenant.js';
@@ -56,4 +57,11 @@ export const recipientContextFor = (config: Readonly<Config>): RecipientContext 
   hooks: recipientHooks,
   encryptionKeys: encryptionKeysOf(config),
   methodChangeHoldHours: config.methodChangeHoldHours,
+});
+
+/** What signing a tax form needs (the portal's tax form step; a form changes readiness). */
+export const taxFormContextFor = (config: Readonly<Config>): TaxFormContext => ({
+  hooks: recipientHooks,
+  encryptionKeys: encryptionKeysOf(config),
+  links: config,
 });

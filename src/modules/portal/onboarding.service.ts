@@ -12,7 +12,7 @@ import {
   updateRecipientProfile,
   validatePayoutMethod,
 } from '../recipients/index.js';
-import { currentTaxForm, type TaxForm, validateTaxForm } from '../tax-forms/index.js';
+import { currentTaxFormOf, type TaxForm, validateTaxForm } from '../tax-forms/index.js';
 import { describeTaxForm } from './format.js';
 import type { FieldErrors, MissingStep, RecipientDetails } from './onboarding.pages.js';
 import type { Form } from './portal.http.js';
@@ -35,7 +35,7 @@ export const COUNTRIES = LETTERS.flatMap((a) => LETTERS.map((b) => a + b))
 export const recipientOf = (db: Database, session: PortalSession) => getRecipient(db, session.tenant, session.recipientId);
 
 /** The recipient's current tax form, if any (superseded ones are history). */
-export const taxFormOf = (db: Database, session: PortalSession) => currentTaxForm(db, session.tenant, session.recipientId);
+export const taxFormOf = (db: Database, session: PortalSession) => currentTaxFormOf(db, session.tenant, session.recipientId);
 
 /** Whether the sender still needs a (new) tax form: none on file, or the W-8BEN expired. */
 export const needsTaxForm = (r: Recipient, form: TaxForm | undefined, now: Date) =>

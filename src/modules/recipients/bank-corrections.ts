@@ -10,6 +10,7 @@ import type { Tenant } from '../../platform/tenant.js';
 import { isValidRoutingNumber } from './payout-method-validation.js';
 import type { RecipientContext } from './payout-methods.service.js';
 import * as methodsRepo from './payout-methods.repository.js';
+import { recomputeReadiness } from './readiness.js';
 import * as repo from './recipients.repository.js';
 import { uuidv7 } from '../../platform/ids.js';
 
@@ -29,10 +30,8 @@ export async function invalidateBankMethod(
   ctx: Pick<RecipientContext, 'hooks'>,
 ): Promise<boolean> {
   if (!(await repo.lockRecipient(tx, tenant, recipientId))) return false;
-  const [before] = await repo.findRecipientsByIds(tx, tenant, [recipientId]);
   if (!(await methodsRepo.endPayoutMethodById(tx, tenant, recipientId, methodId, { removal: 'removed', ...BANK }))) return false;
-  await repo.updateRecipientReadiness(tx, tenant, recipientId, { ready: false, actionNeededReason: reason, setByRecipient: false, holdHours: null });
-  if (before?.ready) await ctx.hooks.readinessChanged(tx, tenant, recipientId, { ready: false, reason });
+  await recomputeReadiness(tx, tenant, recipientId, ctx.hooks, { methodReason: reason });
   return true;
 }
 

@@ -1,14 +1,22 @@
 // What other modules may use of recipients: look-ups, the upsert a batch makes for new payees, and
 // the recipient's own changes (profile, payout method, auto-accept) that the portal makes.
 export { findRecipientsByIds, getRecipient, type NewRecipientInput, normalizeEmail, type Recipient, upsertRecipients } from './recipients.service.js';
-export { type ActiveMethod, type RecipientStatus, readinessForDecision, readyForDecisions } from './recipients.repository.js';
+export { type ActiveMethod, type RecipientStatus, readinessForDecision, readyForDecisions, type TaxFormState } from './recipients.repository.js';
+export {
+  BACKUP_WITHHOLDING_REASON,
+  lockRecipientForChange,
+  NO_METHOD_REASON,
+  readinessOf,
+  setTaxFormState,
+  TAX_FORM_EXPIRED_REASON,
+  TAX_FORM_NEEDED_REASON,
+} from './readiness.js';
 export {
   type Actor,
   listPayoutMethodHistory,
   maskEmail,
   type MaskedPayoutMethod,
   maskPayoutMethod,
-  NO_METHOD_REASON,
   type RecipientContext,
   type RecipientHooks,
   type RecipientProfile,

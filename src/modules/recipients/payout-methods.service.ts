@@ -8,6 +8,7 @@ import { isUuid, uuidv7 } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
 import { type FieldError, isCountryCode, type PayoutMethodInput, validatePayoutMethod } from './payout-method-validation.js';
 import * as methodsRepo from './payout-methods.repository.js';
+import { lockRecipientForChange, NO_METHOD_REASON, type ReadinessHooks, recomputeReadiness, reloadRecipient } from './readiness.js';
 import * as repo from './recipients.repository.js';
 import type { ActiveMethod, Recipient, RecipientStatus } from './recipients.repository.js';
 
@@ -19,11 +20,9 @@ export type Actor = { kind: 'recipient' } | { kind: 'user'; id: string } | { kin
  * (payouts reacts to acceptance and readiness, emails to method changes), so recipients depends on
  * no module that depends on it.
  */
-export interface RecipientHooks {
+export interface RecipientHooks extends ReadinessHooks {
   /** The recipient now accepts payouts automatically: its waiting payouts may move on. */
   acceptanceChanged(tx: Executor, tenant: Tenant, recipientId: string): Promise<void>;
-  /** Readiness changed; `reason` says why it is lost (null when it became ready). */
-  readinessChanged(tx: Executor, tenant: Tenant, recipientId: string, change: { ready: boolean; reason: string | null }): Promise<void>;
   /** A method was set or replaced; `method` describes it for people, masked ("bank account ending 6789"). */
   methodChanged(tx: Executor, tenant: Tenant, recipientId: string, change: { method: string; by: Actor; replaced: boolean }): Promise<void>;
 }
@@ -33,9 +32,6 @@ export interface RecipientContext {
   encryptionKeys: KeyRing;
   methodChangeHoldHours: number;
 }
-
-/** Why a recipient without a method is not ready (after "Recipient action needed: "). */
-export const NO_METHOD_REASON = 'no payout method on file';
 
 export const recipientStatus = (r: Pick<Recipient, 'ready' | 'actionNeededReason'>): RecipientStatus =>
   r.ready ? 'ready' : r.actionNeededReason !== null ? 'action_needed' : 'invited';
@@ -60,15 +56,7 @@ const describeMethod = (input: PayoutMethodInput): string =>
 
 const actorId = (actor: Actor) => ('id' in actor ? actor.id : null);
 
-async function lockedRecipient(tx: Executor, tenant: Tenant, recipientId: string): Promise<void> {
-  if (!isUuid(recipientId) || !(await repo.lockRecipient(tx, tenant, recipientId))) throw notFound('recipient', 'id');
-}
-
-async function reload(tx: Executor, tenant: Tenant, recipientId: string): Promise<Recipient> {
-  const [recipient] = !isUuid(recipientId) ? [] : await repo.findRecipientsByIds(tx, tenant, [recipientId]);
-  if (!recipient) throw notFound('recipient', 'id');
-  return recipient;
-}
+const reload = reloadRecipient;
 
 function refuseBusinessOverRecipient(recipient: Recipient, actor: Actor): void {
   if (actor.kind !== 'recipient' && recipient.methodEverSetByRecipient) {
@@ -93,8 +81,7 @@ export async function setPayoutMethod(
   actor: Actor,
   ctx: RecipientContext,
 ): Promise<Recipient> {
-  await lockedRecipient(tx, tenant, recipientId);
-  const before = await reload(tx, tenant, recipientId);
+  const before = await lockRecipientForChange(tx, tenant, recipientId);
   refuseBusinessOverRecipient(before, actor);
   // A method after an earlier one counts as a change (and holds payouts) even when the earlier
   // one was removed first: removing and then setting must not get around the hold.
@@ -115,27 +102,20 @@ export async function setPayoutMethod(
     setByKind: actor.kind,
     setById: actorId(actor),
   });
-  await repo.updateRecipientReadiness(tx, tenant, recipientId, {
-    ready: true,
-    actionNeededReason: null,
+  await ctx.hooks.methodChanged(tx, tenant, recipientId, { method: describeMethod(input), by: actor, replaced: replaced || hadOne });
+  return recomputeReadiness(tx, tenant, recipientId, ctx.hooks, {
     setByRecipient: actor.kind === 'recipient',
     holdHours: hadOne && ctx.methodChangeHoldHours > 0 ? ctx.methodChangeHoldHours : null,
   });
-  await ctx.hooks.methodChanged(tx, tenant, recipientId, { method: describeMethod(input), by: actor, replaced: replaced || hadOne });
-  if (!before.ready) await ctx.hooks.readinessChanged(tx, tenant, recipientId, { ready: true, reason: null });
-  return reload(tx, tenant, recipientId);
 }
 
 /** Removes the active method: the recipient is no longer ready and its pending payouts wait again. */
 export async function removePayoutMethod(tx: Executor, tenant: Tenant, recipientId: string, actor: Actor, ctx: RecipientContext): Promise<Recipient> {
-  await lockedRecipient(tx, tenant, recipientId);
-  const before = await reload(tx, tenant, recipientId);
+  const before = await lockRecipientForChange(tx, tenant, recipientId);
   if (!before.payoutMethod) throw notFound('payout method', 'id');
   refuseBusinessOverRecipient(before, actor);
   await methodsRepo.endActivePayoutMethod(tx, tenant, recipientId, { removal: 'removed', byKind: actor.kind, byId: actorId(actor) });
-  await repo.updateRecipientReadiness(tx, tenant, recipientId, { ready: false, actionNeededReason: NO_METHOD_REASON, setByRecipient: false, holdHours: null });
-  if (before.ready) await ctx.hooks.readinessChanged(tx, tenant, recipientId, { ready: false, reason: NO_METHOD_REASON });
-  return reload(tx, tenant, recipientId);
+  return recomputeReadiness(tx, tenant, recipientId, ctx.hooks, { methodReason: NO_METHOD_REASON });
 }
 
 export interface RecipientProfile {

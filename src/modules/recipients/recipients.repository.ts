@@ -11,8 +11,10 @@ export interface Recipient {
   autoAcceptPayouts: boolean;
   emailUndeliverable: boolean;
   country: string | null;
-  /** An active payout method is on file (tax forms add to the rule later). */
+  /** Payouts may move: an active payout method, and a valid tax form when one is asked for (readiness.ts). */
   ready: boolean;
+  /** The current tax form: none (null), valid, struck item 2 (backup withholding) or an expired W-8BEN. */
+  taxFormState: TaxFormState | null;
   methodEverSetByRecipient: boolean;
   payoutsHeldUntil: Date | null;
   actionNeededReason: string | null;
@@ -20,6 +22,8 @@ export interface Recipient {
   payoutMethod: ActiveMethod | null;
   createdAt: Date;
 }
+
+export type TaxFormState = 'valid' | 'backup_withholding' | 'expired';
 
 /** What may be shown of an active method: never the account number, only its last 4. */
 export type ActiveMethod =
@@ -37,6 +41,7 @@ interface RecipientRow {
   email_undeliverable: boolean;
   country: string | null;
   ready: boolean;
+  tax_form_state: TaxFormState | null;
   method_ever_set_by_recipient: boolean;
   payouts_held_until: Date | null;
   action_needed_reason: string | null;
@@ -50,7 +55,7 @@ interface RecipientRow {
 
 // Every read joins the active method (at most one per recipient, by a unique index).
 const COLUMNS = `r.id, r.email, r.first_name, r.last_name, r.nickname, r.should_collect_tax_info, r.auto_accept_payouts, r.email_undeliverable,
-  r.country, r.ready, r.method_ever_set_by_recipient, r.payouts_held_until, r.action_needed_reason, r.created_at,
+  r.country, r.ready, r.tax_form_state, r.method_ever_set_by_recipient, r.payouts_held_until, r.action_needed_reason, r.created_at,
   m.type as method_type, m.account_number_last4 as method_last4, m.account_holder_type as method_holder_type,
   m.account_type as method_account_type, m.paypal_email as method_email`;
 const FROM = 'recipients r left join payout_methods m on m.recipient_id = r.id and m.removed_at is null';
@@ -73,6 +78,7 @@ const toRecipient = (row: RecipientRow): Recipient => ({
   emailUndeliverable: row.email_undeliverable,
   country: row.country,
   ready: row.ready,
+  taxFormState: row.tax_form_state,
   methodEverSetByRecipient: row.method_ever_set_by_recipient,
   payoutsHeldUntil: row.payouts_held_until,
   actionNeededReason: row.action_needed_reason,
@@ -253,7 +259,17 @@ export interface ReadinessChange {
   holdHours: number | null;
 }
 
-/** Records readiness after a method change; a hold only ever extends, never shortens. */
+/** Records the recipient's tax form state; readiness.ts recomputes readiness from it. */
+export async function updateTaxFormState(ex: Executor, tenant: Tenant, id: string, state: TaxFormState | null): Promise<void> {
+  await ex.query('update recipients set tax_form_state = $4, updated_at = now() where organization_id = $1 and environment = $2 and id = $3', [
+    tenant.organizationId,
+    tenant.environment,
+    id,
+    state,
+  ]);
+}
+
+/** Records readiness (readiness.ts); a hold only ever extends, never shortens. */
 export async function updateRecipientReadiness(ex: Executor, tenant: Tenant, id: string, change: ReadinessChange): Promise<void> {
   await ex.query(
     `update recipients set ready = $4, action_needed_reason = $5,

@@ -4,6 +4,7 @@ import { CSV_PAGE_SIZE } from '../../platform/http/csv.js';
 import type { Page } from '../../platform/http/pagination.js';
 import { isUuid, uuidv7 } from '../../platform/ids.js';
 import type { Tenant } from '../../platform/tenant.js';
+import { lockRecipientForChange, recomputeReadiness } from './readiness.js';
 import * as repo from './recipients.repository.js';
 import type { Recipient, RecipientChanges, RecipientStatus } from './recipients.repository.js';
 import type { RecipientHooks } from './payout-methods.service.js';
@@ -96,13 +97,18 @@ export const exportRecipientsPage = (db: Database, tenant: Tenant, filter: Recip
 
 /**
  * Updates a recipient. Turning on autoAcceptPayouts also accepts the payouts already waiting for
- * this recipient: the worker moves them on.
+ * this recipient: the worker moves them on. Changing shouldCollectTaxInfo changes what readiness
+ * asks for, so it is recomputed under the recipient's lock: asking for a form the recipient has
+ * not signed sends its pending payouts back to wait; no longer asking may make it ready.
  */
 export async function updateRecipient(db: Database, tenant: Tenant, id: string, changes: RecipientChanges, hooks: RecipientHooks): Promise<Recipient> {
   if (!isUuid(id)) throw notFound('recipient', 'id');
   return db.transaction(async (tx) => {
-    const recipient = await repo.updateRecipientById(tx, tenant, id, changes);
+    const taxCollectionChanged = changes.shouldCollectTaxInfo !== undefined;
+    if (taxCollectionChanged) await lockRecipientForChange(tx, tenant, id);
+    let recipient = await repo.updateRecipientById(tx, tenant, id, changes);
     if (!recipient) throw notFound('recipient', 'id');
+    if (taxCollectionChanged) recipient = await recomputeReadiness(tx, tenant, id, hooks);
     if (changes.autoAcceptPayouts === true) await hooks.acceptanceChanged(tx, tenant, id);
     return recipient;
   });

@@ -3,5 +3,15 @@ export type { SignerRecord, TaxForm, TaxFormDetails, TaxFormType, W8BenDetails, 
 export { type Certification, certificationLines, certificationOf, TAX_FORM_NAMES, W8BEN_CERTIFICATION, W9_BACKUP_WITHHOLDING_ITEM, W9_CERTIFICATION } from './certification.js';
 export { type TaxFormInput, type TaxFormValidation, validateTaxForm } from './validation.js';
 export { US_STATE_NAMES } from './us-states.js';
-export { currentTaxForm } from './tax-forms.repository.js';
 export { TAX_CLASSIFICATIONS, type TaxClassification } from './tax-form.js';
+export {
+  currentTaxFormOf,
+  getTaxForm,
+  listTaxFormsFor,
+  signTaxForm,
+  TAX_FORM_LINK_DAYS,
+  type TaxFormContext,
+  taxFormLinkPath,
+  tinHashOf,
+  w8BenExpiresAt,
+} from './tax-forms.service.js';
