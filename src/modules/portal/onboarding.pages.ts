@@ -99,7 +99,15 @@ ${countryError ? `<div class="field-error" id="country-error">${e(plain(countryE
 
 export function methodPage(
   p: Page,
-  options: { current: MaskedMethod | null; values: Values; errors: FieldErrors; form?: 'us_bank_account' | 'paypal'; onboarding: boolean; taxStep: boolean; holdHours: number },
+  options: {
+    current: MaskedMethod | null;
+    values: Values;
+    errors: FieldErrors;
+    form?: 'us_bank_account' | 'paypal';
+    onboarding: boolean;
+    taxStep: boolean;
+    holdHours: number;
+  },
 ): string {
   const bankErrors = options.form === 'us_bank_account' ? options.errors : {};
   const paypalErrors = options.form === 'paypal' ? options.errors : {};

@@ -12,7 +12,7 @@ import {
   updateRecipientProfile,
   validatePayoutMethod,
 } from '../recipients/index.js';
-import { currentTaxFormOf, type TaxForm, validateTaxForm } from '../tax-forms/index.js';
+import { currentTaxFormOf, signTaxForm, type TaxForm, type TaxFormContext, validateTaxForm } from '../tax-forms/index.js';
 import { describeTaxForm } from './format.js';
 import type { FieldErrors, MissingStep, RecipientDetails } from './onboarding.pages.js';
 import type { Form } from './portal.http.js';
@@ -109,12 +109,8 @@ export async function saveMethod(db: Database, session: PortalSession, form: For
 export const saveAutoAccept = (db: Database, session: PortalSession, on: boolean, ctx: RecipientContext) =>
   db.transaction((tx) => setAutoAccept(tx, session.tenant, session.recipientId, on, ctx));
 
-export type TaxFormSaved =
-  | { ok: true; warnings: string[]; alreadySaved: boolean }
-  | { ok: false; errors: FieldErrors };
+export type TaxFormSaved = { ok: true; warnings: string[]; alreadySaved: boolean } | { ok: false; errors: FieldErrors };
 
-/** What signs a checked form: the tax-forms module's signTaxForm, with the request's signer details. */
-export type SignTaxForm = (session: PortalSession, checked: Extract<ReturnType<typeof validateTaxForm>, { ok: true }>, signer: SignerContext) => Promise<unknown>;
 export interface SignerContext {
   ip: string | null;
   userAgent: string | null;
@@ -123,26 +119,26 @@ export interface SignerContext {
 
 /**
  * Step 3: the tax form. Every field is checked first and nothing is signed unless all pass. Each
- * rendering names the form it would replace (`replaces`: the current form's id, or `none`): a
- * rendering sent again after a form was saved (a double click, a reload, the back button) is
- * answered with the saved form instead of signing a second one.
+ * rendering names the form it would replace (`replaces`: the current form's id, or `none`), and
+ * signTaxForm checks it under the recipient's lock: a rendering sent again after its form was
+ * saved (a double click, a reload, the back button), even at the same instant, is answered with
+ * the saved form instead of signing a second one.
  */
-export async function saveTaxForm(db: Database, session: PortalSession, form: Form, signer: SignerContext, sign: SignTaxForm): Promise<TaxFormSaved> {
+export async function saveTaxForm(db: Database, session: PortalSession, form: Form, signer: SignerContext, ctx: TaxFormContext): Promise<TaxFormSaved> {
+  const replaces = form.replaces && form.replaces !== 'none' ? form.replaces : null;
   const current = await taxFormOf(db, session);
-  if (current && current.id !== form.replaces) return { ok: true, warnings: [], alreadySaved: true };
+  if ((current?.id ?? null) !== replaces) return { ok: true, warnings: [], alreadySaved: true };
   const checked = validateTaxForm(form, signer.now);
   if (!checked.ok) return { ok: false, errors: checked.errors };
-  await sign(session, checked, signer);
+  const record = { signature: checked.signature, signedAt: signer.now, session: sessionReference(session), ip: signer.ip, userAgent: signer.userAgent };
+  try {
+    await signTaxForm(db, session.tenant, session.recipientId, checked.details, record, ctx, { replaces });
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'conflict' && error.param === 'replaces') return { ok: true, warnings: [], alreadySaved: true };
+    throw error;
+  }
   return { ok: true, warnings: checked.warnings, alreadySaved: false };
 }
-
-export const signerRecordOf = (session: PortalSession, signature: string, signer: SignerContext) => ({
-  signature,
-  signedAt: signer.now,
-  session: sessionReference(session),
-  ip: signer.ip,
-  userAgent: signer.userAgent,
-});
 
 export type Decision = { ok: true } | { ok: false; message: string };
 

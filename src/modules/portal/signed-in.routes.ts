@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { escapeHtml } from '../../platform/html.js';
 import type { RecipientContext } from '../recipients/index.js';
+import type { TaxFormContext } from '../tax-forms/index.js';
 import * as onboarding from './onboarding.pages.js';
 import {
   COUNTRIES,
@@ -11,7 +12,6 @@ import {
   missingStep,
   needsTaxForm,
   recipientOf,
-  type SignTaxForm,
   saveAutoAccept,
   saveMethod,
   saveProfile,
@@ -31,9 +31,9 @@ import { taxFormRoutes } from './tax-form.routes.js';
 const PayoutParams = Type.Object({ id: Type.String({ maxLength: 40 }) });
 const Messages = Type.Object({ done: Type.Optional(Type.String({ maxLength: 20 })) });
 
-export function signedInRoutes(portal: AppInstance, ctx: RecipientContext, signTaxForm: SignTaxForm): void {
+export function signedInRoutes(portal: AppInstance, ctx: RecipientContext, taxForms: TaxFormContext): void {
   const db = portal.db;
-  taxFormRoutes(portal, signTaxForm);
+  taxFormRoutes(portal, taxForms);
   const page = async (request: Parameters<typeof requireSession>[1]) => view(await requireSession(db, request));
   const view = async (session: PortalSession) => {
     const [portalRecipient, recipient] = await Promise.all([sessionRecipient(db, session), recipientOf(db, session)]);
@@ -89,7 +89,13 @@ export function signedInRoutes(portal: AppInstance, ctx: RecipientContext, signT
       return send(
         reply,
         200,
-        onboarding.profilePage(view, { countries: COUNTRIES, values, errors: {}, onboarding: !recipient.payoutMethod, taxStep: recipient.shouldCollectTaxInfo }),
+        onboarding.profilePage(view, {
+          countries: COUNTRIES,
+          values,
+          errors: {},
+          onboarding: !recipient.payoutMethod,
+          taxStep: recipient.shouldCollectTaxInfo,
+        }),
       );
     },
   });
@@ -211,7 +217,12 @@ export function signedInRoutes(portal: AppInstance, ctx: RecipientContext, signT
       const [recipient, taxForm] = await Promise.all([recipientOf(db, session), taxFormOf(db, session)]);
       // Not ready yet: the accept is kept, and the payout goes out once the recipient is set up.
       const missing = recipient.ready ? null : missingStep(recipient, taxForm, new Date());
-      const next = missing === 'payout-method' ? '/portal/profile' : missing === 'tax-form' ? '/portal/tax-form?onboarding=1' : `/portal/payouts/${request.params.id}?done=accepted`;
+      const next =
+        missing === 'payout-method'
+          ? '/portal/profile'
+          : missing === 'tax-form'
+            ? '/portal/tax-form?onboarding=1'
+            : `/portal/payouts/${request.params.id}?done=accepted`;
       return seeOther(reply, next);
     },
   });

@@ -1,5 +1,13 @@
 import { escapeHtml as e } from '../../platform/html.js';
-import { type Certification, certificationOf, TAX_CLASSIFICATIONS, TAX_FORM_NAMES, type TaxForm, US_STATE_NAMES, W9_BACKUP_WITHHOLDING_ITEM } from '../tax-forms/index.js';
+import {
+  type Certification,
+  certificationOf,
+  TAX_CLASSIFICATIONS,
+  TAX_FORM_NAMES,
+  type TaxForm,
+  US_STATE_NAMES,
+  W9_BACKUP_WITHHOLDING_ITEM,
+} from '../tax-forms/index.js';
 import { describeTaxForm, formatDay } from './format.js';
 import { csrfField, portalPage } from './layout.js';
 import { errorSummary, type FieldErrors, type OnboardingView, plain, stepTitle, type Values } from './onboarding.pages.js';
@@ -10,7 +18,6 @@ import { errorSummary, type FieldErrors, type OnboardingView, plain, stepTitle, 
 // written back into a page: after a mistake they are typed again, like account numbers.
 
 export type TaxFormKind = 'w9' | 'w8ben';
-
 
 const CLASSIFICATION_NAMES: Record<(typeof TAX_CLASSIFICATIONS)[number], string> = {
   individual: 'Individual/sole proprietor',
@@ -72,9 +79,7 @@ ${cert.after.map((p) => `<p class="small">${e(p)}</p>`).join('')}${strikeBox}</s
 }
 
 function currentNotice(current: TaxForm | null, now: Date): string {
-  return current
-    ? `<div class="notice" role="status">Your tax form on file: ${e(describeTaxForm(current, now))}. Signing a new one replaces it.</div>`
-    : '';
+  return current ? `<div class="notice" role="status">Your tax form on file: ${e(describeTaxForm(current, now))}. Signing a new one replaces it.</div>` : '';
 }
 
 /** `/portal/tax-form`: which form to sign. */
@@ -119,7 +124,12 @@ export function taxFormPage(v: OnboardingView, o: TaxFormPageOptions): string {
   const fields = o.kind === 'w9' ? w9Fields(c) : w8benFields(c, o.countries);
   const strike =
     o.kind === 'w9'
-      ? checkbox('backupWithholding', 'Cross out item 2: the IRS has notified me that I am currently subject to backup withholding', c, o.values.backupWithholding === 'on')
+      ? checkbox(
+          'backupWithholding',
+          'Cross out item 2: the IRS has notified me that I am currently subject to backup withholding',
+          c,
+          o.values.backupWithholding === 'on',
+        )
       : '';
   return portalPage(
     shellOf(v, `Form ${name}`),

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { AppError } from '../../platform/http/errors.js';
-import { COUNTRIES, needsTaxForm, recipientOf, type SignTaxForm, saveTaxForm, taxFormOf } from './onboarding.service.js';
+import type { TaxFormContext } from '../tax-forms/index.js';
+import { COUNTRIES, needsTaxForm, recipientOf, saveTaxForm, taxFormOf } from './onboarding.service.js';
 import { FormBody, notFound, requireChangingSession, requireSession, seeOther, send } from './portal.http.js';
 import { sessionRecipient } from './portal.service.js';
 import type { PortalSession } from './sessions.js';
@@ -19,7 +20,7 @@ const Query = Type.Object({
 /** The fields a failed attempt writes back into the page: never a TIN, never the CSRF token. */
 const NOT_ECHOED = new Set(['tin', 'foreignTin', 'csrf', 'replaces', 'certify', 'signature']);
 
-export function taxFormRoutes(portal: AppInstance, sign: SignTaxForm): void {
+export function taxFormRoutes(portal: AppInstance, ctx: TaxFormContext): void {
   const db = portal.db;
 
   /** The session's recipient, its current form and the page's frame, or the 404 for recipients asked for none. */
@@ -44,7 +45,10 @@ export function taxFormRoutes(portal: AppInstance, sign: SignTaxForm): void {
         return send(reply, error ? 400 : 200, page);
       }
       // A US recipient starts from its own country's form, others from theirs: only a default.
-      const values = { legalName: [recipient.firstName, recipient.lastName].filter(Boolean).join(' '), ...(kind === 'w8ben' && recipient.country !== 'US' && recipient.country ? { citizenshipCountry: recipient.country, country: recipient.country } : {}) };
+      const values = {
+        legalName: [recipient.firstName, recipient.lastName].filter(Boolean).join(' '),
+        ...(kind === 'w8ben' && recipient.country !== 'US' && recipient.country ? { citizenshipCountry: recipient.country, country: recipient.country } : {}),
+      };
       return send(
         reply,
         200,
@@ -82,7 +86,13 @@ export function taxFormRoutes(portal: AppInstance, sign: SignTaxForm): void {
       };
       let saved: Awaited<ReturnType<typeof saveTaxForm>>;
       try {
-        saved = await saveTaxForm(db, session, request.body, { ip: request.ip ?? null, userAgent: request.headers['user-agent']?.slice(0, 400) ?? null, now }, sign);
+        saved = await saveTaxForm(
+          db,
+          session,
+          request.body,
+          { ip: request.ip ?? null, userAgent: request.headers['user-agent']?.slice(0, 400) ?? null, now },
+          ctx,
+        );
       } catch (error) {
         // Another submission was being signed at the same moment: it wins, this one changes nothing.
         if (error instanceof AppError && error.status === 409) {

@@ -1,6 +1,14 @@
 // What other parts of the service use of tax forms.
 export type { SignerRecord, TaxForm, TaxFormDetails, TaxFormType, W8BenDetails, W9Details } from './tax-form.js';
-export { type Certification, certificationLines, certificationOf, TAX_FORM_NAMES, W8BEN_CERTIFICATION, W9_BACKUP_WITHHOLDING_ITEM, W9_CERTIFICATION } from './certification.js';
+export {
+  type Certification,
+  certificationLines,
+  certificationOf,
+  TAX_FORM_NAMES,
+  W8BEN_CERTIFICATION,
+  W9_BACKUP_WITHHOLDING_ITEM,
+  W9_CERTIFICATION,
+} from './certification.js';
 export { type TaxFormInput, type TaxFormValidation, validateTaxForm } from './validation.js';
 export { US_STATE_NAMES } from './us-states.js';
 export { TAX_CLASSIFICATIONS, type TaxClassification } from './tax-form.js';
