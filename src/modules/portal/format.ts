@@ -16,9 +16,12 @@ export function maskEmail(email: string): string {
   return `${email[0]}***${email.slice(at)}`;
 }
 
-/** "W-9, TIN ending in 6789, signed 1 Dec 2026" (+ ", valid until 1 Jan 2030" for a W-8BEN). */
+/** "W-9, TIN ending in 6789, signed 1 Dec 2026" (+ ", valid through 31 Dec 2029" for a W-8BEN). */
 export function describeTaxForm(form: TaxForm, now: Date): string {
   const tin = form.tinLast4 ? `, TIN ending in ${form.tinLast4}` : '';
-  const expiry = form.expiresAt ? (form.expiresAt > now ? `, valid until ${formatDay(form.expiresAt)}` : `, expired on ${formatDay(form.expiresAt)}`) : '';
+  // A W-8BEN expires at the first instant of a year: it is valid through the day before.
+  const lastDay = form.expiresAt && new Date(form.expiresAt.getTime() - 1);
+  const expiry =
+    form.expiresAt && lastDay ? (form.expiresAt > now ? `, valid through ${formatDay(lastDay)}` : `, expired on ${formatDay(form.expiresAt)}`) : '';
   return `${TAX_FORM_NAMES[form.formType]}${tin}, signed ${formatDay(form.signer.signedAt)}${expiry}`;
 }

@@ -50,9 +50,10 @@ function select(name: string, label: string, c: Common, choices: [string, string
   const error = c.errors[name];
   const current = c.values[name];
   const options = choices.map(([value, text]) => `<option value="${e(value)}"${current === value ? ' selected' : ''}>${e(text)}</option>`).join('');
-  return `<label>${e(label)}<select name="${name}" id="${name}" ${attributes}${error ? ` aria-invalid="true" aria-describedby="${name}-error"` : ''}><option value="">${e(
-    placeholder,
-  )}</option>${options}</select></label>${fieldError(name, c)}`;
+  // A label *around* a select would name it with the chosen option too ("State Illinois"): `for` instead.
+  return `<div class="field"><label for="${name}">${e(label)}</label><select name="${name}" id="${name}" ${attributes}${
+    error ? ` aria-invalid="true" aria-describedby="${name}-error"` : ''
+  }><option value="">${e(placeholder)}</option>${options}</select></div>${fieldError(name, c)}`;
 }
 
 function checkbox(name: string, label: string, c: Common, checked: boolean): string {
@@ -94,7 +95,7 @@ export function taxFormChoicePage(
     `<p class="muted small">${e(stepTitle(3, options.onboarding, 'Tax form', options.taxStep))}</p><h1>Your tax form</h1>${currentNotice(options.current, options.now)}
 <p>${org} must have a tax form from you before it can pay you. You sign it here; ${org} and you each get a copy.</p>
 <div class="card"><form method="get" action="/portal/tax-form">${options.onboarding ? '<input type="hidden" name="onboarding" value="1">' : ''}
-<fieldset${c.errors.formType ? ' aria-describedby="formType-error"' : ''}><legend>Tax form</legend>
+<fieldset class="choices"${c.errors.formType ? ' aria-describedby="formType-error"' : ''}><legend>Tax form</legend>
 <label class="check"><input type="radio" name="form" value="w9" required aria-describedby="w9-hint">W-9</label>
 <div class="hint" id="w9-hint">For US persons: US citizens and resident aliens (an ITIN counts as an SSN), and US businesses.</div>
 <label class="check"><input type="radio" name="form" value="w8ben" required aria-describedby="w8ben-hint">W-8BEN</label>
@@ -150,13 +151,11 @@ ${checkbox('certify', 'I certify the statements above under penalties of perjury
 }
 
 function w9Fields(c: Common): string {
-  const classification = c.errors.taxClassification ? ' aria-describedby="taxClassification-error"' : '';
   const tinType = c.values.tinType;
+  const classifications = TAX_CLASSIFICATIONS.map((value): [string, string] => [value, CLASSIFICATION_NAMES[value]]);
   return `${input('legalName', 'Legal name', c, 'autocomplete="name" maxlength="200" required', { hint: 'As shown on your income tax return. A sole proprietor enters their own name here.' })}
 ${input('businessName', 'Business name', c, 'autocomplete="organization" maxlength="200"', { hint: 'Business or disregarded entity name, if different. Required for an LLC.' })}
-<label>Federal tax classification<select name="taxClassification" id="taxClassification" required${c.errors.taxClassification ? ' aria-invalid="true"' : ''}${classification}><option value="">Choose one</option>${TAX_CLASSIFICATIONS.map(
-    (value) => `<option value="${value}"${c.values.taxClassification === value ? ' selected' : ''}>${e(CLASSIFICATION_NAMES[value])}</option>`,
-  ).join('')}</select></label>${fieldError('taxClassification', c)}
+${select('taxClassification', 'Federal tax classification', c, classifications, 'Choose one', 'required')}
 ${input('otherClassification', 'Other classification', c, 'maxlength="200"', { hint: 'Only when you chose Other.' })}
 ${input('exemptPayeeCode', 'Exempt payee code (if any)', c, 'inputmode="numeric" maxlength="2"', { hint: 'Only certain entities, never individuals: see the W-9 instructions.' })}
 ${input('fatcaCode', 'Exemption from FATCA reporting code (if any)', c, 'maxlength="1"')}
@@ -171,7 +170,7 @@ ${select(
   'autocomplete="address-level1" required',
 )}
 ${input('zip', 'ZIP code', c, 'autocomplete="postal-code" inputmode="numeric" maxlength="10" required')}
-<fieldset${c.errors.tinType ? ' aria-describedby="tinType-error"' : ''}><legend>TIN type</legend><div class="actions">
+<fieldset class="choices"${c.errors.tinType ? ' aria-describedby="tinType-error"' : ''}><legend>TIN type</legend><div class="actions">
 <label class="check"><input type="radio" name="tinType" value="ssn"${tinType !== 'ein' ? ' checked' : ''} required>SSN</label>
 <label class="check"><input type="radio" name="tinType" value="ein"${tinType === 'ein' ? ' checked' : ''} required>EIN</label></div>
 <div class="hint">An ITIN is entered as an SSN.</div></fieldset>${fieldError('tinType', c)}
@@ -183,12 +182,12 @@ function w8benFields(c: Common, countries: { code: string; name: string }[]): st
   const foreign = list.filter(([code]) => code !== 'US');
   return `${input('legalName', 'Legal name', c, 'autocomplete="name" maxlength="200" required', { hint: 'The name of the individual who is the beneficial owner.' })}
 ${select('citizenshipCountry', 'Country of citizenship', c, foreign, 'Choose a country', 'required')}
-<fieldset><legend>Permanent residence address (not a P.O. box)</legend>
+<fieldset class="group"><legend>Permanent residence address (not a P.O. box)</legend>
 ${input('address', 'Address', c, 'autocomplete="street-address" maxlength="200" required')}
 ${input('city', 'City', c, 'autocomplete="address-level2" maxlength="200" required', { hint: 'City or town, and state or province.' })}
 ${input('postalCode', 'Postal code', c, 'autocomplete="postal-code" maxlength="20"')}
 ${select('country', 'Country', c, foreign, 'Choose a country', 'autocomplete="country" required')}</fieldset>
-<fieldset><legend>Mailing address, if different</legend>
+<fieldset class="group"><legend>Mailing address, if different</legend>
 ${input('mailingAddress', 'Mailing address', c, 'maxlength="200"')}
 ${input('mailingCity', 'Mailing city', c, 'maxlength="200"')}
 ${input('mailingPostalCode', 'Mailing postal code', c, 'maxlength="20"')}
@@ -196,8 +195,8 @@ ${select('mailingCountry', 'Mailing country', c, list, 'Choose a country')}</fie
 ${input('tin', 'Taxpayer identification number', c, 'inputmode="numeric" maxlength="11" autocomplete="off"', { echo: false, hint: 'Your US SSN or ITIN, if you have one. Leave empty otherwise.' })}
 ${input('foreignTin', 'Foreign tax identifying number', c, 'maxlength="50" autocomplete="off"', { echo: false, hint: 'The number your country of residence gave you for taxes.' })}
 ${checkbox('foreignTinNotRequired', 'My country does not legally require a foreign tax identifying number', c, c.values.foreignTinNotRequired === 'on')}
-${input('dateOfBirth', 'Date of birth', c, 'type="date" autocomplete="bday" required', { hint: 'YYYY-MM-DD' })}
-<fieldset><legend>Claim of tax treaty benefits, if any</legend>
+${input('dateOfBirth', 'Date of birth', c, 'type="date" autocomplete="bday" required')}
+<fieldset class="group"><legend>Claim of tax treaty benefits, if any</legend>
 ${select('treatyCountry', 'Treaty country', c, foreign, 'No treaty claimed')}
 ${input('treatyArticle', 'Treaty article and paragraph', c, 'maxlength="50"')}
 ${input('treatyRate', 'Rate of withholding (%)', c, 'inputmode="decimal" maxlength="6"')}
