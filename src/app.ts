@@ -19,6 +19,8 @@ import payoutRoutes from './modules/payouts/payouts.routes.js';
 import portalRoutes from './modules/portal/portal.routes.js';
 import recipientRoutes from './modules/recipients/recipients.routes.js';
 import { RecipientSchema } from './modules/recipients/recipients.schema.js';
+import taxFormRoutes from './modules/tax-forms/tax-forms.routes.js';
+import { TaxFormSchema } from './modules/tax-forms/tax-forms.schema.js';
 import webhookRoutes from './modules/webhooks/webhooks.routes.js';
 import { SubscriptionSchema } from './modules/webhooks/webhooks.schema.js';
 import type { Database } from './platform/db/database.js';
@@ -45,10 +47,22 @@ export interface AppDependencies {
 }
 
 // Named schemas referenced by routes; they become components in /openapi.json.
-const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSchema, BatchSchema, SubscriptionSchema];
+const SHARED_SCHEMAS = [ErrorResponse, ApiKeySchema, RecipientSchema, PaymentSchema, BatchSchema, SubscriptionSchema, TaxFormSchema];
 
 // Every authenticated module's routes; each is a plugin with thin handlers over its service.
-const API_MODULES = [apiKeyRoutes, payoutRoutes, batchRoutes, ledgerRoutes, eventRoutes, webhookRoutes, userRoutes, emailRoutes, organizationRoutes, achRoutes];
+const API_MODULES = [
+  apiKeyRoutes,
+  payoutRoutes,
+  batchRoutes,
+  ledgerRoutes,
+  eventRoutes,
+  webhookRoutes,
+  userRoutes,
+  emailRoutes,
+  organizationRoutes,
+  achRoutes,
+  taxFormRoutes,
+];
 
 /** Trust the nearest `hops` proxies (Fastify accepts a count at run time but types only a function). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;

@@ -77,6 +77,7 @@ describe('recipients', () => {
       payoutMethod: null,
       country: null,
       actionNeededReason: null,
+      taxFormState: null,
       payoutsHeldUntil: null,
     });
     expect(alan).toMatchObject({

@@ -3,7 +3,9 @@ import { expireUnclaimedPayouts, remindUnclaimedPayouts } from '../modules/payou
 import { purgePortalLeftovers } from '../modules/portal/index.js';
 import { purgeExpiredSessions, purgeStaleLoginFailures } from '../modules/users/users.tasks.js';
 import { purgeIdempotencyKeys } from '../platform/idempotency/idempotency.js';
+import { expireW8BenForms } from '../modules/tax-forms/index.js';
 import type { PeriodicTask } from '../platform/schedule/schedule.js';
+import { recipientHooks } from '../recipient-reactions.js';
 
 /** Every periodic task of the service: run where the worker runs, never on an API-only process. */
 export const periodicTasks: readonly PeriodicTask[] = [
@@ -16,4 +18,5 @@ export const periodicTasks: readonly PeriodicTask[] = [
   settleAchFiles,
   finishAbandonedAchFiles,
   scheduledAchCut,
+  expireW8BenForms(recipientHooks),
 ];

@@ -80,11 +80,16 @@ export const RecipientSchema = Type.Object(
     shouldCollectTaxInfo: Type.Boolean(),
     emailUndeliverable: Type.Boolean({ description: "Extension: true after the recipient's mail server permanently refused an email." }),
     status: Type.Union([Type.Literal('invited'), Type.Literal('action_needed'), Type.Literal('ready')], {
-      description: 'Extension: `ready` (a payout method on file), `action_needed` (it was ready and no longer is; see `actionNeededReason`), or `invited`.',
+      description:
+        'Extension: `ready` (a payout method on file and, when `shouldCollectTaxInfo`, a valid tax form), `action_needed` (something is needed from the recipient; see `actionNeededReason`), or `invited`.',
     }),
     payoutMethod: Type.Union([MaskedMethod, Type.Null()], { description: 'Extension: the active payout method, masked (last 4 digits only).' }),
     country: Type.Union([Type.String(), Type.Null()], { description: 'Extension: ISO 3166-1 alpha-2, as the recipient gave it.' }),
     actionNeededReason: Type.Union([Type.String(), Type.Null()], { description: 'Extension: why the recipient is not ready.' }),
+    taxFormState: Type.Union([Type.Literal('valid'), Type.Literal('backup_withholding'), Type.Literal('expired'), Type.Null()], {
+      description:
+        'Extension: the current tax form (see `GET /tax-forms?recipientId=`): none (null), `valid`, `backup_withholding` (certification item 2 struck: payouts are held) or `expired` (a W-8BEN past its end).',
+    }),
     payoutsHeldUntil: Type.Union([Timestamp, Type.Null()], {
       description: 'Extension: after a payout method was replaced, its payouts are not paid before this time.',
     }),
@@ -170,5 +175,6 @@ export const renderRecipient = (links: LinkConfig) => (r: Recipient) => ({
   payoutMethod: maskPayoutMethod(r.payoutMethod),
   country: r.country,
   actionNeededReason: r.actionNeededReason,
+  taxFormState: r.taxFormState,
   payoutsHeldUntil: r.payoutsHeldUntil && r.payoutsHeldUntil > new Date() ? r.payoutsHeldUntil.toISOString() : null,
 });

@@ -23,3 +23,4 @@ export {
   tinHashOf,
   w8BenExpiresAt,
 } from './tax-forms.service.js';
+export { expireW8BenForms, expireW8BenSlice } from './expiry.js';
