@@ -200,7 +200,8 @@ describe.skipIf(!haveBrowser)('the tax form step of the portal in a real browser
     }
     expect(cspViolations).toEqual([]);
     expect(axeFailures, `axe found serious or critical violations:\n${axeFailures.join('\n')}`).toEqual([]);
-  });
+    // Two widths of a whole onboarding on a shared machine: well over the default 30 s at times.
+  }, 180_000);
 
   it('the whole W-8BEN onboarding from the emailed link, mistakes shown on their fields, ending with the recipient ready', async () => {
     for (const [width, height, suffix] of SIZES) {
@@ -263,5 +264,6 @@ describe.skipIf(!haveBrowser)('the tax form step of the portal in a real browser
     }
     expect(cspViolations).toEqual([]);
     expect(axeFailures, `axe found serious or critical violations:\n${axeFailures.join('\n')}`).toEqual([]);
-  });
+    // Two widths of a whole onboarding on a shared machine: well over the default 30 s at times.
+  }, 180_000);
 });
