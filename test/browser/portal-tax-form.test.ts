@@ -151,6 +151,7 @@ describe.skipIf(!haveBrowser)('the tax form step of the portal in a real browser
       await expect(item2.evaluate((el) => getComputedStyle(el).textDecorationLine)).resolves.toBe('none');
       await page.getByLabel('Cross out item 2: the IRS has notified me that I am currently subject to backup withholding').check();
       await expect(item2.evaluate((el) => getComputedStyle(el).textDecorationLine)).resolves.toBe('line-through');
+      if (suffix === 'desktop') await item2.screenshot({ path: `${ARTIFACTS}160-tax-form-w9-item2-struck-desktop.png` });
       await page.getByLabel('Cross out item 2: the IRS has notified me that I am currently subject to backup withholding').uncheck();
 
       await page.getByLabel('Federal tax classification').selectOption('individual');
