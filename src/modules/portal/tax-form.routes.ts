@@ -44,7 +44,7 @@ export function taxFormRoutes(portal: AppInstance, ctx: TaxFormContext): void {
         const page = taxFormChoicePage(view, { current, onboarding, taxStep: recipient.shouldCollectTaxInfo, now, ...(error ? { error } : {}) });
         return send(reply, error ? 400 : 200, page);
       }
-      // A US recipient starts from its own country's form, others from theirs: only a default.
+      // Filled in ahead from step 1 (the name; on a W-8BEN a non-US country): defaults only.
       const values = {
         legalName: [recipient.firstName, recipient.lastName].filter(Boolean).join(' '),
         ...(kind === 'w8ben' && recipient.country !== 'US' && recipient.country ? { citizenshipCountry: recipient.country, country: recipient.country } : {}),
