@@ -56,8 +56,6 @@ const describeMethod = (input: PayoutMethodInput): string =>
 
 const actorId = (actor: Actor) => ('id' in actor ? actor.id : null);
 
-const reload = reloadRecipient;
-
 function refuseBusinessOverRecipient(recipient: Recipient, actor: Actor): void {
   if (actor.kind !== 'recipient' && recipient.methodEverSetByRecipient) {
     throw new AppError(
@@ -151,7 +149,7 @@ export async function setAutoAccept(tx: Executor, tenant: Tenant, recipientId: s
 }
 
 export async function listPayoutMethodHistory(ex: Executor, tenant: Tenant, recipientId: string, page: { limit: number; before: string | null }) {
-  await reload(ex, tenant, recipientId);
+  await reloadRecipient(ex, tenant, recipientId);
   return methodsRepo.listPayoutMethods(ex, tenant, recipientId, page);
 }
 
