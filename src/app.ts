@@ -37,7 +37,7 @@ import { ErrorResponse } from './platform/http/schemas.js';
 import { validatorCompiler } from './platform/http/validation.js';
 import { uuidv7 } from './platform/ids.js';
 import { healthRoutes } from './platform/http/health.js';
-import { recipientContextFor } from './recipient-reactions.js';
+import { recipientContextFor, taxFormContextFor } from './recipient-reactions.js';
 import dashboardRoutes from './modules/dashboard/dashboard.routes.js';
 
 export type { AppInstance };
@@ -227,7 +227,7 @@ export async function buildApp({ config, db, logger }: AppDependencies): Promise
   await app.register(healthRoutes);
   await app.register(dashboardRoutes);
   // The recipient's hosted pages behind payoutLink and onboardingUrl: public, capability links.
-  await app.register(portalRoutes, { context: recipientContext });
+  await app.register(portalRoutes, { context: recipientContext, taxForms: taxFormContextFor(config) });
 
   await app.register(async (api) => {
     installAuth(api, authStrategies(db, config));

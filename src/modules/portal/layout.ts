@@ -40,7 +40,12 @@ button.danger{color:var(--danger);border-color:#f1c0c0}button.link{border:none;b
 .payouts .what{flex:1;min-width:0;overflow-wrap:anywhere}.payouts .sum{font-weight:600;font-variant-numeric:tabular-nums}
 .timeline{list-style:none;margin:0;padding:0 0 0 4px}.timeline li{position:relative;padding:0 0 14px 22px;border-left:2px solid var(--line)}
 .timeline li:last-child{border-left-color:transparent}.timeline li::before{content:"";position:absolute;left:-7px;top:4px;width:12px;height:12px;border-radius:50%;background:var(--brand)}
-.steps{margin:0;padding-left:1.3rem}.steps li{margin:4px 0}`;
+.steps{margin:0;padding-left:1.3rem}.steps li{margin:4px 0}
+.hint{color:var(--muted);font-size:13px;margin-top:-8px}.field{display:flex;flex-direction:column;gap:4px}.field label{display:block}
+fieldset.group{display:flex;flex-direction:column;gap:14px}.choices .hint{margin:-2px 0 8px 26px}.choices .actions+.hint{margin-left:0;margin-top:6px}
+.cert{border-top:1px solid var(--line);padding-top:4px}.cert h2{margin-top:8px}.cert p{margin:0 0 8px}
+.cert ul{margin:0 0 10px;padding-left:1.2rem}.cert ul.numbered{list-style:none;padding-left:0}.cert li{margin:4px 0}.cert li ul{margin-top:4px}
+.cert:has(input[name=backupWithholding]:checked) .item-2{text-decoration:line-through;color:var(--muted)}`;
 
 /** No script, the one style above, forms only to this server, never framed, no referrer for capability links. */
 export const PORTAL_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;

@@ -18,15 +18,30 @@ export interface RecipientDetails {
   autoAccept: boolean;
   ready: boolean;
   heldUntil: Date | null;
+  /** Present when the sender collects tax information or a form is on file. */
+  taxForm: TaxFormSummary | null;
 }
+
+export interface TaxFormSummary {
+  /** "W-9, TIN ending in 6789, signed 1 Dec 2026", or null when none is on file. */
+  current: string | null;
+  /** No valid form on file while the sender needs one (none yet, or the W-8BEN expired). */
+  needed: boolean;
+  /** The form on file has certification item 2 struck. */
+  backupWithholding: boolean;
+}
+
+/** The first onboarding step still to do, if any. */
+export type MissingStep = 'payout-method' | 'tax-form' | null;
 
 export type FieldErrors = Record<string, string>;
 export type Values = Record<string, string | undefined>;
 
-interface Page {
+export interface OnboardingView {
   recipient: PortalRecipient;
   csrfToken: string;
 }
+type Page = OnboardingView;
 
 const shell = (p: Page, title: string) => ({
   title,
@@ -36,7 +51,7 @@ const shell = (p: Page, title: string) => ({
 });
 
 /** API messages quote values in backticks; people read them without. */
-const plain = (message: string) => message.replaceAll('`', '');
+export const plain = (message: string) => message.replaceAll('`', '');
 
 function field(name: string, label: string, errors: FieldErrors, attributes: string, value: string | undefined): string {
   const error = errors[name];
@@ -56,21 +71,23 @@ function choice(name: string, legend: string, options: [string, string][], check
     .join('')}</div></fieldset>${error ? `<div class="field-error" id="${name}-error">${e(plain(error))}</div>` : ''}`;
 }
 
-const errorSummary = (errors: FieldErrors) =>
+export const errorSummary = (errors: FieldErrors) =>
   Object.keys(errors).length > 0 ? '<div class="error" role="alert">Please correct the fields marked below. Nothing was saved.</div>' : '';
 
-const stepTitle = (step: number, onboarding: boolean, title: string) => (onboarding ? `Step ${step} of 3 · ${title}` : title);
+/** "Step 2 of 4 · Payout method": 4 steps when the sender collects a tax form (step 3), otherwise 3. */
+export const stepTitle = (step: number, onboarding: boolean, title: string, taxStep: boolean) =>
+  onboarding ? `Step ${step} of ${taxStep ? 4 : 3} · ${title}` : title;
 
 export function profilePage(
   p: Page,
-  options: { countries: { code: string; name: string }[]; values: Values; errors: FieldErrors; onboarding: boolean },
+  options: { countries: { code: string; name: string }[]; values: Values; errors: FieldErrors; onboarding: boolean; taxStep: boolean },
 ): string {
   const { values, errors } = options;
   const countryError = errors.country;
   const countries = options.countries.map((c) => `<option value="${e(c.code)}"${values.country === c.code ? ' selected' : ''}>${e(c.name)}</option>`).join('');
   return portalPage(
     shell(p, 'Your name and country'),
-    `<p class="muted small">${e(stepTitle(1, options.onboarding, 'Your details'))}</p><h1>Your name and country</h1>${errorSummary(errors)}
+    `<p class="muted small">${e(stepTitle(1, options.onboarding, 'Your details', options.taxStep))}</p><h1>Your name and country</h1>${errorSummary(errors)}
 <div class="card"><form method="post" action="/portal/profile" novalidate>${csrfField(p.csrfToken)}
 ${field('firstName', 'First name', errors, 'autocomplete="given-name" maxlength="200" required', values.firstName)}
 ${field('lastName', 'Last name', errors, 'autocomplete="family-name" maxlength="200" required', values.lastName)}
@@ -82,7 +99,15 @@ ${countryError ? `<div class="field-error" id="country-error">${e(plain(countryE
 
 export function methodPage(
   p: Page,
-  options: { current: MaskedMethod | null; values: Values; errors: FieldErrors; form?: 'us_bank_account' | 'paypal'; onboarding: boolean; holdHours: number },
+  options: {
+    current: MaskedMethod | null;
+    values: Values;
+    errors: FieldErrors;
+    form?: 'us_bank_account' | 'paypal';
+    onboarding: boolean;
+    taxStep: boolean;
+    holdHours: number;
+  },
 ): string {
   const bankErrors = options.form === 'us_bank_account' ? options.errors : {};
   const paypalErrors = options.form === 'paypal' ? options.errors : {};
@@ -95,7 +120,7 @@ export function methodPage(
     : '';
   return portalPage(
     shell(p, 'How you want to be paid'),
-    `<p class="muted small">${e(stepTitle(2, options.onboarding, 'Payout method'))}</p><h1>How you want to be paid</h1>${replacing}${errorSummary(options.errors)}
+    `<p class="muted small">${e(stepTitle(2, options.onboarding, 'Payout method', options.taxStep))}</p><h1>How you want to be paid</h1>${replacing}${errorSummary(options.errors)}
 <h2>US bank account</h2>
 <div class="card"><form method="post" action="/portal/payout-method" novalidate autocomplete="off">${csrfField(p.csrfToken)}<input type="hidden" name="type" value="us_bank_account">
 ${field('accountHolderName', 'Account holder name', bankErrors, 'autocomplete="name" maxlength="200" required', v.accountHolderName)}
@@ -130,10 +155,12 @@ ${field('email', 'PayPal email', paypalErrors, 'type="email" autocomplete="email
   );
 }
 
-export function autoAcceptPage(p: Page, options: { on: boolean; onboarding: boolean }): string {
+export function autoAcceptPage(p: Page, options: { on: boolean; onboarding: boolean; taxStep: boolean; notice?: string }): string {
   return portalPage(
     shell(p, 'Future payouts'),
-    `<p class="muted small">${e(stepTitle(3, options.onboarding, 'Future payouts'))}</p><h1>Future payouts</h1>
+    `${options.notice ? `<div class="notice" role="status">${e(options.notice)}</div>` : ''}<p class="muted small">${e(
+      stepTitle(options.taxStep ? 4 : 3, options.onboarding, 'Future payouts', options.taxStep),
+    )}</p><h1>Future payouts</h1>
 <div class="card"><form method="post" action="/portal/auto-accept">${csrfField(p.csrfToken)}<input type="hidden" name="submitted" value="1">
 <label class="check"><input type="checkbox" name="autoAccept" value="on"${options.on ? ' checked' : ''}>Accept future payouts automatically</label>
 <p class="muted small">When this is on, new payouts from ${e(p.recipient.organizationName)} go straight to your payout method. When it is off, each one waits for you to accept it here.</p>
@@ -155,13 +182,27 @@ export function detailsCard(d: RecipientDetails): string {
       ? `<br><span class="small muted">Changed recently: bank payouts wait until ${e(formatTime(d.heldUntil))}.</span>`
       : ''
   }</dd>
+${d.taxForm ? taxFormRow(d.taxForm) : ''}
 <dt>Future payouts</dt><dd>${d.autoAccept ? 'Accepted automatically' : 'Each waits for your accept'} <a href="/portal/auto-accept">Change</a></dd>
 </dl></div>`;
 }
 
-/** What the home page says first while the recipient is not ready. */
-export const setupPrompt = () =>
-  `<div class="notice" role="status"><strong>Finish setting up to get paid.</strong> Tell us your name and how you want to be paid. <a href="/portal/profile">Start</a></div>`;
+function taxFormRow(t: TaxFormSummary): string {
+  const warning = t.backupWithholding
+    ? '<br><span class="small field-error">Item 2 of the certification is crossed out (backup withholding), which this sender cannot handle: your payouts are held. Contact the sender, or sign a new form if it no longer applies.</span>'
+    : t.needed && t.current
+      ? '<br><span class="small field-error">This form is no longer valid: sign a new one to get paid.</span>'
+      : '';
+  return `<dt>Tax form</dt><dd data-testid="tax-form">${t.current ? e(t.current) : '<span class="muted">None yet</span>'} <a href="/portal/tax-form">${
+    t.current ? 'Sign a new one' : 'Sign'
+  }</a>${warning}</dd>`;
+}
+
+/** What the home page says first while the recipient is not ready: the first step left. */
+export const setupPrompt = (missing: MissingStep) =>
+  missing === 'tax-form'
+    ? `<div class="notice" role="status"><strong>Finish setting up to get paid.</strong> Sign your tax form. <a href="/portal/tax-form?onboarding=1">Sign it</a></div>`
+    : `<div class="notice" role="status"><strong>Finish setting up to get paid.</strong> Tell us your name and how you want to be paid. <a href="/portal/profile">Start</a></div>`;
 
 /** Accept / Decline on a waiting payout, each its own form with the CSRF token. */
 export function decisionForms(payoutId: string, csrfToken: string, ready: boolean): string {
@@ -192,6 +233,10 @@ export const NOTICES: Record<string, string> = {
   profile: 'Your name and country are saved.',
   method: 'Your payout method is saved. We emailed you about the change.',
   'auto-accept': 'Your choice about future payouts is saved.',
+  'tax-form': 'Your tax form is signed and saved. We email you a copy.',
+  'tax-form-name':
+    'Your tax form is signed and saved. We email you a copy. Note: the signature you typed differs from the legal name on the form; if that was a mistake, sign a new one.',
+  'tax-form-already': 'This tax form was already signed and saved, so it was not signed twice.',
   accepted: 'You accepted this payout.',
   declined: 'You declined this payout. The money goes back to the sender.',
 };

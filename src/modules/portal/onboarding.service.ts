@@ -12,9 +12,11 @@ import {
   updateRecipientProfile,
   validatePayoutMethod,
 } from '../recipients/index.js';
-import type { FieldErrors, RecipientDetails } from './onboarding.pages.js';
+import { currentTaxFormOf, signTaxForm, type TaxForm, type TaxFormContext, validateTaxForm } from '../tax-forms/index.js';
+import { describeTaxForm } from './format.js';
+import type { FieldErrors, MissingStep, RecipientDetails } from './onboarding.pages.js';
 import type { Form } from './portal.http.js';
-import type { PortalSession } from './sessions.js';
+import { type PortalSession, sessionReference } from './sessions.js';
 
 // The recipient's own changes through the portal: each checks its form field by field (nothing is
 // saved unless all pass) and calls the recipients and payouts modules with the session's tenant
@@ -32,7 +34,20 @@ export const COUNTRIES = LETTERS.flatMap((a) => LETTERS.map((b) => a + b))
 
 export const recipientOf = (db: Database, session: PortalSession) => getRecipient(db, session.tenant, session.recipientId);
 
-export function detailsOf(r: Recipient): RecipientDetails {
+/** The recipient's current tax form, if any (superseded ones are history). */
+export const taxFormOf = (db: Database, session: PortalSession) => currentTaxFormOf(db, session.tenant, session.recipientId);
+
+/** Whether the sender still needs a (new) tax form: none on file, or the W-8BEN expired. */
+export const needsTaxForm = (r: Recipient, form: TaxForm | undefined, now: Date) =>
+  r.shouldCollectTaxInfo && (!form || (form.expiresAt !== null && form.expiresAt <= now));
+
+/** The first onboarding step left: a payout method, then the tax form when the sender collects one. */
+export function missingStep(r: Recipient, form: TaxForm | undefined, now: Date): MissingStep {
+  if (!r.payoutMethod) return 'payout-method';
+  return needsTaxForm(r, form, now) ? 'tax-form' : null;
+}
+
+export function detailsOf(r: Recipient, form: TaxForm | undefined, now: Date): RecipientDetails {
   const masked = maskPayoutMethod(r.payoutMethod);
   return {
     firstName: r.firstName,
@@ -45,6 +60,10 @@ export function detailsOf(r: Recipient): RecipientDetails {
     autoAccept: r.autoAcceptPayouts,
     ready: r.ready,
     heldUntil: r.payoutsHeldUntil,
+    taxForm:
+      r.shouldCollectTaxInfo || form
+        ? { current: form ? describeTaxForm(form, now) : null, needed: needsTaxForm(r, form, now), backupWithholding: form?.backupWithholding ?? false }
+        : null,
   };
 }
 
@@ -89,6 +108,37 @@ export async function saveMethod(db: Database, session: PortalSession, form: For
 /** Step 3: "Accept future payouts automatically". */
 export const saveAutoAccept = (db: Database, session: PortalSession, on: boolean, ctx: RecipientContext) =>
   db.transaction((tx) => setAutoAccept(tx, session.tenant, session.recipientId, on, ctx));
+
+export type TaxFormSaved = { ok: true; warnings: string[]; alreadySaved: boolean } | { ok: false; errors: FieldErrors };
+
+export interface SignerContext {
+  ip: string | null;
+  userAgent: string | null;
+  now: Date;
+}
+
+/**
+ * Step 3: the tax form. Every field is checked first and nothing is signed unless all pass. Each
+ * rendering names the form it would replace (`replaces`: the current form's id, or `none`), and
+ * signTaxForm checks it under the recipient's lock: a rendering sent again after its form was
+ * saved (a double click, a reload, the back button), even at the same instant, is answered with
+ * the saved form instead of signing a second one.
+ */
+export async function saveTaxForm(db: Database, session: PortalSession, form: Form, signer: SignerContext, ctx: TaxFormContext): Promise<TaxFormSaved> {
+  const replaces = form.replaces && form.replaces !== 'none' ? form.replaces : null;
+  const current = await taxFormOf(db, session);
+  if ((current?.id ?? null) !== replaces) return { ok: true, warnings: [], alreadySaved: true };
+  const checked = validateTaxForm(form, signer.now);
+  if (!checked.ok) return { ok: false, errors: checked.errors };
+  const record = { signature: checked.signature, signedAt: signer.now, session: sessionReference(session), ip: signer.ip, userAgent: signer.userAgent };
+  try {
+    await signTaxForm(db, session.tenant, session.recipientId, checked.details, record, ctx, { replaces });
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'conflict' && error.param === 'replaces') return { ok: true, warnings: [], alreadySaved: true };
+    throw error;
+  }
+  return { ok: true, warnings: checked.warnings, alreadySaved: false };
+}
 
 export type Decision = { ok: true } | { ok: false; message: string };
 

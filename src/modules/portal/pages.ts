@@ -64,7 +64,9 @@ export function welcomePage(r: PortalRecipient, segment: string): string {
     { title: `Get paid by ${r.organizationName}`, organizationName: r.organizationName, environment: r.tenant.environment },
     `<h1>Welcome${r.firstName ? `, ${e(r.firstName)}` : ''}</h1>
 <p>${e(r.organizationName)} wants to pay you. Setting up takes a few steps, each saved as you go:</p>
-<ol class="steps"><li>Your name and country</li><li>How you want to be paid</li><li>Whether to accept future payouts automatically</li></ol>
+<ol class="steps"><li>Your name and country</li><li>How you want to be paid</li>${
+      r.shouldCollectTaxInfo ? '<li>Your tax form (W-9 or W-8BEN)</li>' : ''
+    }<li>Whether to accept future payouts automatically</li></ol>
 <p>First, confirm it is you: we email a 6-digit code to ${e(maskEmail(r.email))}.</p>
 ${codeRequestForm('r', segment, 'Email me a code')}`,
   );

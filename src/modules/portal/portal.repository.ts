@@ -59,6 +59,8 @@ export interface PortalRecipient {
   firstName: string | null;
   lastName: string | null;
   autoAcceptPayouts: boolean;
+  /** The sender collects a tax form: onboarding has 4 steps. */
+  shouldCollectTaxInfo: boolean;
 }
 
 export async function findPortalRecipientById(ex: Executor, id: string): Promise<PortalRecipient | undefined> {
@@ -71,8 +73,9 @@ export async function findPortalRecipientById(ex: Executor, id: string): Promise
     first_name: string | null;
     last_name: string | null;
     auto_accept_payouts: boolean;
+    should_collect_tax_info: boolean;
   }>(
-    `select r.id, r.organization_id, r.environment, o.name, r.email, r.first_name, r.last_name, r.auto_accept_payouts
+    `select r.id, r.organization_id, r.environment, o.name, r.email, r.first_name, r.last_name, r.auto_accept_payouts, r.should_collect_tax_info
      from recipients r join organizations o on o.id = r.organization_id where r.id = $1`,
     [id],
   );
@@ -86,6 +89,7 @@ export async function findPortalRecipientById(ex: Executor, id: string): Promise
       firstName: r.first_name,
       lastName: r.last_name,
       autoAcceptPayouts: r.auto_accept_payouts,
+      shouldCollectTaxInfo: r.should_collect_tax_info,
     }
   );
 }

@@ -7,6 +7,7 @@ import { PORTAL_CSP } from './layout.js';
 import * as pages from './pages.js';
 import { assertSameOrigin, FormBody, notFound, PortalPageError, requireChangingSession, seeOther, send } from './portal.http.js';
 import type { RecipientContext } from '../recipients/index.js';
+import type { TaxFormContext } from '../tax-forms/index.js';
 import { destinationOf, type LinkTarget, resolveLink } from './portal.service.js';
 import { signedInRoutes } from './signed-in.routes.js';
 import { clearedSessionCookie, endPortalSession, readPortalSession, sessionCookie } from './sessions.js';
@@ -23,6 +24,8 @@ const FORM_LIMIT_BYTES = 16 * 1024;
 export interface PortalOptions {
   /** What the recipient's own changes need (hooks, encryption keys, the change hold), wired in app.ts. */
   context: RecipientContext;
+  /** What signing a tax form needs (wired in app.ts). */
+  taxForms: TaxFormContext;
 }
 
 export default async function portalRoutes(app: AppInstance, options: PortalOptions) {
@@ -87,7 +90,7 @@ export default async function portalRoutes(app: AppInstance, options: PortalOpti
   await app.register(
     async (portal: AppInstance) => {
       portal.setNotFoundHandler((_request, reply) => send(reply, 404, pages.notFoundPage()));
-      signedInRoutes(portal, options.context);
+      signedInRoutes(portal, options.context, options.taxForms);
 
       const changingSessionOf = (request: FastifyRequest, csrf: string | undefined) => requireChangingSession(app.db, request, csrf);
 

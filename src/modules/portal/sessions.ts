@@ -56,3 +56,9 @@ const cookieAttributes = (secure: boolean) => `Path=/portal; HttpOnly; SameSite=
 export const sessionCookie = (token: string, secure: boolean) =>
   `${PORTAL_COOKIE}=${token}; Max-Age=${PORTAL_SESSION_HOURS * 3600}; ${cookieAttributes(secure)}`;
 export const clearedSessionCookie = (secure: boolean) => `${PORTAL_COOKIE}=; Max-Age=0; ${cookieAttributes(secure)}`;
+
+/**
+ * How a signer record names the session that signed: the start of the token's hash, which finds
+ * the session's row (stored by that hash) but, being a hash, can never be used as the cookie.
+ */
+export const sessionReference = (session: PortalSession) => `portal-session:${session.tokenHash.toString('hex').slice(0, 32)}`;

@@ -3,23 +3,37 @@ import type { FastifyReply } from 'fastify';
 import type { AppInstance } from '../../platform/http/app-instance.js';
 import { escapeHtml } from '../../platform/html.js';
 import type { RecipientContext } from '../recipients/index.js';
+import type { TaxFormContext } from '../tax-forms/index.js';
 import * as onboarding from './onboarding.pages.js';
-import { COUNTRIES, decide, detailsOf, recipientOf, saveAutoAccept, saveMethod, saveProfile } from './onboarding.service.js';
+import {
+  COUNTRIES,
+  decide,
+  detailsOf,
+  missingStep,
+  needsTaxForm,
+  recipientOf,
+  saveAutoAccept,
+  saveMethod,
+  saveProfile,
+  taxFormOf,
+} from './onboarding.service.js';
 import * as pages from './pages.js';
 import { FormBody, notFound, requireChangingSession, requireSession, seeOther, send } from './portal.http.js';
 import { payoutOfSession, payoutsOfSession, sessionRecipient } from './portal.service.js';
 import type { PortalSession } from './sessions.js';
+import { taxFormRoutes } from './tax-form.routes.js';
 
 // Everything behind a portal session: the home page (payouts and details), the payout page, the
-// onboarding steps (name and country → payout method → auto-accept, each saved as it is
-// completed) and Accept / Decline. Every change needs the session's CSRF token. A recipient
+// onboarding steps (name and country → payout method → tax form when the sender collects one →
+// auto-accept, each saved as it is completed) and Accept / Decline. Every change needs the session's CSRF token. A recipient
 // without a payout method is onboarding: each step leads to the next.
 
 const PayoutParams = Type.Object({ id: Type.String({ maxLength: 40 }) });
 const Messages = Type.Object({ done: Type.Optional(Type.String({ maxLength: 20 })) });
 
-export function signedInRoutes(portal: AppInstance, ctx: RecipientContext): void {
+export function signedInRoutes(portal: AppInstance, ctx: RecipientContext, taxForms: TaxFormContext): void {
   const db = portal.db;
+  taxFormRoutes(portal, taxForms);
   const page = async (request: Parameters<typeof requireSession>[1]) => view(await requireSession(db, request));
   const view = async (session: PortalSession) => {
     const [portalRecipient, recipient] = await Promise.all([sessionRecipient(db, session), recipientOf(db, session)]);
@@ -44,11 +58,14 @@ export function signedInRoutes(portal: AppInstance, ctx: RecipientContext): void
       const { session, recipient, view: v } = await page(request);
       const { payouts, olderFrom } = await payoutsOfSession(db, session, v.recipient, request.query.before);
       const notice = onboarding.NOTICES[request.query.done ?? ''];
-      const top = `${notice ? `<div class="notice" role="status">${escapeHtml(notice)}</div>` : ''}${recipient.ready ? '' : onboarding.setupPrompt()}`;
+      const taxForm = await taxFormOf(db, session);
+      const now = new Date();
+      const missing = missingStep(recipient, taxForm, now);
+      const top = `${notice ? `<div class="notice" role="status">${escapeHtml(notice)}</div>` : ''}${recipient.ready || !missing ? '' : onboarding.setupPrompt(missing)}`;
       return send(
         reply,
         200,
-        pages.homePage({ ...v, payouts, ...(olderFrom ? { olderFrom } : {}), top, details: onboarding.detailsCard(detailsOf(recipient)) }),
+        pages.homePage({ ...v, payouts, ...(olderFrom ? { olderFrom } : {}), top, details: onboarding.detailsCard(detailsOf(recipient, taxForm, now)) }),
       );
     },
   });
@@ -69,7 +86,17 @@ export function signedInRoutes(portal: AppInstance, ctx: RecipientContext): void
     handler: async (request, reply) => {
       const { recipient, view } = await page(request);
       const values = { firstName: recipient.firstName ?? '', lastName: recipient.lastName ?? '', country: recipient.country ?? '' };
-      return send(reply, 200, onboarding.profilePage(view, { countries: COUNTRIES, values, errors: {}, onboarding: !recipient.payoutMethod }));
+      return send(
+        reply,
+        200,
+        onboarding.profilePage(view, {
+          countries: COUNTRIES,
+          values,
+          errors: {},
+          onboarding: !recipient.payoutMethod,
+          taxStep: recipient.shouldCollectTaxInfo,
+        }),
+      );
     },
   });
 
@@ -84,7 +111,13 @@ export function signedInRoutes(portal: AppInstance, ctx: RecipientContext): void
       return send(
         reply,
         400,
-        onboarding.profilePage(view, { countries: COUNTRIES, values: request.body, errors: saved.errors, onboarding: !recipient.payoutMethod }),
+        onboarding.profilePage(view, {
+          countries: COUNTRIES,
+          values: request.body,
+          errors: saved.errors,
+          onboarding: !recipient.payoutMethod,
+          taxStep: recipient.shouldCollectTaxInfo,
+        }),
       );
     },
   });
@@ -94,11 +127,18 @@ export function signedInRoutes(portal: AppInstance, ctx: RecipientContext): void
     schema: { hide: true },
     handler: async (request, reply) => {
       const { recipient, view } = await page(request);
-      const current = detailsOf(recipient).method;
+      const current = detailsOf(recipient, undefined, new Date()).method;
       return send(
         reply,
         200,
-        onboarding.methodPage(view, { current, values: {}, errors: {}, onboarding: !recipient.payoutMethod, holdHours: ctx.methodChangeHoldHours }),
+        onboarding.methodPage(view, {
+          current,
+          values: {},
+          errors: {},
+          onboarding: !recipient.payoutMethod,
+          taxStep: recipient.shouldCollectTaxInfo,
+          holdHours: ctx.methodChangeHoldHours,
+        }),
       );
     },
   });
@@ -110,7 +150,11 @@ export function signedInRoutes(portal: AppInstance, ctx: RecipientContext): void
       const session = await requireChangingSession(db, request, request.body.csrf);
       const before = await recipientOf(db, session);
       const saved = await saveMethod(db, session, request.body, ctx);
-      if (saved.ok) return seeOther(reply, before.payoutMethod ? '/portal?done=method' : '/portal/auto-accept?onboarding=1');
+      if (saved.ok) {
+        if (before.payoutMethod) return seeOther(reply, '/portal?done=method');
+        const taxFormNext = needsTaxForm(saved.recipient, await taxFormOf(db, session), new Date());
+        return seeOther(reply, taxFormNext ? '/portal/tax-form?onboarding=1' : '/portal/auto-accept?onboarding=1');
+      }
       const { view } = await page(request);
       const form = request.body.type === 'paypal' ? 'paypal' : 'us_bank_account';
       // The account numbers typed are never written back into the page, nor a "routing number"
@@ -121,11 +165,12 @@ export function signedInRoutes(portal: AppInstance, ctx: RecipientContext): void
         reply,
         400,
         onboarding.methodPage(view, {
-          current: detailsOf(before).method,
+          current: detailsOf(before, undefined, new Date()).method,
           values,
           errors: saved.errors,
           form,
           onboarding: !before.payoutMethod,
+          taxStep: before.shouldCollectTaxInfo,
           holdHours: ctx.methodChangeHoldHours,
         }),
       );
@@ -134,10 +179,20 @@ export function signedInRoutes(portal: AppInstance, ctx: RecipientContext): void
 
   portal.get('/auto-accept', {
     config: { public: true },
-    schema: { querystring: Type.Object({ onboarding: Type.Optional(Type.String({ maxLength: 1 })) }), hide: true },
+    schema: { querystring: Type.Object({ onboarding: Type.Optional(Type.String({ maxLength: 1 })), ...Messages.properties }), hide: true },
     handler: async (request, reply) => {
       const { recipient, view } = await page(request);
-      return send(reply, 200, onboarding.autoAcceptPage(view, { on: recipient.autoAcceptPayouts, onboarding: request.query.onboarding === '1' }));
+      const notice = onboarding.NOTICES[request.query.done ?? ''];
+      return send(
+        reply,
+        200,
+        onboarding.autoAcceptPage(view, {
+          on: recipient.autoAcceptPayouts,
+          onboarding: request.query.onboarding === '1',
+          taxStep: recipient.shouldCollectTaxInfo,
+          ...(notice ? { notice } : {}),
+        }),
+      );
     },
   });
 
@@ -159,9 +214,16 @@ export function signedInRoutes(portal: AppInstance, ctx: RecipientContext): void
       if (!(await payoutOfSession(db, session, request.params.id))) throw notFound();
       const decided = await decide(db, session, request.params.id, 'accept');
       if (!decided.ok) return payoutPage(reply, session, request.params.id, 409, { error: decided.message });
-      const recipient = await recipientOf(db, session);
+      const [recipient, taxForm] = await Promise.all([recipientOf(db, session), taxFormOf(db, session)]);
       // Not ready yet: the accept is kept, and the payout goes out once the recipient is set up.
-      return seeOther(reply, recipient.ready ? `/portal/payouts/${request.params.id}?done=accepted` : '/portal/profile');
+      const missing = recipient.ready ? null : missingStep(recipient, taxForm, new Date());
+      const next =
+        missing === 'payout-method'
+          ? '/portal/profile'
+          : missing === 'tax-form'
+            ? '/portal/tax-form?onboarding=1'
+            : `/portal/payouts/${request.params.id}?done=accepted`;
+      return seeOther(reply, next);
     },
   });
 

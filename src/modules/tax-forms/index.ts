@@ -3,6 +3,18 @@ export type { SignerRecord, TaxForm, TaxFormDetails, TaxFormType, W8BenDetails, 
 // Re-sealing details and re-hashing TINs under the first key (`payouts encryption re-encrypt`).
 export { reencryptTaxForms } from './reencrypt.js';
 export {
+  type Certification,
+  certificationLines,
+  certificationOf,
+  TAX_FORM_NAMES,
+  W8BEN_CERTIFICATION,
+  W9_BACKUP_WITHHOLDING_ITEM,
+  W9_CERTIFICATION,
+} from './certification.js';
+export { type TaxFormInput, type TaxFormValidation, validateTaxForm } from './validation.js';
+export { US_STATE_NAMES } from './us-states.js';
+export { TAX_CLASSIFICATIONS, type TaxClassification } from './tax-form.js';
+export {
   currentTaxFormOf,
   getTaxForm,
   listTaxFormsFor,

@@ -111,10 +111,16 @@ export async function signTaxForm(
   details: TaxFormDetails,
   signer: SignerRecord,
   ctx: TaxFormContext,
+  options: { replaces?: string | null } = {},
 ): Promise<TaxForm> {
   try {
     return await db.transaction(async (tx) => {
       const recipient = await lockRecipientForChange(tx, tenant, recipientId);
+      // The portal names the form its page would replace (null: none): a page sent twice (a
+      // double click) finds the first one's form under this lock, and signs nothing more.
+      if (options.replaces !== undefined && ((await repo.currentTaxForm(tx, tenant, recipient.id))?.id ?? null) !== options.replaces) {
+        throw new AppError('conflict', 'This form was already signed and saved from the same page.', 'replaces');
+      }
       const now = new Date();
       const id = uuidv7();
       const row = newTaxFormRow(id, recipient.id, details, signer, ctx.encryptionKeys);
