@@ -1,5 +1,6 @@
 import { escapeHtml as e } from '../../platform/html.js';
 import {
+  CLASSIFICATION_LABELS,
   type Certification,
   certificationOf,
   TAX_CLASSIFICATIONS,
@@ -18,18 +19,6 @@ import { errorSummary, type FieldErrors, type OnboardingView, plain, stepTitle, 
 // written back into a page: after a mistake they are typed again, like account numbers.
 
 export type TaxFormKind = 'w9' | 'w8ben';
-
-const CLASSIFICATION_NAMES: Record<(typeof TAX_CLASSIFICATIONS)[number], string> = {
-  individual: 'Individual/sole proprietor',
-  c_corporation: 'C corporation',
-  s_corporation: 'S corporation',
-  partnership: 'Partnership',
-  trust_estate: 'Trust/estate',
-  llc_c: 'LLC taxed as a C corporation',
-  llc_s: 'LLC taxed as an S corporation',
-  llc_p: 'LLC taxed as a partnership',
-  other: 'Other',
-};
 
 interface Common {
   errors: FieldErrors;
@@ -152,7 +141,7 @@ ${checkbox('certify', 'I certify the statements above under penalties of perjury
 
 function w9Fields(c: Common): string {
   const tinType = c.values.tinType;
-  const classifications = TAX_CLASSIFICATIONS.map((value): [string, string] => [value, CLASSIFICATION_NAMES[value]]);
+  const classifications = TAX_CLASSIFICATIONS.map((value): [string, string] => [value, CLASSIFICATION_LABELS[value]]);
   return `${input('legalName', 'Legal name', c, 'autocomplete="name" maxlength="200" required', { hint: 'As shown on your income tax return. A sole proprietor enters their own name here.' })}
 ${input('businessName', 'Business name', c, 'autocomplete="organization" maxlength="200"', { hint: 'Business or disregarded entity name, if different. Required for an LLC.' })}
 ${select('taxClassification', 'Federal tax classification', c, classifications, 'Choose one', 'required')}

@@ -13,7 +13,7 @@ export {
 } from './certification.js';
 export { type TaxFormInput, type TaxFormValidation, validateTaxForm } from './validation.js';
 export { US_STATE_NAMES } from './us-states.js';
-export { TAX_CLASSIFICATIONS, type TaxClassification } from './tax-form.js';
+export { CLASSIFICATION_LABELS, TAX_CLASSIFICATIONS, type TaxClassification } from './tax-form.js';
 export {
   currentTaxFormOf,
   getTaxForm,

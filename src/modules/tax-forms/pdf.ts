@@ -4,8 +4,8 @@
 // of birth; the filing copy, for the payer's own filing only, shows them whole and says so.
 
 import { type PDFFont, type PDFPage, PDFDocument, rgb, StandardFonts } from 'pdf-lib';
-import { CLASSIFICATION_LABELS, W8BEN_CERTIFICATION, W9_CERTIFICATION } from './pdf-texts.js';
-import type { TaxForm, TaxFormDetails, W8BenDetails, W9Details } from './tax-form.js';
+import { certificationOf, W9_BACKUP_WITHHOLDING_ITEM } from './certification.js';
+import { CLASSIFICATION_LABELS, type TaxForm, type TaxFormDetails, type W8BenDetails, type W9Details } from './tax-form.js';
 
 export interface TaxFormPdfOptions {
   /** true: TIN as last 4, date of birth hidden. false: the filing copy, everything in full. */
@@ -47,7 +47,7 @@ const utc = (date: Date) => `${date.toISOString().slice(0, 19).replace('T', ' ')
 type Field = [label: string, value: string];
 
 function w9Fields(form: TaxForm, d: W9Details, masked: boolean): Field[] {
-  const classification = CLASSIFICATION_LABELS[d.taxClassification] ?? d.taxClassification;
+  const classification = CLASSIFICATION_LABELS[d.taxClassification];
   return [
     ['1 Legal name', d.legalName],
     ['2 Business name', d.businessName ?? ''],
@@ -239,14 +239,16 @@ export async function renderTaxFormPdf(form: TaxForm, details: TaxFormDetails, o
   w.gap(10);
 
   w.paragraph(w9 ? 'Part II - Certification' : 'Part III - Certification', { size: 11, bold: true });
-  const certification = w9 ? W9_CERTIFICATION : W8BEN_CERTIFICATION;
+  // Word for word what the signer was shown on the portal (certification.ts).
+  const certification = certificationOf(form.formType);
   w.paragraph(certification.intro);
   certification.items.forEach((item, index) => {
-    const struck = w9 && index === 1 && (details as W9Details).backupWithholding;
-    w.paragraph(item, { indent: 12, struck });
+    const struck = w9 && index === W9_BACKUP_WITHHOLDING_ITEM && (details as W9Details).backupWithholding;
+    w.paragraph(w9 ? item.text : `- ${item.text}`, { indent: 12, struck });
+    for (const sub of item.subItems ?? []) w.paragraph(sub, { indent: 24 });
     if (struck) w.paragraph('(Item 2 struck by the signer: subject to backup withholding.)', { indent: 12, bold: true });
   });
-  w.paragraph(certification.instructions, { color: MUTED });
+  for (const text of certification.after) w.paragraph(text, { color: MUTED });
   w.gap(10);
 
   w.paragraph('Signature record', { size: 11, bold: true });

@@ -8,6 +8,19 @@ export type TaxFormType = 'w9' | 'w8ben';
 export const TAX_CLASSIFICATIONS = ['individual', 'c_corporation', 's_corporation', 'partnership', 'trust_estate', 'llc_c', 'llc_s', 'llc_p', 'other'] as const;
 export type TaxClassification = (typeof TAX_CLASSIFICATIONS)[number];
 
+/** How the portal, the PDFs and the dashboard name each classification (the form's own words). */
+export const CLASSIFICATION_LABELS: Readonly<Record<TaxClassification, string>> = {
+  individual: 'Individual/sole proprietor',
+  c_corporation: 'C corporation',
+  s_corporation: 'S corporation',
+  partnership: 'Partnership',
+  trust_estate: 'Trust/estate',
+  llc_c: 'LLC taxed as a C corporation',
+  llc_s: 'LLC taxed as an S corporation',
+  llc_p: 'LLC taxed as a partnership',
+  other: 'Other',
+};
+
 /** Classifications the 1099-NEC report leaves out (corporations, including LLCs taxed as one). */
 export const CORPORATE_CLASSIFICATIONS: readonly TaxClassification[] = ['c_corporation', 's_corporation', 'llc_c', 'llc_s'];
 
