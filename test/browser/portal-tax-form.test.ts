@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workerTasks } from '../../src/worker/tasks.js';
 import { type RunningWorker, startWorker } from '../../src/worker/worker.js';
 import { bearer, createTestApp, type TestApp } from '../harness.js';
+import { scanDatabase } from '../sensitive-scan.js';
 import { type SmtpSink, startSmtpSink } from '../smtp-sink.js';
 import { ARTIFACTS, freePort, haveBrowser, launchChromium } from './chromium.js';
 
@@ -267,4 +268,21 @@ describe.skipIf(!haveBrowser)('the tax form step of the portal in a real browser
     expect(axeFailures, `axe found serious or critical violations:\n${axeFailures.join('\n')}`).toEqual([]);
     // Two widths of a whole onboarding on a shared machine: well over the default 30 s at times.
   }, 180_000);
+
+  it('leaves no TIN, account number, date of birth or street address in clear in any column of any table after both flows', async () => {
+    const needles = [
+      '123456789',
+      '123-45-6789',
+      '000123456789',
+      '12345678909',
+      '123.456.789-09',
+      '1990-07-14',
+      '12 Main St, Apt 4',
+      'Rua das Flores 10',
+      'Porto Alegre',
+    ];
+    expect(await scanDatabase(t.db, needles)).toEqual([]);
+    // The scan does find what is stored in clear on purpose (the recipient's email): it can fail.
+    expect((await scanDatabase(t.db, ['w8-desktop@example.com'])).length).toBeGreaterThan(0);
+  });
 });
