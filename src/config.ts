@@ -4,6 +4,7 @@
 import { type KeyRing, parseKeyRing } from './platform/crypto.js';
 import { Cron } from 'croner';
 import { isPlainEmailAddress } from './platform/email-address.js';
+import { isTimeZone } from './platform/wall-clock.js';
 
 export interface Config {
   port: number;
@@ -112,14 +113,7 @@ const cron = (raw: string) => {
     return undefined;
   }
 };
-const timeZone = (raw: string) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: raw.trim() });
-    return raw.trim();
-  } catch {
-    return undefined;
-  }
-};
+const timeZone = (raw: string) => (isTimeZone(raw.trim()) ? raw.trim() : undefined);
 /** `2025:600,2026:2000`: year:dollars (whole or with cents), each year once, any order. */
 const necThresholds = (raw: string): NecThresholds | undefined => {
   const entries: { year: number; amount: bigint }[] = [];

@@ -2,31 +2,12 @@
 // compares timestamps against these instants (an index range), instead of converting every
 // payment's date to local time in SQL, and uses the same Intl rules that validated the zone.
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
+import { wallClock } from '../../platform/wall-clock.js';
 
 /** How far `timeZone`'s wall clock is ahead of UTC at `at`, in milliseconds. */
 function offsetAt(at: number, timeZone: string): number {
-  const parts: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(new Date(at))) parts[part.type] = Number(part.value);
-  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  const clock = wallClock(new Date(at), timeZone);
+  const wall = Date.UTC(clock.year, clock.month - 1, clock.day, clock.hour, clock.minute, clock.second);
   return wall - Math.floor(at / 1000) * 1000;
 }
 
@@ -46,8 +27,5 @@ export function taxYearBounds(year: number, timeZone: string): { from: Date; to:
 
 /** The calendar year `at` falls in, in `timeZone`. */
 export function yearIn(at: Date, timeZone: string): number {
-  const year = formatterFor(timeZone)
-    .formatToParts(at)
-    .find((part) => part.type === 'year')!.value;
-  return Number(year);
+  return wallClock(at, timeZone).year;
 }

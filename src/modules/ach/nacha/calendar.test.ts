@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveEntryDate, isBankingDay, isTimeZone, localDateTime, nextBankingDay } from './calendar.js';
+import { effectiveEntryDate, isBankingDay, localDateTime, nextBankingDay } from './calendar.js';
 
 const NY = 'America/New_York';
 
@@ -80,14 +80,5 @@ describe('effectiveEntryDate', () => {
   it('rejects a malformed cut-off', () => {
     expect(() => effectiveEntryDate(new Date(), NY, '4pm')).toThrow(/HH:MM/);
     expect(() => effectiveEntryDate(new Date(), NY, '24:00')).toThrow(/HH:MM/);
-  });
-});
-
-describe('isTimeZone', () => {
-  it('knows IANA zones and nothing else', () => {
-    expect(isTimeZone('America/New_York')).toBe(true);
-    expect(isTimeZone('UTC')).toBe(true);
-    expect(isTimeZone('Mars/Olympus_Mons')).toBe(false);
-    expect(isTimeZone('')).toBe(false);
   });
 });

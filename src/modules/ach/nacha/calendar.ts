@@ -1,4 +1,5 @@
 import federalHolidays from '@18f/us-federal-holidays';
+import { wallClock } from '../../../platform/wall-clock.js';
 
 // Federal Reserve banking days. The Fed follows the federal holiday calendar with one twist: a
 // holiday on a Saturday is NOT observed on the Friday before (the Fed stays open), while a holiday
@@ -45,30 +46,11 @@ export function nextBankingDay(date: string): string {
   }
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
 /** The wall-clock date ('YYYY-MM-DD') and time ('HH:MM') of `at` in `timeZone`. */
 export function localDateTime(at: Date, timeZone: string): { date: string; time: string } {
-  const parts: Record<string, string> = {};
-  for (const part of formatterFor(timeZone).formatToParts(at)) parts[part.type] = part.value;
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
+  const c = wallClock(at, timeZone);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return { date: `${c.year}-${two(c.month)}-${two(c.day)}`, time: `${two(c.hour)}:${two(c.minute)}` };
 }
 
 /**
@@ -80,15 +62,4 @@ export function effectiveEntryDate(at: Date, timeZone: string, cutoff: string): 
   const local = localDateTime(at, timeZone);
   const submission = isBankingDay(local.date) && local.time < cutoff ? local.date : nextBankingDay(local.date);
   return nextBankingDay(submission);
-}
-
-/** True when `name` is an IANA time zone this runtime knows. */
-export function isTimeZone(name: string): boolean {
-  if (typeof name !== 'string' || name.trim() === '') return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
 }

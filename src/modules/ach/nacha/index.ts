@@ -1,5 +1,5 @@
 // NACHA file format and the Federal Reserve calendar: pure code, no database, no other module.
-export { effectiveEntryDate, isBankingDay, isTimeZone, localDateTime, nextBankingDay } from './calendar.js';
+export { effectiveEntryDate, isBankingDay, localDateTime, nextBankingDay } from './calendar.js';
 export { APPLIED_CHANGE_CODES, CHANGE_CODES, INVALIDATING_RETURN_CODES, RETURN_CODES } from './codes.js';
 export {
   type CorrectionEntry,
