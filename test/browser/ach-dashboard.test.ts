@@ -7,6 +7,7 @@ import type { RunningWorker } from '../../src/worker/worker.js';
 import { bearer, createTestApp, type TestApp } from '../harness.js';
 import { drain, testWorker } from '../payout-helpers.js';
 import { ARTIFACTS, haveBrowser, launchChromium } from './chromium.js';
+import { signInAs as signInToDashboard } from './dashboard-sign-in.js';
 
 // The ACH rail in the dashboard, in Chromium: an admin sets up Settings → Bank, production payouts
 // to bank accounts go pending on the ACH rail, the operator cuts a file, downloads it, marks it
@@ -183,15 +184,7 @@ describe.skipIf(!haveBrowser)('the ACH rail in the dashboard, in a real browser'
   const pageWidth = () => page.evaluate(() => document.documentElement.scrollWidth);
   const fileStatus = () => page.locator('.page-head [data-file-status]').getAttribute('data-file-status');
 
-  async function signInAs(role: string) {
-    if ((await page.getByRole('button', { name: 'Sign out' }).count()) > 0) await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.goto(base);
-    await page.getByTestId('login').waitFor();
-    await page.getByLabel('Email').fill(`${role}@example.com`);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  }
+  const signInAs = (role: string) => signInToDashboard(page, base, role, PASSWORD);
 
   it('says ACH runs in production only while the dashboard is in sandbox mode', async () => {
     await signInAs('admin');

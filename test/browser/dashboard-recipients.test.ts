@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/modules/users/users.service.js';
 import { bearer, createTestApp, type TestApp } from '../harness.js';
 import { ARTIFACTS, haveBrowser, launchChromium } from './chromium.js';
+import { signInAs as signInToDashboard } from './dashboard-sign-in.js';
 
 // The dashboard's recipients: status and masked payout method in the list, the "Action needed"
 // filter, a recipient's page with its method history, Edit and Resend invitation, in Chromium.
@@ -76,15 +77,7 @@ describe.skipIf(!haveBrowser)('recipients in the dashboard, in a real browser', 
   /** Nothing wider than the screen: the page itself never scrolls sideways (tables scroll in their box). */
   const pageWidth = () => page.evaluate(() => document.documentElement.scrollWidth);
 
-  async function signInAs(role: string) {
-    if ((await page.getByRole('button', { name: 'Sign out' }).count()) > 0) await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.goto(base);
-    await page.getByTestId('login').waitFor();
-    await page.getByLabel('Email').fill(`${role}@example.com`);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  }
+  const signInAs = (role: string) => signInToDashboard(page, base, role, PASSWORD);
 
   /** The table's rows as "email | status | method". */
   async function listedRows(): Promise<string[]> {

@@ -5,6 +5,7 @@ import { workerTasks } from '../../src/worker/tasks.js';
 import { type RunningWorker, startWorker } from '../../src/worker/worker.js';
 import { bearer, createTestApp, type TestApp } from '../harness.js';
 import { ARTIFACTS, freePort, haveBrowser, launchChromium } from './chromium.js';
+import { signInAs as signInToDashboard } from './dashboard-sign-in.js';
 
 // The dashboard's Emails page, the recipient's invite button and the sender settings, in Chromium.
 const PASSWORD = 'a long test password';
@@ -51,15 +52,7 @@ describe.skipIf(!haveBrowser)('the Emails page in a real browser', () => {
 
   const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 
-  async function signInAs(role: string) {
-    if ((await page.getByRole('button', { name: 'Sign out' }).count()) > 0) await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.goto(base);
-    await page.getByTestId('login').waitFor();
-    await page.getByLabel('Email').fill(`${role}@example.com`);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  }
+  const signInAs = (role: string) => signInToDashboard(page, base, role, PASSWORD);
 
   /** The listed emails the worker has captured, as "to | subject". */
   async function capturedRows(): Promise<string[]> {

@@ -6,6 +6,7 @@ import type { Tenant } from '../../src/platform/tenant.js';
 import { bearer, createTestApp, type TestApp } from '../harness.js';
 import { insertSignedForm, signer, w9 } from '../tax-form-fixtures.js';
 import { ARTIFACTS, freePort, haveBrowser, launchChromium } from './chromium.js';
+import { signInAs as signInToDashboard } from './dashboard-sign-in.js';
 import { DESKTOP, PHONE, pageWidth } from './seeded-dashboard.js';
 
 // The 1099-NEC page in Chromium: the year's table with masked TINs, the CSV export, the admin's
@@ -87,15 +88,7 @@ describe.skipIf(!haveBrowser)('dashboard: 1099-NEC report', () => {
 
   const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 
-  async function signInAs(role: string) {
-    if ((await page.getByRole('button', { name: 'Sign out' }).count()) > 0) await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.goto(base);
-    await page.getByTestId('login').waitFor();
-    await page.getByLabel('Email').fill(`${role}@example.com`);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  }
+  const signInAs = (role: string) => signInToDashboard(page, base, role, PASSWORD);
 
   async function openYear(year: string) {
     await page.getByRole('link', { name: '1099-NEC', exact: true }).click();
@@ -137,7 +130,7 @@ describe.skipIf(!haveBrowser)('dashboard: 1099-NEC report', () => {
 
     const filing = await download(() => page.getByTestId('nec-filing-export').click());
     expect(filing.name).toBe('1099-nec-filing-2025-sandbox.csv');
-    expect(filing.text).toContain('2025,ssn,123-45-6789,Ana Ortiz,Ortiz Studio,1 Main St,Springfield,IL,62701,750.00');
+    expect(filing.text).toContain('2025,ssn,123-45-6789,Ana Ortiz,Ortiz Studio,1600 Sample Street Apt 7,Springfield,IL,62704,750.00');
     const recorded = await t.db.query<{ kind: string; subject: string }>('select kind, subject from sensitive_downloads');
     expect(recorded).toEqual([{ kind: 'nec_filing_export', subject: '2025' }]);
   });

@@ -10,6 +10,7 @@ import { bearer, createTestApp, type TestApp, TEST_ENCRYPTION_KEYS } from '../ha
 import { drain, testWorker } from '../payout-helpers.js';
 import { insertSignedForm, pdfText, W8BEN, W9 } from '../tax-form-fixtures.js';
 import { ARTIFACTS, freePort, haveBrowser, launchChromium } from './chromium.js';
+import { signInAs as signInToDashboard } from './dashboard-sign-in.js';
 import { pageWidth } from './seeded-dashboard.js';
 
 // The dashboard's Tax forms page and a recipient's current form, in Chromium at 1280 and 390 px:
@@ -72,15 +73,7 @@ describe.skipIf(!haveBrowser)('the Tax forms page in a real browser', () => {
 
   const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 
-  async function signInAs(role: string) {
-    if ((await page.getByRole('button', { name: 'Sign out' }).count()) > 0) await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.goto(base);
-    await page.getByTestId('login').waitFor();
-    await page.getByLabel('Email').fill(`${role}@example.com`);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  }
+  const signInAs = (role: string) => signInToDashboard(page, base, role, PASSWORD);
 
   /** Clicks a download button and answers the text of the PDF it saved. */
   async function downloadedText(button: ReturnType<Page['getByRole']>): Promise<string> {
