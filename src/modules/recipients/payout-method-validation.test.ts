@@ -45,5 +45,15 @@ describe('payout method validation', () => {
   it('knows ISO 3166-1 alpha-2 countries only', () => {
     for (const code of ['US', 'DE', 'BR', 'XK']) expect(isCountryCode(code)).toBe(true);
     for (const code of ['us', 'USA', 'ZZ', 'EU', 'QO', 'XA', 'AA', '']) expect(isCountryCode(code)).toBe(false);
+    // Retired codes Intl still names (each an alias of a current one) and exceptionally reserved ones.
+    for (const code of ['DD', 'UK', 'YU', 'CS', 'SU', 'ZR', 'AN', 'FX', 'BU', 'TP', 'AC', 'IC']) expect(isCountryCode(code)).toBe(false);
+  });
+
+  it('lists every current country once by name', () => {
+    const letters = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
+    const codes = letters.flatMap((a) => letters.map((b) => a + b)).filter(isCountryCode);
+    const names = codes.map((code) => new Intl.DisplayNames(['en'], { type: 'region' }).of(code));
+    expect(new Set(names).size).toBe(names.length);
+    expect(codes.length).toBeGreaterThan(240);
   });
 });

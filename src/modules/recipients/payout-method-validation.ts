@@ -83,11 +83,17 @@ export function validatePayoutMethod(input: unknown): ValidationResult {
 
 const REGIONS = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
 
-/** ISO 3166-1 alpha-2, upper case (`US`, `DE`); what Intl knows as a region name. */
+// Intl also names groupings, private-use codes (EU, UN, EZ, QO, XA…) and the exceptionally
+// reserved ones (Ascension Island, Canary Islands…): none is an ISO 3166-1 country.
+const NOT_COUNTRIES = new Set(['ZZ', 'EU', 'UN', 'EZ', 'AC', 'CP', 'DG', 'EA', 'IC', 'TA']);
+
+/** ISO 3166-1 alpha-2 in current use, upper case (`US`, `DE`); what Intl knows as a region name. */
 export function isCountryCode(code: string): boolean {
-  // Intl also names groupings and private-use codes (EU, UN, EZ, QO, XA…): not countries.
-  if (!/^[A-Z]{2}$/.test(code) || ['ZZ', 'EU', 'UN', 'EZ'].includes(code) || code.startsWith('Q') || (code.startsWith('X') && code !== 'XK')) return false;
+  if (!/^[A-Z]{2}$/.test(code) || NOT_COUNTRIES.has(code) || code.startsWith('Q') || (code.startsWith('X') && code !== 'XK')) return false;
   try {
+    // A retired code (DD, UK, YU, SU, ZR…) is an alias of a current one: offering both would list
+    // Germany twice and store East Germany for one of them.
+    if (Intl.getCanonicalLocales(`und-${code}`)[0] !== `und-${code}`) return false;
     return REGIONS.of(code) !== undefined;
   } catch {
     return false;
