@@ -44,18 +44,24 @@ const CLASSIFICATIONS: Record<string, string> = {
   other: 'Other',
 };
 
-/** The year in the address, else last year: the one being filed for most of the year. */
-function yearOf(hash: string, current: number): number {
+/**
+ * The year in the address; else, in filing season (January to March), last year, the one being
+ * filed; from April on, this year, the one being paid.
+ */
+function yearOf(hash: string, today: Date): number {
+  const current = today.getFullYear();
   const query = hash.split('?')[1] ?? '';
   const year = Number(new URLSearchParams(query).get('year'));
-  return Number.isInteger(year) && year >= 2000 && year <= current ? year : current - 1;
+  if (Number.isInteger(year) && year >= 2000 && year <= current) return year;
+  return today.getMonth() < 3 ? current - 1 : current;
 }
 
 const fullName = (p: PayeeWithoutW9) => [p.firstName, p.lastName].filter(Boolean).join(' ') || p.email;
 
 export function necReportPage(el: HTMLElement, ctx: PageContext) {
-  const current = new Date().getFullYear();
-  const year = yearOf(location.hash, current);
+  const today = new Date();
+  const current = today.getFullYear();
+  const year = yearOf(location.hash, today);
   const years = Array.from({ length: Math.min(10, current - 1999) }, (_, i) => current - i);
   const choose = (event: Event) => {
     location.hash = `#/1099-nec?year=${(event.target as HTMLSelectElement).value}`;
