@@ -58,14 +58,22 @@ function payoutWhere(tenant: Tenant, f: PayoutFilter): { sql: string; params: un
   return { sql: BASE_FILTER + SEARCH_FILTER, params: [...params, f.searchPattern] };
 }
 
-/** One page, newest first: `limit + 1` rows, the extra one only telling whether there is more. */
-export async function listPayouts(ex: Executor, tenant: Tenant, f: PayoutFilter & PayoutPage): Promise<PayoutRecord[]> {
+/**
+ * The SQL of one page, newest first: `limit + 1` rows, the extra one only telling whether there is
+ * more. Exported so the benchmark can EXPLAIN exactly what the API runs.
+ */
+export function listPayoutsQuery(tenant: Tenant, f: PayoutFilter & PayoutPage): { sql: string; params: unknown[] } {
   const where = payoutWhere(tenant, f);
   const n = where.params.length;
-  const rows = await ex.query<PayoutRow>(
-    `select ${COLUMNS} from payouts p where ${where.sql} and ($${n + 1}::uuid is null or p.id < $${n + 1}) order by p.id desc limit $${n + 2}`,
-    [...where.params, f.before, f.limit + 1],
-  );
+  return {
+    sql: `select ${COLUMNS} from payouts p where ${where.sql} and ($${n + 1}::uuid is null or p.id < $${n + 1}) order by p.id desc limit $${n + 2}`,
+    params: [...where.params, f.before, f.limit + 1],
+  };
+}
+
+export async function listPayouts(ex: Executor, tenant: Tenant, f: PayoutFilter & PayoutPage): Promise<PayoutRecord[]> {
+  const query = listPayoutsQuery(tenant, f);
+  const rows = await ex.query<PayoutRow>(query.sql, query.params);
   return rows.map(toPayout);
 }
 
