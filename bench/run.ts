@@ -2,17 +2,18 @@
 // another (autocannon), against a private PostgreSQL and against embedded PGlite. Prints a table
 // and writes bench/results/<ISO date>.{json,md} and latest.{json,md}. Nothing here is asserted.
 //   npm run bench -- [--only postgres|pglite] [--scenarios throughput,batch,lifecycle,emails,claim-expiry,ach-cut,ach-returns]
-//                    [--duration 10] [--warmup 3] [--connections 50] [--batch 50000] [--payouts 20000]
+//                    [--duration 10] [--warmup 3] [--connections 50] [--batch 50000] [--payouts 20000] [--payouts-pglite 5000]
 //                    [--waiting 1000000] [--waiting-pglite 100000] [--claim-slices 20]
 //                    [--ach-payouts 100000] [--ach-payouts-pglite 20000] [--ach-returns 10000] [--ach-rate 50]
-//                    [--pg-port 55440] [--port 3400] [--work-dir /tmp/payouts-bench]
-import { mkdirSync, rmSync } from 'node:fs';
+//                    [--pg-port 55440] [--port 3400] [--work-dir /tmp/payouts-bench] [--cpu-prof]
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { SETTINGS } from '../src/config.js';
 import { round } from './lib/api.js';
 import { startPostgres } from './lib/postgres.js';
 import { LOG_DIR, runCli, type Target } from './lib/processes.js';
+import { type ProfileSummary, summarizeProfile } from './lib/profile-summary.js';
 import { type BackendResults, type BenchResults, judgeTargets, toMarkdown, writeResults } from './lib/report.js';
 import { achCut, achReturns } from './scenarios/ach.js';
 import { batchIngest } from './scenarios/batch.js';
@@ -31,6 +32,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     batch: { type: 'string', default: '50000' },
     payouts: { type: 'string', default: '20000' },
+    // The embedded database moves payouts several times slower: a smaller lifecycle finishes in minutes.
+    'payouts-pglite': { type: 'string', default: '5000' },
     waiting: { type: 'string', default: '1000000' },
     'waiting-pglite': { type: 'string', default: '100000' },
     'claim-slices': { type: 'string', default: '20' },
@@ -43,11 +46,14 @@ const { values } = parseArgs({
     'pg-port': { type: 'string', default: '55440' },
     port: { type: 'string', default: '3400' },
     'work-dir': { type: 'string', default: '/tmp/payouts-bench' },
+    // The servers under test (create, batch, lifecycle) run under Node's CPU profiler; the run summarizes each profile.
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 const PG_DIR = `${values['work-dir']}/pg`;
 const PG_PORT = Number(values['pg-port']);
 const PGLITE_DIR = `${values['work-dir']}/pglite`;
+const PROFILE_DIR = `${values['work-dir']}/profiles`;
 const SCENARIOS = ['throughput', 'batch', 'lifecycle', 'emails', 'claim-expiry', 'ach-cut', 'ach-returns'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const scenarios = values.scenarios!.split(',') as Scenario[];
@@ -80,7 +86,9 @@ async function runBackend(backend: ScenarioContext['backend'], label: string, ta
     port: Number(values.port),
     ceilingPort: Number(values.port) + 1,
     ...settings,
+    ...(backend === 'pglite' ? { lifecyclePayouts: Number(values['payouts-pglite']) } : {}),
     ...(target.kind === 'postgres' ? { postgresDataDir: PG_DIR } : {}),
+    ...(values['cpu-prof'] ? { profile: { dir: PROFILE_DIR } } : {}),
   };
   const steps: Record<Scenario, () => Promise<unknown>> = {
     throughput: async () => (results.throughput = await createThroughput(ctx)),
@@ -115,6 +123,10 @@ async function main() {
   const loadAtStart = round(os.loadavg()[0]!, 2);
   const backends: BenchResults['backends'] = {};
   mkdirSync(LOG_DIR, { recursive: true });
+  if (values['cpu-prof']) {
+    rmSync(PROFILE_DIR, { recursive: true, force: true });
+    mkdirSync(PROFILE_DIR, { recursive: true });
+  }
   if (values.only !== 'pglite') {
     const pg = await startPostgres(PG_DIR, PG_PORT);
     // Ctrl-C: the servers under test get the signal too, but the PostgreSQL server is a daemon.
@@ -135,6 +147,12 @@ async function main() {
       rmSync(PGLITE_DIR, { recursive: true, force: true });
     }
   }
+  const profiles: Record<string, ProfileSummary> = {};
+  if (values['cpu-prof']) {
+    for (const file of readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile'))) {
+      profiles[file.replace(/\.cpuprofile$/, '')] = summarizeProfile(`${PROFILE_DIR}/${file}`);
+    }
+  }
   const cpus = os.cpus();
   const results: BenchResults = {
     startedAt: startedAt.toISOString(),
@@ -149,7 +167,8 @@ async function main() {
     },
     settings,
     backends,
-    targets: judgeTargets(backends.postgres),
+    targets: judgeTargets(backends),
+    ...(values['cpu-prof'] ? { profiles } : {}),
   };
   const written = writeResults(results);
   console.log(`\n${toMarkdown(results)}`);

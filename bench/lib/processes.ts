@@ -43,9 +43,30 @@ export async function runCli(target: Target, args: string[]): Promise<string> {
 export interface RunningProcess {
   url: string;
   pid: number;
+  /** Every process of this server (the API and, on PostgreSQL, its worker), to count their CPU. */
+  pids: number[];
   memory(): MemoryPeak;
   /** SIGTERM, wait for a graceful exit (SIGKILL after 20 s); answers the memory peaks. */
   stop(): Promise<MemoryPeak>;
+}
+
+/** Resolves once the child prints `marker` (a process with no HTTP port, such as `payouts worker`). */
+function waitForOutput(child: ChildProcess, marker: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`no "${marker}" within ${timeoutMs} ms`)), timeoutMs);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(marker)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`process exited with ${code} before printing "${marker}"`));
+    });
+  });
 }
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -62,8 +83,14 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-/** Spawns a long-running child, waits until `healthPath` answers, and watches its memory. */
-async function startProcess(name: string, argv: string[], env: NodeJS.ProcessEnv, port: number, healthPath: string): Promise<RunningProcess> {
+/** Spawns a long-running child, waits until `ready` (a health path, or a line it prints), and watches its memory. */
+async function startProcess(
+  name: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+  ready: { healthPath: string } | { prints: string },
+): Promise<RunningProcess> {
   mkdirSync(LOG_DIR, { recursive: true });
   const log = createWriteStream(join(LOG_DIR, `${name}.log`));
   const child = spawn(process.execPath, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -72,7 +99,7 @@ async function startProcess(name: string, argv: string[], env: NodeJS.ProcessEnv
   const url = `http://127.0.0.1:${port}`;
   const memory = watchMemory(child.pid!);
   try {
-    await waitForHealth(url + healthPath, child, 60_000);
+    await ('healthPath' in ready ? waitForHealth(url + ready.healthPath, child, 60_000) : waitForOutput(child, ready.prints, 60_000));
   } catch (error) {
     memory.stop();
     child.kill('SIGKILL');
@@ -81,6 +108,7 @@ async function startProcess(name: string, argv: string[], env: NodeJS.ProcessEnv
   return {
     url,
     pid: child.pid!,
+    pids: [child.pid!],
     memory: memory.current,
     async stop() {
       const peak = memory.stop();
@@ -95,20 +123,68 @@ async function startProcess(name: string, argv: string[], env: NodeJS.ProcessEnv
   };
 }
 
-/** The payouts server under test: API and worker in one process (`payouts serve`). */
-export function startPayoutsServer(target: Target, port: number, env: Record<string, string>, name: string): Promise<RunningProcess> {
+/** Node's CPU profiler for a server under test, when the run asks for profiles (`--cpu-prof`). */
+export interface ProfileOptions {
+  /** Where the .cpuprofile files go; one per process, written when it exits. */
+  dir: string;
+}
+
+const profileArgs = (profile: ProfileOptions | undefined, name: string) =>
+  profile ? ['--cpu-prof', `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+
+/** The payouts server, API and worker together, as it runs with `npm start` and as users run it. */
+export interface PayoutsServer extends RunningProcess {
+  /** On PostgreSQL, the worker runs as its own process: its memory peaks, apart from the API's. */
+  workerMemory?: () => MemoryPeak;
+}
+
+/**
+ * The project as users run it: on the embedded database one process (`payouts serve`, API and
+ * worker, as `npm start`); on PostgreSQL an API process (`serve --no-worker`) and a worker process
+ * (`payouts worker`). `stop()` answers the API process's memory peaks.
+ */
+export async function startPayoutsServer(
+  target: Target,
+  port: number,
+  env: Record<string, string>,
+  name: string,
+  profile?: ProfileOptions,
+): Promise<PayoutsServer> {
   const fullEnv = childEnv(target, { PORT: String(port), HOST: '127.0.0.1', WEBHOOK_ALLOW_PRIVATE: '1', ...env });
-  return startProcess(name, ['bin/payouts.js', 'serve'], fullEnv, port, '/healthz');
+  if (target.kind === 'pglite') {
+    return startProcess(name, [...profileArgs(profile, name), 'bin/payouts.js', 'serve'], fullEnv, port, { healthPath: '/healthz' });
+  }
+  const api = await startProcess(name, [...profileArgs(profile, name), 'bin/payouts.js', 'serve', '--no-worker'], fullEnv, port, { healthPath: '/healthz' });
+  let worker: RunningProcess;
+  try {
+    worker = await startProcess(`${name}-worker`, [...profileArgs(profile, `${name}-worker`), 'bin/payouts.js', 'worker'], fullEnv, port, {
+      prints: 'worker is running',
+    });
+  } catch (error) {
+    await api.stop();
+    throw error;
+  }
+  let workerPeak: MemoryPeak | undefined;
+  return {
+    ...api,
+    pids: [api.pid, worker.pid],
+    workerMemory: () => workerPeak ?? worker.memory(),
+    async stop() {
+      const [apiPeak, peak] = await Promise.all([api.stop(), worker.stop()]);
+      workerPeak = peak;
+      return apiPeak;
+    },
+  };
 }
 
 /** The ceiling: a bare Fastify route doing one INSERT in a transaction on the same database. */
 export function startCeilingServer(target: Target, port: number, poolSize: number, name: string): Promise<RunningProcess> {
   const env = childEnv(target, { PORT: String(port), DATABASE_POOL_SIZE: String(poolSize) });
-  return startProcess(name, ['--import', 'tsx', 'bench/ceiling-server.ts'], env, port, '/healthz');
+  return startProcess(name, ['--import', 'tsx', 'bench/ceiling-server.ts'], env, port, { healthPath: '/healthz' });
 }
 
 /** A local SMTP server that accepts and discards (bench/smtp-sink-server.ts); stats over HTTP. */
 export function startSmtpSinkServer(smtpPort: number, httpPort: number, name: string): Promise<RunningProcess> {
   const env = { ...process.env, SMTP_PORT: String(smtpPort), PORT: String(httpPort) };
-  return startProcess(name, ['--import', 'tsx', 'bench/smtp-sink-server.ts'], env, httpPort, '/healthz');
+  return startProcess(name, ['--import', 'tsx', 'bench/smtp-sink-server.ts'], env, httpPort, { healthPath: '/healthz' });
 }

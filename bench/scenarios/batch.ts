@@ -25,7 +25,7 @@ export function batchBody(items: number, tag: string) {
 }
 
 export async function batchIngest(ctx: ScenarioContext): Promise<BatchResult> {
-  const server = await startPayoutsServer(ctx.target, ctx.port, { SANDBOX_DELAY_MS: PARKED_DELAY_MS }, `${ctx.backend}-batch`);
+  const server = await startPayoutsServer(ctx.target, ctx.port, { SANDBOX_DELAY_MS: PARKED_DELAY_MS }, `${ctx.backend}-batch`, ctx.profile);
   try {
     await expectApi(201, server.url, ctx.apiKey, 'POST', '/payments', batchBody(1000, `warm-${Date.now()}`)); // first-request costs
     const body = batchBody(ctx.batchItems, `big-${Date.now()}`);

@@ -1,5 +1,5 @@
 import type { MemoryPeak } from '../lib/rss.js';
-import type { Target } from '../lib/processes.js';
+import type { ProfileOptions, Target } from '../lib/processes.js';
 
 /** What every scenario needs: where the database is, a sandbox key on it, and the run's knobs. */
 export interface ScenarioContext {
@@ -16,6 +16,8 @@ export interface ScenarioContext {
   lifecyclePayouts: number;
   /** The PostgreSQL server's data directory, to count its CPU time (PostgreSQL runs only). */
   postgresDataDir?: string;
+  /** Set by `--cpu-prof`: the servers under test write CPU profiles there. */
+  profile?: ProfileOptions;
 }
 
 export type { MemoryPeak };

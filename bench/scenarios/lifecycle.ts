@@ -25,11 +25,13 @@ export interface LifecycleResult {
   deliveriesPerSecond: number;
   lagMs: { p50: number; p90: number; p99: number; max: number };
   memory: MemoryPeak;
+  /** On PostgreSQL, the worker's own process. */
+  workerMemory?: MemoryPeak;
 }
 
 export async function lifecycle(ctx: ScenarioContext, timeoutMs = 300_000): Promise<LifecycleResult> {
   const receiver = await startBenchReceiver();
-  const server = await startPayoutsServer(ctx.target, ctx.port, { SANDBOX_DELAY_MS: '0' }, `${ctx.backend}-lifecycle`);
+  const server = await startPayoutsServer(ctx.target, ctx.port, { SANDBOX_DELAY_MS: '0' }, `${ctx.backend}-lifecycle`, ctx.profile);
   try {
     await expectApi(201, server.url, ctx.apiKey, 'POST', '/events/subscription', { event_name: 'payout.updated', callback_url: receiver.url });
     const n = ctx.lifecyclePayouts;
@@ -38,6 +40,7 @@ export async function lifecycle(ctx: ScenarioContext, timeoutMs = 300_000): Prom
     const answeredAt = Date.now();
     const finished = await receiver.waitFor(() => receiver.arrivals.size >= expected, timeoutMs);
     const memory = await server.stop();
+    const workerMemory = server.workerMemory?.();
 
     const arrivals = [...receiver.arrivals.values()];
     const start = arrivals.reduce((min, a) => Math.min(min, a.changedAt), answeredAt);
@@ -59,6 +62,7 @@ export async function lifecycle(ctx: ScenarioContext, timeoutMs = 300_000): Prom
       deliveriesPerSecond: Math.round((arrivals.length * 1000) / (lastArrival - start)),
       lagMs: { p50: percentile(lags, 50), p90: percentile(lags, 90), p99: percentile(lags, 99), max: lags[lags.length - 1] ?? NaN },
       memory,
+      ...(workerMemory ? { workerMemory } : {}),
     };
   } finally {
     await server.stop();

@@ -1,12 +1,15 @@
 // 1. Create-payout throughput: single-item POST /payments, each request with its own idempotency
-// key, against the ceiling of a bare Fastify route doing one INSERT in a transaction.
+// key, against the ceiling of a bare Fastify route doing one INSERT in a transaction. The project
+// runs as users run it: the worker moves the payouts it creates through their sandbox lifecycle
+// (default step delay) and a webhook endpoint is subscribed to every change.
+import { expectApi, round } from '../lib/api.js';
 import { runAutocannon, type LoadResult } from '../lib/autocannon.js';
-import { round } from '../lib/api.js';
 import { countCpu, postgresPids } from '../lib/cpu.js';
 import { type RunningProcess, startCeilingServer, startPayoutsServer } from '../lib/processes.js';
-import { type MemoryPeak, PARKED_DELAY_MS, type ScenarioContext } from './context.js';
+import { startBenchReceiver } from '../lib/receiver.js';
+import type { MemoryPeak, ScenarioContext } from './context.js';
 
-/** CPU time per successful request, in ms: the server process, and the PostgreSQL server (all its processes). */
+/** CPU time per successful request, in ms: the server (API and worker processes), and the PostgreSQL server (all its processes). */
 export interface CpuPerRequest {
   serverMs: number;
   postgresMs?: number;
@@ -22,6 +25,10 @@ export interface ThroughputResult {
   lightConnections: number;
   /** payments req/s ÷ ceiling req/s */
   ratio: number;
+  /** Webhooks the subscribed endpoint received, from the creates' start until the worker was done with their payouts. */
+  webhooksReceived: number;
+  /** Whether the worker finished the created payouts within two minutes of the load's end. */
+  drained: boolean;
 }
 
 const BODY = JSON.stringify({
@@ -39,11 +46,28 @@ const loadOf = (_ctx: ScenarioContext, server: RunningProcess, key: string | und
   body: BODY,
 });
 
+/** Statuses the worker still moves sandbox payouts out of. */
+const MOVING = ['created', 'pending', 'processing'];
+
+/**
+ * Waits (at most `timeoutMs`) until the worker has taken every payout the load created to the end of
+ * its lifecycle, so that no leftover work skews the next scenario; answers whether it got there.
+ */
+async function waitForWorkerToDrain(url: string, key: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const left = await Promise.all(MOVING.map((status) => expectApi(200, url, key, 'GET', `/payments?status=${status}&limit=1`)));
+    if (left.every((answer) => (answer.json as { data: unknown[] }).data.length === 0)) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
 /** Warm-up (discarded), then the measured run, counting the CPU time it costs the server and PostgreSQL. */
 async function measure(ctx: ScenarioContext, server: RunningProcess, key: string | undefined): Promise<LoadResult & { cpuPerRequest: CpuPerRequest }> {
   const load = loadOf(ctx, server, key, ctx.connections);
   await runAutocannon({ ...load, durationSeconds: ctx.warmupSeconds });
-  const serverCpu = countCpu(() => [server.pid]);
+  const serverCpu = countCpu(() => server.pids);
   const dataDir = ctx.postgresDataDir;
   const postgresCpu = dataDir ? countCpu(() => postgresPids(dataDir)) : undefined;
   const result = await runAutocannon({ ...load, durationSeconds: ctx.durationSeconds });
@@ -59,10 +83,19 @@ export async function createThroughput(ctx: ScenarioContext): Promise<Throughput
   } finally {
     await ceilingServer.stop();
   }
-  const server = await startPayoutsServer(ctx.target, ctx.port, { SANDBOX_DELAY_MS: PARKED_DELAY_MS }, `${ctx.backend}-throughput`);
+  const receiver = await startBenchReceiver();
+  const server = await startPayoutsServer(ctx.target, ctx.port, {}, `${ctx.backend}-throughput`, ctx.profile);
   try {
+    const subscribed = await expectApi(201, server.url, ctx.apiKey, 'POST', '/events/subscription', {
+      event_name: 'payout.updated',
+      callback_url: receiver.url,
+    });
     const measured = await measure(ctx, server, ctx.apiKey);
     const paymentsLight = await runAutocannon({ ...loadOf(ctx, server, ctx.apiKey, LIGHT_CONNECTIONS), durationSeconds: ctx.durationSeconds });
+    const drained = await waitForWorkerToDrain(server.url, ctx.apiKey, 120_000);
+    // The next scenarios subscribe their own receivers: this one goes with its server.
+    const subscriptionId = (subscribed.json as { data: { id: string } }).data.id;
+    await expectApi(200, server.url, ctx.apiKey, 'DELETE', `/events/subscription/${subscriptionId}`);
     const payments = { ...measured, memory: await server.stop() };
     return {
       connections: ctx.connections,
@@ -72,8 +105,11 @@ export async function createThroughput(ctx: ScenarioContext): Promise<Throughput
       ratio: round(payments.requestsPerSecond / ceiling.requestsPerSecond, 3),
       paymentsLight,
       lightConnections: LIGHT_CONNECTIONS,
+      webhooksReceived: receiver.arrivals.size,
+      drained,
     };
   } finally {
     await server.stop();
+    await receiver.close();
   }
 }
