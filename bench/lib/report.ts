@@ -62,6 +62,13 @@ const ROWS: [string, Cell][] = [
   ['Lifecycle: payouts driven to completed', (b) => (b.lifecycle ? `${fmt(b.lifecycle.completed)} of ${fmt(b.lifecycle.payouts)}` : na)],
   ['… payouts/s', (b) => fmt(b.lifecycle?.payoutsPerSecond)],
   ['… webhook deliveries/s', (b) => (b.lifecycle ? `**${fmt(b.lifecycle.deliveriesPerSecond)}** (${fmt(b.lifecycle.deliveries)} delivered)` : na)],
+  [
+    "… the sender alone: the run's events replayed to a second endpoint, deliveries/s",
+    (b) =>
+      b.lifecycle?.replay
+        ? `**${fmt(b.lifecycle.replay.deliveriesPerSecond)}** (${fmt(b.lifecycle.replay.deliveries)} in ${b.lifecycle.replay.seconds} s)`
+        : na,
+  ],
   ['… lag status change → delivery p50 / p99 (ms)', (b) => (b.lifecycle ? `${b.lifecycle.lagMs.p50} / **${b.lifecycle.lagMs.p99}**` : na)],
   ['Emails: production batch to new payees (SMTP on)', (b) => fmt(b.emails?.emails)],
   ['… batch time to 201 (s) / outbox insert p50 (ms)', (b) => (b.emails ? `${b.emails.batchSecondsTo201.toFixed(2)} / ${b.emails.outboxInsertMs.p50}` : na)],

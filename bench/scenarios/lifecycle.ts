@@ -24,21 +24,62 @@ export interface LifecycleResult {
   payoutsPerSecond: number;
   deliveriesPerSecond: number;
   lagMs: { p50: number; p90: number; p99: number; max: number };
+  /**
+   * The webhook sender alone: every event of the run replayed to a second endpoint once the
+   * payouts are done (POST /events/subscription/:id/replay), from the 202 to the last arrival.
+   */
+  replay?: { deliveries: number; seconds: number; deliveriesPerSecond: number; finished: boolean };
   memory: MemoryPeak;
   /** On PostgreSQL, the worker's own process. */
   workerMemory?: MemoryPeak;
+}
+
+/** Later scenarios subscribe receivers of their own: one left behind would take failing deliveries. */
+async function unsubscribe(url: string, key: string, subscribed: unknown): Promise<void> {
+  await expectApi(200, url, key, 'DELETE', `/events/subscription/${(subscribed as { data: { subscription: { id: string } } }).data.subscription.id}`);
+}
+
+/** Replays every event since `since` to a fresh endpoint: the sender's throughput with nothing else to do. */
+async function replayTo(url: string, key: string, since: Date, expected: number, timeoutMs: number): Promise<LifecycleResult['replay']> {
+  const receiver = await startBenchReceiver();
+  try {
+    const subscribed = await expectApi(201, url, key, 'POST', '/events/subscription', { event_name: 'payout.updated', callback_url: receiver.url });
+    const asked = Date.now();
+    await expectApi(
+      202,
+      url,
+      key,
+      'POST',
+      `/events/subscription/${(subscribed.json as { data: { subscription: { id: string } } }).data.subscription.id}/replay`,
+      {
+        since: since.toISOString(),
+      },
+    );
+    const finished = await receiver.waitFor(() => receiver.arrivals.size >= expected, timeoutMs);
+    const last = [...receiver.arrivals.values()].reduce((max, a) => Math.max(max, a.arrivedAt), asked);
+    await unsubscribe(url, key, subscribed.json);
+    const seconds = (last - asked) / 1000;
+    return { deliveries: receiver.arrivals.size, seconds: round(seconds, 2), deliveriesPerSecond: Math.round(receiver.arrivals.size / seconds), finished };
+  } finally {
+    await receiver.close();
+  }
 }
 
 export async function lifecycle(ctx: ScenarioContext, timeoutMs = 300_000): Promise<LifecycleResult> {
   const receiver = await startBenchReceiver();
   const server = await startPayoutsServer(ctx.target, ctx.port, { SANDBOX_DELAY_MS: '0' }, `${ctx.backend}-lifecycle`, ctx.profile);
   try {
-    await expectApi(201, server.url, ctx.apiKey, 'POST', '/events/subscription', { event_name: 'payout.updated', callback_url: receiver.url });
+    const subscribed = await expectApi(201, server.url, ctx.apiKey, 'POST', '/events/subscription', {
+      event_name: 'payout.updated',
+      callback_url: receiver.url,
+    });
     const n = ctx.lifecyclePayouts;
     const expected = n * CHANGES_PER_PAYOUT;
     const created = await expectApi(201, server.url, ctx.apiKey, 'POST', '/payments', batchBody(n, `life-${Date.now()}`));
     const answeredAt = Date.now();
     const finished = await receiver.waitFor(() => receiver.arrivals.size >= expected, timeoutMs);
+    await unsubscribe(server.url, ctx.apiKey, subscribed.json);
+    const replay = finished ? await replayTo(server.url, ctx.apiKey, new Date(answeredAt - created.ms - 1000), expected, timeoutMs) : undefined;
     const memory = await server.stop();
     const workerMemory = server.workerMemory?.();
 
@@ -61,6 +102,7 @@ export async function lifecycle(ctx: ScenarioContext, timeoutMs = 300_000): Prom
       payoutsPerSecond: Math.round((completed.length * 1000) / (lastCompleted - start)),
       deliveriesPerSecond: Math.round((arrivals.length * 1000) / (lastArrival - start)),
       lagMs: { p50: percentile(lags, 50), p90: percentile(lags, 90), p99: percentile(lags, 99), max: lags[lags.length - 1] ?? NaN },
+      ...(replay ? { replay } : {}),
       memory,
       ...(workerMemory ? { workerMemory } : {}),
     };

@@ -94,7 +94,7 @@ export async function createThroughput(ctx: ScenarioContext): Promise<Throughput
     const paymentsLight = await runAutocannon({ ...loadOf(ctx, server, ctx.apiKey, LIGHT_CONNECTIONS), durationSeconds: ctx.durationSeconds });
     const drained = await waitForWorkerToDrain(server.url, ctx.apiKey, 120_000);
     // The next scenarios subscribe their own receivers: this one goes with its server.
-    const subscriptionId = (subscribed.json as { data: { id: string } }).data.id;
+    const subscriptionId = (subscribed.json as { data: { subscription: { id: string } } }).data.subscription.id;
     await expectApi(200, server.url, ctx.apiKey, 'DELETE', `/events/subscription/${subscriptionId}`);
     const payments = { ...measured, memory: await server.stop() };
     return {
