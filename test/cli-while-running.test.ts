@@ -92,6 +92,15 @@ describe.skipIf(onPostgres)('the CLI while the server runs on the embedded datab
     const balance = (await (await api('/balance', liveKey)).json()) as { data: { available: number; paidOut: number } };
     expect(balance.data).toMatchObject({ available: 500000 - 1500 + 300, paidOut: 1500 });
 
+    // The server caches the key it keeps seeing; revoked from the CLI, it is refused on the very
+    // next request (the server empties its cache around every CLI exchange on the socket).
+    const liveKeyId = (await cli('keys', 'list'))
+      .split('\n')
+      .find((line) => line.includes(`…${liveKey.slice(-4)}\t`))!
+      .split('\t')[0]!;
+    expect(await cli('keys', 'revoke', liveKeyId)).toContain('Revoked');
+    expect((await api('/balance', liveKey)).status).toBe(401);
+
     server.child.kill('SIGTERM');
     expect(await exited(server.child)).toBe(0);
     expect(existsSync(join(dataDir, SOCKET_NAME))).toBe(false);

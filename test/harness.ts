@@ -71,6 +71,8 @@ export class LogCapture extends Writable {
 export interface TestApp {
   app: AppInstance;
   db: Database;
+  /** The connection string of this test's own database (PostgreSQL only), for a second connection or process. */
+  url?: string;
   config: Readonly<Config>;
   logs: LogCapture;
   defaultOrganizationId: string;
@@ -111,6 +113,7 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
   return {
     app,
     db,
+    url: testDb.url,
     config,
     logs,
     defaultOrganizationId: defaultOrganization.id,

@@ -85,6 +85,11 @@ export async function revokeApiKeyById(ex: Executor, organizationId: string, id:
   return rows[0] && toApiKey(rows[0]);
 }
 
+/** Tells the processes listening on `channel` that a key was revoked (sent when the transaction commits). */
+export async function notifyApiKeyRevoked(ex: Executor, channel: string, id: string): Promise<void> {
+  await ex.query('select pg_notify($1, $2)', [channel, id]);
+}
+
 /** Records use at most once a minute per key, so a busy key does not turn every request into a write. */
 export async function touchApiKeyLastUsed(ex: Executor, id: string): Promise<void> {
   await ex.query(

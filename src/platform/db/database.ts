@@ -44,9 +44,32 @@ export interface Transaction extends Executor {
   queryAndCommit<R = Row>(sql: string | Statement, params?: readonly unknown[]): Promise<R[]>;
 }
 
+/**
+ * What a watcher of a channel hears:
+ * - `notified`: a NOTIFY on the channel was committed (or, on the embedded database, a CLI client
+ *   of the shared socket finished an exchange: its notifications do not reach this process's
+ *   listeners, so any such exchange counts as one);
+ * - `lost`: the listening connection is gone; notifications are missed until `resumed`;
+ * - `resumed`: listening (again); whatever was sent before this may have been missed.
+ * A watcher starts as if `lost` and hears `resumed` once its LISTEN is in place.
+ */
+export type WatchEvent = 'notified' | 'lost' | 'resumed';
+
+/** Channel names are plain identifiers, so they need no quoting in LISTEN. */
+export function checkChannel(channel: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`Not a channel name: ${channel}`);
+  return channel;
+}
+
 export interface Database extends Executor {
   readonly kind: 'pglite' | 'postgres';
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  /**
+   * Listens on `channel` (a dedicated connection on PostgreSQL, reconnected when lost) until the
+   * database is closed. Notifications are asynchronous: a watcher hears a NOTIFY some time after
+   * its transaction committed (milliseconds), never before.
+   */
+  watch(channel: string, onEvent: (event: WatchEvent) => void): void;
   /** Cheap round trip for health checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

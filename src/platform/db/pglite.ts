@@ -1,7 +1,7 @@
 import { PGlite, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Database, Executor, Row, Statement, Transaction } from './database.js';
-import { parseInt8, sqlText, toDriverParams, TransactionFinishedError } from './database.js';
+import { checkChannel, parseInt8, sqlText, toDriverParams, TransactionFinishedError } from './database.js';
 import type { Turns } from './turns.js';
 
 /**
@@ -63,6 +63,17 @@ export function pgliteDatabase(pg: PGlite, turns?: Turns): Database {
           return fn(tx);
         }),
       ),
+    // PGlite is one session: a NOTIFY from the server's own work reaches pg.listen; one sent by a
+    // client of the shared socket goes out on that client's socket instead. So the start and the
+    // end of every client exchange count as notifications: whatever the client commits, the
+    // watcher has heard of it before the server's next query runs.
+    watch(channel, onEvent) {
+      turns?.onExclusive(() => onEvent('notified'));
+      inTurn(() => pg.listen(checkChannel(channel), () => onEvent('notified'))).then(
+        () => onEvent('resumed'),
+        () => onEvent('lost'),
+      );
+    },
     ping: () => inTurn(async () => void (await pg.query('select 1'))),
     close: () => pg.close(),
   };

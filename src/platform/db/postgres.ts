@@ -2,6 +2,7 @@ import { Socket } from 'node:net';
 import pg from 'pg';
 import type { Database, Executor, Row, Statement, Transaction } from './database.js';
 import { parseInt8, sqlText, toDriverParams, TransactionFinishedError } from './database.js';
+import { pgListener } from './postgres-listen.js';
 
 const INT8_OID = 20;
 const typeParsers = {
@@ -34,18 +35,24 @@ function unixSocketStream(path: string) {
   };
 }
 
+/** Where and as whom to connect. */
+function connectionConfig(target: PostgresTarget): pg.ClientConfig {
+  if (typeof target === 'string') return { connectionString: target };
+  return { stream: unixSocketStream(target.socketPath), host: 'localhost', user: 'postgres', database: 'postgres' } as pg.ClientConfig;
+}
+
 function poolConfig(target: PostgresTarget, poolSize: number): pg.PoolConfig {
   // Pipeline mode: a statement issued while another is in flight on the same connection is sent
   // at once instead of after the answer. Code that awaits each statement behaves as before; the
   // transaction below uses it to save round trips.
-  const common = { max: poolSize, types: typeParsers, pipeline: true };
-  if (typeof target === 'string') return { connectionString: target, ...common } as pg.PoolConfig;
-  return { stream: unixSocketStream(target.socketPath), host: 'localhost', user: 'postgres', database: 'postgres', ...common } as pg.PoolConfig;
+  return { ...connectionConfig(target), max: poolSize, types: typeParsers, pipeline: true } as pg.PoolConfig;
 }
 
 export async function openPostgres(target: PostgresTarget, poolSize: number): Promise<Database> {
   const pool = new pg.Pool(poolConfig(target, poolSize));
   const named = typeof target === 'string';
+  // Connects only once something watches a channel (an API process, not the CLI).
+  const listener = pgListener(connectionConfig(target));
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const executor = (target: Target): Executor => ({
@@ -115,7 +122,11 @@ export async function openPostgres(target: PostgresTarget, poolSize: number): Pr
     ping: async () => {
       await pool.query('select 1');
     },
-    close: () => pool.end(),
+    watch: (channel, onEvent) => listener.watch(channel, onEvent),
+    close: async () => {
+      await listener.close();
+      await pool.end();
+    },
   };
   await database.ping();
   return database;

@@ -14,6 +14,16 @@ export class Turns {
   #exclusive = false;
   readonly #waitingShared: Array<() => void> = [];
   readonly #waitingExclusive: Array<() => void> = [];
+  readonly #exclusiveListeners = new Set<() => void>();
+
+  /**
+   * Calls `listener` each time an exclusive turn (a socket client's exchange) is granted and each
+   * time one ends, before any shared turn runs after either. Returns a function that stops it.
+   */
+  onExclusive(listener: () => void): () => void {
+    this.#exclusiveListeners.add(listener);
+    return () => this.#exclusiveListeners.delete(listener);
+  }
 
   /** Resolves when a shared turn is granted; undefined when granted at once (no await needed). */
   enterShared(): Promise<void> | undefined {
@@ -32,6 +42,7 @@ export class Turns {
   enterExclusive(): Promise<void> {
     if (!this.#exclusive && this.#shared === 0 && this.#waitingExclusive.length === 0) {
       this.#exclusive = true;
+      this.#tellExclusive();
       return Promise.resolve();
     }
     return new Promise((resolve) => this.#waitingExclusive.push(resolve));
@@ -39,6 +50,7 @@ export class Turns {
 
   leaveExclusive(): void {
     this.#exclusive = false;
+    this.#tellExclusive();
     if (this.#waitingShared.length > 0) {
       const granted = this.#waitingShared.splice(0);
       this.#shared += granted.length;
@@ -63,6 +75,11 @@ export class Turns {
     const next = this.#waitingExclusive.shift();
     if (!next) return;
     this.#exclusive = true;
+    this.#tellExclusive();
     next();
+  }
+
+  #tellExclusive(): void {
+    for (const listener of this.#exclusiveListeners) listener();
   }
 }
