@@ -1,7 +1,8 @@
 // 8. Lists at scale: N payouts (1,000,000 by default) of the bench's sandbox tenant, seeded in SQL
 // (generate_series) as a year of settled payouts: 10,000 recipients paid 100 times each, batches
 // of 100, one payout every 30 seconds, ids UUIDv7 of their creation time as the API makes them,
-// mostly completed with some canceled, failed and returned, each with its status updates. Then:
+// mostly completed with some canceled, failed and returned, each with its status updates; emails
+// and references differ as real ones do (a search term's trigrams are not in every row). Then:
 //   - EXPLAIN (ANALYZE, BUFFERS) of each page query, built by listPayoutsQuery so it is exactly
 //     the SQL the API runs (in the bench process, before the server opens the database);
 //   - each list through HTTP, one request at a time (a warm-up, then `requests` of each), p50/p99.
@@ -61,6 +62,9 @@ export interface ListsResult {
 /** Status of the i-th payout: mostly completed; 2% canceled, 1% failed, 0.2% returned. */
 const STATUS_OF_I = `case when i % 500 = 7 then 'returned' when i % 100 = 3 then 'failed' when i % 50 = 1 then 'canceled' else 'completed' end`;
 
+/** The i-th payout's reference, as an invoice number would be (its digits shared with few others). */
+const reference = (i: number, tag: string) => `LP${String(i).padStart(7, '0')}-${tag}`;
+
 interface Seeded {
   tenant: Tenant;
   tag: string;
@@ -86,7 +90,7 @@ async function seed(db: Database, count: number): Promise<Seeded> {
   const batchIds = Array.from({ length: batches }, (_, b) => uuidv7(at(b * BATCH_SIZE)));
   await db.query(
     `insert into recipients (id, organization_id, environment, email, first_name, last_name, auto_accept_payouts, ready, created_at)
-     select r.id, $2, 'sandbox', 'list-' || $3 || '-' || (r.n - 1) || '@example.com', 'List', 'Payee ' || (r.n - 1), true, true,
+     select r.id, $2, 'sandbox', 'payee' || (r.n - 1) || '.' || $3 || '@example.com', 'List', 'Payee ' || (r.n - 1), true, true,
        to_timestamp(($4::bigint + (r.n - 1) * ${SPACING_SECONDS * 1000}) / 1000.0)
      from unnest($1::uuid[]) with ordinality as r(id, n)`,
     [recipientIds, tenant.organizationId, tag, start],
@@ -104,7 +108,7 @@ async function seed(db: Database, count: number): Promise<Seeded> {
        status, sequence, rail, status_changed_at, created_at, updated_at)
      select (lpad(to_hex(t.ms), 12, '0') || '7' || substr(replace(gen_random_uuid()::text, '-', ''), 14, 19))::uuid,
        $1, 'sandbox', ($3::uuid[])[1 + i / ${BATCH_SIZE}], ($4::uuid[])[1 + i % ${RECIPIENTS}], 'payout', 100 + i % 900, 'USD',
-       'Invoice ' || i, 'list-' || $5 || '-' || i, ${STATUS_OF_I}, 2, 'sandbox', t.at, t.at, t.at
+       'Invoice ' || i, 'LP' || lpad(i::text, 7, '0') || '-' || $5, ${STATUS_OF_I}, 2, 'sandbox', t.at, t.at, t.at
      from generate_series(0, $2::integer - 1) as i,
        lateral (select $6::bigint + i::bigint * ${SPACING_SECONDS * 1000} as ms) as m,
        lateral (select m.ms, to_timestamp(m.ms / 1000.0) as at) as t`,
@@ -121,7 +125,7 @@ async function seed(db: Database, count: number): Promise<Seeded> {
     `insert into payout_status_updates (id, payout_id, organization_id, environment, sequence, status, created_at)
      select gen_random_uuid(), p.id, p.organization_id, p.environment, s.sequence, case when s.sequence = 1 then 'created' else p.status end, p.created_at
      from payouts p cross join (values (1), (2)) as s(sequence)
-     where p.organization_id = $1 and p.environment = 'sandbox' and p.reference_id like 'list-' || $2 || '-%'`,
+     where p.organization_id = $1 and p.environment = 'sandbox' and p.reference_id like 'LP%-' || $2`,
     [tenant.organizationId, tag],
   );
   await db.exec('vacuum analyze payouts');
@@ -132,7 +136,7 @@ async function seed(db: Database, count: number): Promise<Seeded> {
   const [deep] = await db.query<{ id: string }>('select id from payouts where organization_id = $1 and environment = $2 and reference_id = $3', [
     tenant.organizationId,
     tenant.environment,
-    `list-${tag}-${deepIndex}`,
+    reference(deepIndex, tag),
   ]);
   const middle = Math.floor(count / 2);
   const dayMs = 86_400_000;
@@ -143,9 +147,9 @@ async function seed(db: Database, count: number): Promise<Seeded> {
     deepCursor: deep!.id,
     batchId: batchIds[Math.floor(batches / 2)]!,
     recipientId: recipientIds[RECIPIENTS / 2]!,
-    recipientEmailPart: `list-${tag}-4242@`,
-    referenceId: `list-${tag}-${middle}`,
-    referencePart: `${tag}-31415`,
+    recipientEmailPart: `payee4242.${tag}`,
+    referenceId: reference(middle, tag),
+    referencePart: '31415',
     createdFrom: new Date(createdTo.getTime() - dayMs),
     createdTo,
   };
