@@ -5,6 +5,7 @@
 //                    [--duration 10] [--warmup 3] [--connections 50] [--batch 50000] [--payouts 20000] [--payouts-pglite 5000]
 //                    [--waiting 1000000] [--waiting-pglite 100000] [--claim-slices 20]
 //                    [--ach-payouts 100000] [--ach-payouts-pglite 20000] [--ach-returns 10000] [--ach-rate 50]
+//                    [--list-payouts 1000000] [--list-requests 200] (scenario lists, not in the default set)
 //                    [--pg-port 55440] [--port 3400] [--work-dir /tmp/payouts-bench] [--cpu-prof]
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +22,7 @@ import { claimExpiryRun } from './scenarios/claim-expiry.js';
 import { emailsRun } from './scenarios/emails.js';
 import type { ScenarioContext } from './scenarios/context.js';
 import { lifecycle } from './scenarios/lifecycle.js';
+import { listsRun } from './scenarios/lists.js';
 import { createThroughput } from './scenarios/throughput.js';
 
 const { values } = parseArgs({
@@ -42,6 +44,9 @@ const { values } = parseArgs({
     'ach-payouts-pglite': { type: 'string', default: '20000' },
     'ach-returns': { type: 'string', default: '10000' },
     'ach-rate': { type: 'string', default: '50' },
+    // Payouts in the tenant for the lists scenario, and timed requests per list.
+    'list-payouts': { type: 'string', default: '1000000' },
+    'list-requests': { type: 'string', default: '200' },
     // Two runs on one machine need their own PostgreSQL port and folders: the run stops and wipes them.
     'pg-port': { type: 'string', default: '55440' },
     port: { type: 'string', default: '3400' },
@@ -54,7 +59,7 @@ const PG_DIR = `${values['work-dir']}/pg`;
 const PG_PORT = Number(values['pg-port']);
 const PGLITE_DIR = `${values['work-dir']}/pglite`;
 const PROFILE_DIR = `${values['work-dir']}/profiles`;
-const SCENARIOS = ['throughput', 'batch', 'lifecycle', 'emails', 'claim-expiry', 'ach-cut', 'ach-returns'] as const;
+const SCENARIOS = ['throughput', 'batch', 'lifecycle', 'emails', 'claim-expiry', 'ach-cut', 'ach-returns', 'lists'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const scenarios = values.scenarios!.split(',') as Scenario[];
 const unknown = scenarios.filter((name) => !SCENARIOS.includes(name));
@@ -103,6 +108,7 @@ async function runBackend(backend: ScenarioContext['backend'], label: string, ta
       })),
     'ach-cut': async () => (results.achCut = await achCut(ctx, achOptionsFor(backend))),
     'ach-returns': async () => (results.achReturns = await achReturns(ctx, achOptionsFor(backend))),
+    lists: async () => (results.lists = await listsRun({ ...ctx, listPayouts: Number(values['list-payouts']), listRequests: Number(values['list-requests']) })),
   };
   for (const name of scenarios) {
     const started = Date.now();

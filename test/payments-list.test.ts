@@ -129,6 +129,19 @@ describe('payment and batch listings', () => {
     expect((await ids('?limit=100')).length).toBe(5);
   });
 
+  it('pages through a creation-time range with a cursor, newest first as without the range', async () => {
+    const everything = await ids('');
+    const range = 'createdFrom=2000-01-01T00:00:00Z&createdTo=2999-01-01T00:00:00Z';
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const body: { data: Payment[]; nextCursor: string | null } = await listOf<Payment>(`/payments?${range}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...body.data.map((p) => p.id));
+      cursor = body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(everything);
+  });
+
   it.each([
     ['limit=0', 'limit'],
     ['limit=101', 'limit'],
