@@ -76,7 +76,7 @@ export async function startServer(
     throw error;
   }
   const app = roles.api ? await buildApp({ config, db, logger }) : undefined;
-  const worker = roles.worker ? startWorker({ db, config, log: logger }, workerTasks(config, db.kind)) : undefined;
+  const worker = roles.worker ? startWorker({ db, config, log: logger }, workerTasks(config)) : undefined;
   // Periodic tasks run where the worker runs (an API-only process has none).
   const schedule = roles.worker ? startSchedule({ db, config, log: logger }, periodicTasks) : undefined;
   let url: string | undefined;

@@ -20,12 +20,10 @@ export function railsFor(ctx: WorkerContext): Record<DuePayout['environment'], P
  * A crash anywhere leaves the claimed payouts to be claimed again when the lease runs out, and
  * the compare-and-set in applyMoves makes a repeated step a no-op rather than a second move.
  */
-export function advancePayoutsTask(loops = 1): WorkerTask {
+export function advancePayoutsTask(): WorkerTask {
   const owner = newLeaseOwner();
   return {
     name: 'advance-payouts',
-    // Loops share the lease owner: each releases and moves only the payouts its own claim answered.
-    concurrency: loops,
     async runOnce(ctx) {
       const { db, config } = ctx;
       const claimed = await db.transaction((tx) => claimDuePayouts(tx, config.workerBatchSize, config.leaseSeconds, owner));
