@@ -58,6 +58,15 @@ const ROWS: [string, Cell][] = [
   ['… latency p50 / p99 (ms)', (b) => (b.throughput ? `${b.throughput.ceiling.latencyMs.p50} / ${b.throughput.ceiling.latencyMs.p99}` : na)],
   ['… CPU per request, server / PostgreSQL (ms)', (b) => (b.throughput ? cpu(b.throughput.ceiling.cpuPerRequest) : na)],
   ['**Ratio to the ceiling**', (b) => (b.throughput ? `**${b.throughput.ratio.toFixed(2)}**` : na)],
+  [
+    'Create with the worker leaving the payouts alone (API path alone): req/s, p50 / p99 (ms)',
+    (b) =>
+      b.throughput?.apiAlone
+        ? `${fmt(b.throughput.apiAlone.requestsPerSecond)}, ${b.throughput.apiAlone.latencyMs.p50} / ${b.throughput.apiAlone.latencyMs.p99}`
+        : na,
+  ],
+  ['… CPU per request, server / PostgreSQL (ms)', (b) => (b.throughput?.apiAlone ? cpu(b.throughput.apiAlone.cpuPerRequest) : na)],
+  ['… ratio to the ceiling', (b) => (b.throughput?.apiAlone ? b.throughput.apiAloneRatio.toFixed(2) : na)],
   ['Batch ingest: items', (b) => fmt(b.batch?.items)],
   ['… time to 201 (s)', (b) => (b.batch ? `**${b.batch.secondsTo201.toFixed(2)}**` : na)],
   ['… items/s', (b) => fmt(b.batch?.itemsPerSecond)],

@@ -7,7 +7,7 @@ import { runAutocannon, type LoadResult } from '../lib/autocannon.js';
 import { countCpu, postgresPids } from '../lib/cpu.js';
 import { type RunningProcess, startCeilingServer, startPayoutsServer } from '../lib/processes.js';
 import { startBenchReceiver } from '../lib/receiver.js';
-import type { MemoryPeak, ScenarioContext } from './context.js';
+import { type MemoryPeak, PARKED_DELAY_MS, type ScenarioContext } from './context.js';
 
 /** CPU time per successful request, in ms: the server (API and worker processes), and the PostgreSQL server (all its processes). */
 export interface CpuPerRequest {
@@ -29,6 +29,13 @@ export interface ThroughputResult {
   webhooksReceived: number;
   /** Whether the worker finished the created payouts within two minutes of the load's end. */
   drained: boolean;
+  /**
+   * The same 50-connection load with the worker leaving the new payouts alone (their first step an
+   * hour away) and no webhook subscribed: what the API's create path costs by itself.
+   */
+  apiAlone: LoadResult & { cpuPerRequest: CpuPerRequest };
+  /** apiAlone req/s ÷ ceiling req/s */
+  apiAloneRatio: number;
 }
 
 const BODY = JSON.stringify({
@@ -75,6 +82,16 @@ async function measure(ctx: ScenarioContext, server: RunningProcess, key: string
   return { ...result, cpuPerRequest: { serverMs: perRequest(serverCpu.stop()), ...(postgresCpu ? { postgresMs: perRequest(postgresCpu.stop()) } : {}) } };
 }
 
+/** Creates while the worker has nothing to do with them: the API's own share of a create. */
+async function measureApiAlone(ctx: ScenarioContext): Promise<LoadResult & { cpuPerRequest: CpuPerRequest }> {
+  const server = await startPayoutsServer(ctx.target, ctx.port, { SANDBOX_DELAY_MS: PARKED_DELAY_MS }, `${ctx.backend}-throughput-api-alone`);
+  try {
+    return await measure(ctx, server, ctx.apiKey);
+  } finally {
+    await server.stop();
+  }
+}
+
 export async function createThroughput(ctx: ScenarioContext): Promise<ThroughputResult> {
   const ceilingServer = await startCeilingServer(ctx.target, ctx.ceilingPort, ctx.poolSize, `${ctx.backend}-ceiling`);
   let ceiling: ThroughputResult['ceiling'];
@@ -97,6 +114,7 @@ export async function createThroughput(ctx: ScenarioContext): Promise<Throughput
     const subscriptionId = (subscribed.json as { data: { subscription: { id: string } } }).data.subscription.id;
     await expectApi(200, server.url, ctx.apiKey, 'DELETE', `/events/subscription/${subscriptionId}`);
     const payments = { ...measured, memory: await server.stop() };
+    const apiAlone = await measureApiAlone(ctx);
     return {
       connections: ctx.connections,
       durationSeconds: ctx.durationSeconds,
@@ -107,6 +125,8 @@ export async function createThroughput(ctx: ScenarioContext): Promise<Throughput
       lightConnections: LIGHT_CONNECTIONS,
       webhooksReceived: receiver.arrivals.size,
       drained,
+      apiAlone,
+      apiAloneRatio: round(apiAlone.requestsPerSecond / ceiling.requestsPerSecond, 3),
     };
   } finally {
     await server.stop();
