@@ -31,3 +31,10 @@ export const percentile = (sorted: number[], p: number): number => {
 };
 
 export const round = (value: number, digits = 0) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** Subscribes `callbackUrl` to every `payout.updated`; answers its id and how to delete it again. */
+export async function subscribeReceiver(baseUrl: string, key: string, callbackUrl: string): Promise<{ id: string; unsubscribe(): Promise<void> }> {
+  const answer = await expectApi(201, baseUrl, key, 'POST', '/events/subscription', { event_name: 'payout.updated', callback_url: callbackUrl });
+  const id = (answer.json as { data: { subscription: { id: string } } }).data.subscription.id;
+  return { id, unsubscribe: async () => void (await expectApi(200, baseUrl, key, 'DELETE', `/events/subscription/${id}`)) };
+}

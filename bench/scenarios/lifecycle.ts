@@ -1,6 +1,6 @@
 // 3. Lifecycle: sandbox payouts driven to `completed` by the worker (no simulated delay), each
 // status change delivered to a local webhook receiver. Lag = arrival − the change's `data.date`.
-import { expectApi, percentile, round } from '../lib/api.js';
+import { expectApi, percentile, round, subscribeReceiver } from '../lib/api.js';
 import { startPayoutsServer } from '../lib/processes.js';
 import { startBenchReceiver } from '../lib/receiver.js';
 import { batchBody } from './batch.js';
@@ -34,30 +34,16 @@ export interface LifecycleResult {
   workerMemory?: MemoryPeak;
 }
 
-/** Later scenarios subscribe receivers of their own: one left behind would take failing deliveries. */
-async function unsubscribe(url: string, key: string, subscribed: unknown): Promise<void> {
-  await expectApi(200, url, key, 'DELETE', `/events/subscription/${(subscribed as { data: { subscription: { id: string } } }).data.subscription.id}`);
-}
-
 /** Replays every event since `since` to a fresh endpoint: the sender's throughput with nothing else to do. */
 async function replayTo(url: string, key: string, since: Date, expected: number, timeoutMs: number): Promise<LifecycleResult['replay']> {
   const receiver = await startBenchReceiver();
   try {
-    const subscribed = await expectApi(201, url, key, 'POST', '/events/subscription', { event_name: 'payout.updated', callback_url: receiver.url });
+    const subscription = await subscribeReceiver(url, key, receiver.url);
     const asked = Date.now();
-    await expectApi(
-      202,
-      url,
-      key,
-      'POST',
-      `/events/subscription/${(subscribed.json as { data: { subscription: { id: string } } }).data.subscription.id}/replay`,
-      {
-        since: since.toISOString(),
-      },
-    );
+    await expectApi(202, url, key, 'POST', `/events/subscription/${subscription.id}/replay`, { since: since.toISOString() });
     const finished = await receiver.waitFor(() => receiver.arrivals.size >= expected, timeoutMs);
     const last = [...receiver.arrivals.values()].reduce((max, a) => Math.max(max, a.arrivedAt), asked);
-    await unsubscribe(url, key, subscribed.json);
+    await subscription.unsubscribe();
     const seconds = (last - asked) / 1000;
     return { deliveries: receiver.arrivals.size, seconds: round(seconds, 2), deliveriesPerSecond: Math.round(receiver.arrivals.size / seconds), finished };
   } finally {
@@ -69,16 +55,14 @@ export async function lifecycle(ctx: ScenarioContext, timeoutMs = 300_000): Prom
   const receiver = await startBenchReceiver();
   const server = await startPayoutsServer(ctx.target, ctx.port, { SANDBOX_DELAY_MS: '0' }, `${ctx.backend}-lifecycle`, ctx.profile);
   try {
-    const subscribed = await expectApi(201, server.url, ctx.apiKey, 'POST', '/events/subscription', {
-      event_name: 'payout.updated',
-      callback_url: receiver.url,
-    });
+    const subscription = await subscribeReceiver(server.url, ctx.apiKey, receiver.url);
     const n = ctx.lifecyclePayouts;
     const expected = n * CHANGES_PER_PAYOUT;
     const created = await expectApi(201, server.url, ctx.apiKey, 'POST', '/payments', batchBody(n, `life-${Date.now()}`));
     const answeredAt = Date.now();
     const finished = await receiver.waitFor(() => receiver.arrivals.size >= expected, timeoutMs);
-    await unsubscribe(server.url, ctx.apiKey, subscribed.json);
+    // Later scenarios subscribe receivers of their own: one left behind would take failing deliveries.
+    await subscription.unsubscribe();
     const replay = finished ? await replayTo(server.url, ctx.apiKey, new Date(answeredAt - created.ms - 1000), expected, timeoutMs) : undefined;
     const memory = await server.stop();
     const workerMemory = server.workerMemory?.();

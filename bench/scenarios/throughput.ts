@@ -2,7 +2,7 @@
 // key, against the ceiling of a bare Fastify route doing one INSERT in a transaction. The project
 // runs as users run it: the worker moves the payouts it creates through their sandbox lifecycle
 // (default step delay) and a webhook endpoint is subscribed to every change.
-import { expectApi, round } from '../lib/api.js';
+import { expectApi, round, subscribeReceiver } from '../lib/api.js';
 import { runAutocannon, type LoadResult } from '../lib/autocannon.js';
 import { countCpu, postgresPids } from '../lib/cpu.js';
 import { type RunningProcess, startCeilingServer, startPayoutsServer } from '../lib/processes.js';
@@ -103,16 +103,12 @@ export async function createThroughput(ctx: ScenarioContext): Promise<Throughput
   const receiver = await startBenchReceiver();
   const server = await startPayoutsServer(ctx.target, ctx.port, {}, `${ctx.backend}-throughput`, ctx.profile);
   try {
-    const subscribed = await expectApi(201, server.url, ctx.apiKey, 'POST', '/events/subscription', {
-      event_name: 'payout.updated',
-      callback_url: receiver.url,
-    });
+    const subscription = await subscribeReceiver(server.url, ctx.apiKey, receiver.url);
     const measured = await measure(ctx, server, ctx.apiKey);
     const paymentsLight = await runAutocannon({ ...loadOf(ctx, server, ctx.apiKey, LIGHT_CONNECTIONS), durationSeconds: ctx.durationSeconds });
     const drained = await waitForWorkerToDrain(server.url, ctx.apiKey, 120_000);
     // The next scenarios subscribe their own receivers: this one goes with its server.
-    const subscriptionId = (subscribed.json as { data: { subscription: { id: string } } }).data.subscription.id;
-    await expectApi(200, server.url, ctx.apiKey, 'DELETE', `/events/subscription/${subscriptionId}`);
+    await subscription.unsubscribe();
     const payments = { ...measured, memory: await server.stop() };
     const apiAlone = await measureApiAlone(ctx);
     return {
