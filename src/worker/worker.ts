@@ -67,7 +67,13 @@ export function startWorker(ctx: WorkerContext, tasks: readonly WorkerTask[], op
       signal.woken = false;
       const handled = await runOnce(task);
       if (handled > 0) for (const other of tasks) if (other !== task) other.otherWorkDone?.();
-      if (!stopping && handled === 0) await idle(task);
+      if (stopping) break;
+      if (handled === 0) await idle(task);
+      // Work found: go on at once, but after one turn of the event loop. The embedded database
+      // answers through promises alone, so a loop that always finds work would otherwise chain its
+      // runs in microtasks and starve every timer and socket of the process (HTTP requests, the
+      // webhook sender's claims) until it ran dry: 12 s with 5,000 payouts to move.
+      else await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
 
