@@ -47,6 +47,10 @@ export const LEASED_PER_REQUEST_SLOT = 2;
 
 /** An answer slower than this halves its endpoint's requests in flight. */
 export const SLOW_REQUEST_MS = 1_000;
+/** Finished attempts are written together when they finish within this long of each other… */
+const RECORD_GROUP_WAIT_MS = 10;
+/** …up to this many in one statement. */
+const RECORD_GROUP_MAX = 200;
 /** A lane idle this long is forgotten (its endpoint starts again from its first slots). */
 const IDLE_LANE_MS = 5 * 60_000;
 
@@ -98,6 +102,12 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
   // a claim that started before such a change cannot say it took every due delivery.
   let changes = 0;
   let lastClaimAt = 0;
+  // Places freed since the last claim, and how many deliveries were held right after it: the next
+  // claim waits for a quarter of them to be free (see runOnce).
+  let freedSinceClaim = 0;
+  let heldAfterClaim = 0;
+  // Set when this process moved payouts since the last claim: deliveries of new events may be due.
+  let newEventsSinceClaim = false;
   const mayBeDue = () => {
     changes++;
     claimedAllDue = false;
@@ -112,6 +122,25 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
     const now = Date.now();
     for (const [id, lane] of lanes) if (lane.sending === 0 && lane.waiting.length === 0 && now - lane.lastUsed > IDLE_LANE_MS) lanes.delete(id);
     return new Map([...lanes].map(([id, lane]) => [id, LEASED_PER_REQUEST_SLOT * lane.limit]));
+  };
+
+  let recordTimer: NodeJS.Timeout | undefined;
+  /**
+   * Has the finished attempts written soon: at once when every held delivery has finished or the
+   * group is full, else after RECORD_GROUP_WAIT_MS, so that attempts finishing close together are
+   * written in one statement (a write costs nearly as much for one attempt as for a hundred).
+   */
+  const recordSoon = (ctx: WorkerContext) => {
+    if (recording) return; // the running writer takes ours in its next group
+    if (toRecord.length >= held.size || toRecord.length >= RECORD_GROUP_MAX) {
+      clearTimeout(recordTimer);
+      recordTimer = undefined;
+      void recordFinished(ctx);
+    } else
+      recordTimer ??= setTimeout(() => {
+        recordTimer = undefined;
+        void recordFinished(ctx);
+      }, RECORD_GROUP_WAIT_MS);
   };
 
   /** Writes every finished attempt queued so far, group by group, one group at a time. */
@@ -207,7 +236,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
     }
     await new Promise<void>((recorded) => {
       toRecord.push({ tried, recorded });
-      void recordFinished(ctx);
+      recordSoon(ctx);
     });
   };
 
@@ -225,16 +254,25 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
       if (held.size >= config.webhookMaxInFlight) return 0;
       const room = Math.min(config.workerBatchSize, config.webhookMaxInFlight - held.size);
       // Refill in groups: a claim for a handful of freed places costs nearly what one for a full
-      // batch does, and the requests still held keep the endpoints busy meanwhile.
-      if (held.size > 0 && room < config.workerBatchSize / 4 && !pollDue) return 0;
+      // batch does (it walks past every delivery still leased), and the deliveries still held keep
+      // the endpoints busy meanwhile (each lane holds as many waiting as it has in flight). So
+      // while some are held, the next claim waits for a quarter of them to be free, unless payouts
+      // moved (their new deliveries may be for endpoints with nothing held).
+      if (held.size > 0 && !pollDue) {
+        if (room < config.workerBatchSize / 4) return 0;
+        if (!newEventsSinceClaim && freedSinceClaim < Math.ceil(heldAfterClaim / 4)) return 0;
+      }
       const caps = {
         perSubscription: LEASED_PER_REQUEST_SLOT * config.webhookMaxInFlightPerEndpoint,
         known: knownCaps(),
       };
       const seen = changes;
+      freedSinceClaim = 0;
+      newEventsSinceClaim = false;
       const claimed = await db.transaction((tx) => claimDueDeliveries(tx, room, deliveryLeaseSeconds(config), owner, caps));
       lastClaimAt = performance.now();
       claimedAllDue = claimed.length < room && changes === seen;
+      heldAfterClaim = held.size + claimed.length;
       if (claimed.length === 0) return 0;
       client ??= new WebhookHttpClient(allowPrivate);
       const claimedAt = performance.now();
@@ -247,6 +285,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
             // it found the process still full, and a whole group of attempts recorded at once
             // left it asleep until the next poll with every freed place idle.
             held.delete(sending);
+            freedSinceClaim++;
             mayBeDue();
           });
         held.add(sending);
@@ -261,6 +300,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
     },
     otherWorkDone() {
       // Payouts moved: their deliveries are due now, not at the next poll.
+      newEventsSinceClaim = true;
       mayBeDue();
     },
     async close() {
