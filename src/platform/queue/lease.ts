@@ -95,24 +95,29 @@ export function defineClaim(table: LeaseTable, def: ClaimDefinition): Claim {
   } else {
     const { column, groups, cap = '$4', perOwner = false } = def.capPerGroup;
     const whose = perOwner ? 'lease_owner = $3' : 'lease_owner is not null';
-    text = `with leased as (
-       select ${column} as grp, count(*)::integer as n from ${table.table}
-       where ${whose} and lease_expires_at >= now() group by ${column}
-     ), open_groups as (
-       select g.grp, (${cap}) - coalesce(l.n, 0) as free
-       from (${groups}) as g(grp) left join leased l on l.grp = g.grp
-       where coalesce(l.n, 0) < (${cap})
+    // Each group's live leases are counted by the group's own rows (an index on the column,
+    // partial on live leases, serves it): counted over the whole table at once, the planner
+    // chose a sequential scan whenever its statistics lagged a growing table (15 ms of a 40 ms
+    // claim at 60,000 deliveries).
+    text = `with open_groups as (
+       select g.grp, (${cap}) - l.n as free
+       from (${groups}) as g(grp) cross join lateral (
+         select count(*)::integer as n from ${table.table} where ${column} = g.grp and ${whose} and lease_expires_at >= now()
+       ) l
+       where l.n < (${cap})
      ), due as (
-       select c.id, c.due_at from open_groups g cross join lateral (
-         select q.id, q.${table.dueColumn} as due_at ${dueScan} and q.${column} = g.grp
+       select c.row_id, c.due_at from open_groups g cross join lateral (
+         select q.ctid as row_id, q.${table.dueColumn} as due_at ${dueScan} and q.${column} = g.grp
          order by q.${table.dueColumn} limit g.free
        ) c
        order by c.due_at limit $1
      ), picked as (
-       -- By primary key, from an array: a join here let the planner scan every due row of the
-       -- table against the few picked ones whenever its statistics lagged a growing backlog.
+       -- By the row versions the due scan found, from an array (a TID scan: no index descent per
+       -- row, and no join, which let the planner scan every due row of the table against the few
+       -- picked ones whenever its statistics lagged a growing backlog). A row changed since is
+       -- locked in its newest version and checked again: leased meanwhile, it is skipped.
        select q.id from ${table.table} q
-       where q.id = any(array(select id from due)) and ${UNLEASED}${ready}
+       where q.ctid = any(array(select row_id from due)) and ${UNLEASED}${ready}
        for update of q skip locked
      ), ${claimed}`;
   }
