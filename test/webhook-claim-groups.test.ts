@@ -3,40 +3,16 @@
 // of finished attempts. Claiming again at every freed place, and writing each attempt alone, made
 // the embedded database spend 8 ms per claim for two deliveries each: 80-450 deliveries/s.
 // Counts the statements the worker sends to the real database while a fast endpoint takes them.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, Executor, Statement, Transaction } from '../src/platform/db/database.js';
 import { workerTasks } from '../src/worker/tasks.js';
 import { type RunningWorker, startWorker } from '../src/worker/worker.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 import { createBatch } from './payout-helpers.js';
+import { type Receiver, startReceiver } from './receiver.js';
 
 const PAYOUTS = 200;
 const CHANGES_PER_PAYOUT = 3;
-
-async function startFastServer() {
-  const ids: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-      if (body.type === 'url_verification') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ challenge: body.challenge }));
-        return;
-      }
-      ids.push(body.id);
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    ids,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 /** The same database, counting the claims and attempt writes that go through it. */
 function countingDatabase(db: Database) {
@@ -70,12 +46,12 @@ function countingDatabase(db: Database) {
 
 describe('webhook claims and writes in groups', () => {
   let t: TestApp;
-  let endpoint: Awaited<ReturnType<typeof startFastServer>>;
+  let endpoint: Receiver;
   let worker: RunningWorker | undefined;
 
   beforeAll(async () => {
     t = await createTestApp({ sandboxDelayMs: 0, workerPollMs: 20 });
-    endpoint = await startFastServer();
+    endpoint = await startReceiver();
   });
   afterAll(async () => {
     await worker?.stop();
@@ -101,11 +77,11 @@ describe('webhook claims and writes in groups', () => {
     );
     expect(created.statusCode).toBe(201);
     const expected = PAYOUTS * CHANGES_PER_PAYOUT;
-    while (endpoint.ids.length < expected) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (endpoint.deliveries().length < expected) await new Promise((resolve) => setTimeout(resolve, 20));
     await worker.stop();
     worker = undefined;
 
-    expect(new Set(endpoint.ids).size).toBe(expected);
+    expect(new Set(endpoint.deliveries().map((d) => d.body.id)).size).toBe(expected);
     // A claim and a write for every few deliveries at most (one each per delivery or two before).
     expect(counts.claims).toBeGreaterThan(0);
     expect(counts.claims).toBeLessThan(expected / 8);
