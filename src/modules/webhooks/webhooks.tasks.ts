@@ -93,26 +93,15 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
   let wake = () => {};
   let toRecord: { tried: Tried; recorded: () => void }[] = [];
   let recording = false;
-  // Set when a claim took fewer rows than it had room for (every due row it may take is taken),
-  // cleared when a recorded attempt frees a place or this process moves payouts (their deliveries
-  // come due). While set and deliveries are held, claiming again finds nothing new: the loop waits
-  // for the next such wake-up instead.
-  let claimedAllDue = false;
-  // Bumped by whatever may have made deliveries due (a freed place, payouts moved by this process):
-  // a claim that started before such a change cannot say it took every due delivery.
-  let changes = 0;
   let lastClaimAt = 0;
-  // Places freed since the last claim, and how many deliveries were held right after it: the next
-  // claim waits for a quarter of them to be free (see runOnce).
+  // What may have made deliveries due since the last claim started (counted from before it, so a
+  // change during a claim counts for the next one): places freed by recorded attempts, payouts
+  // moved by this process. With how many deliveries were held right after that claim, and whether
+  // it filled its room (then more may be due), they decide when to claim again (see runOnce).
   let freedSinceClaim = 0;
-  let heldAfterClaim = 0;
-  // Set when this process moved payouts since the last claim: deliveries of new events may be due.
   let newEventsSinceClaim = false;
-  const mayBeDue = () => {
-    changes++;
-    claimedAllDue = false;
-    wake();
-  };
+  let heldAfterClaim = 0;
+  let lastClaimFilledRoom = false;
 
   /**
    * The lease cap of each subscription this process knows: room for the requests it may have in
@@ -248,7 +237,6 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
       // requests hanging, no place may free for a whole timeout, so a poll interval after the last
       // claim always claims again (else a hanging endpoint would hold up every other one).
       const pollDue = performance.now() - lastClaimAt >= config.workerPollMs;
-      if (claimedAllDue && held.size > 0 && !pollDue) return 0;
       // Full: the loop waits for the wake-up of a freed place (a race over every held send would
       // attach a handler to each of them on every turn).
       if (held.size >= config.webhookMaxInFlight) return 0;
@@ -256,22 +244,22 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
       // Refill in groups: a claim for a handful of freed places costs nearly what one for a full
       // batch does (it walks past every delivery still leased), and the deliveries still held keep
       // the endpoints busy meanwhile (each lane holds as many waiting as it has in flight). So
-      // while some are held, the next claim waits for a quarter of them to be free, unless payouts
-      // moved (their new deliveries may be for endpoints with nothing held).
+      // while some are held, after a claim that took every due delivery it could, the next one
+      // waits for a quarter of them to be free (nothing freed: nothing new to claim), unless
+      // payouts moved (their new deliveries may be for endpoints with nothing held).
       if (held.size > 0 && !pollDue) {
         if (room < config.workerBatchSize / 4) return 0;
-        if (!newEventsSinceClaim && freedSinceClaim < Math.ceil(heldAfterClaim / 4)) return 0;
+        if (!lastClaimFilledRoom && !newEventsSinceClaim && freedSinceClaim < Math.ceil(heldAfterClaim / 4)) return 0;
       }
       const caps = {
         perSubscription: LEASED_PER_REQUEST_SLOT * config.webhookMaxInFlightPerEndpoint,
         known: knownCaps(),
       };
-      const seen = changes;
       freedSinceClaim = 0;
       newEventsSinceClaim = false;
       const claimed = await db.transaction((tx) => claimDueDeliveries(tx, room, deliveryLeaseSeconds(config), owner, caps));
       lastClaimAt = performance.now();
-      claimedAllDue = claimed.length < room && changes === seen;
+      lastClaimFilledRoom = claimed.length >= room;
       heldAfterClaim = held.size + claimed.length;
       if (claimed.length === 0) return 0;
       client ??= new WebhookHttpClient(allowPrivate);
@@ -286,7 +274,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
             // left it asleep until the next poll with every freed place idle.
             held.delete(sending);
             freedSinceClaim++;
-            mayBeDue();
+            wake();
           });
         held.add(sending);
       }
@@ -301,7 +289,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
     otherWorkDone() {
       // Payouts moved: their deliveries are due now, not at the next poll.
       newEventsSinceClaim = true;
-      mayBeDue();
+      wake();
     },
     async close() {
       await this.drain?.();
