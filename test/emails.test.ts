@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimDueEmails } from '../src/modules/emails/emails.repository.js';
 import { queueEmail, recordMailFrom } from '../src/modules/emails/emails.service.js';
+import { EMAILS_IN_FLIGHT, sendEmailsTask } from '../src/modules/emails/emails.tasks.js';
 import { fund } from '../src/modules/ledger/ledger.service.js';
 import { settlePayout } from '../src/modules/payouts/payouts.service.js';
 import type { Tenant } from '../src/platform/tenant.js';
@@ -361,6 +362,25 @@ describe('production without SMTP_URL', () => {
     const email = (await t.app.inject({ method: 'GET', url: `/emails/${emailId}`, headers: bearer(key) })).json().data;
     expect(email).toMatchObject({ status: 'captured', attempts: [], secretsHidden: false });
     expect(email.text).toContain(recipient.onboardingUrl);
+  });
+
+  it("captures a batch of emails a claim at a time, not SMTP_URL's few sends in flight", async () => {
+    const key = await t.createKey('sandbox');
+    const payees = EMAILS_IN_FLIGHT * 3;
+    const created = await createBatch(
+      t,
+      key,
+      Array.from({ length: payees }, (_, i) => ({ payeeEmail: `bulk${i}@example.com`, amount: 1 })),
+    );
+    expect(created.statusCode).toBe(201);
+    const task = sendEmailsTask();
+    const ctx = { db: t.db, config: t.config, log: t.app.log as never };
+    // One run expands the batch into an email per payee (one slice) and claims them: all of them.
+    expect(await task.runOnce(ctx)).toBe(2 * payees);
+    await task.drain?.();
+    await task.close?.();
+    expect(await emailRows(t, "template = 'payouts_created' and status <> 'captured'")).toEqual([]);
+    expect(await emailRows(t, "template = 'payouts_created'")).toHaveLength(payees);
   });
 
   it('shows sandbox codes in full but never a production code to API keys', async () => {

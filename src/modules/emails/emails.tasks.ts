@@ -112,8 +112,11 @@ export function sendEmailsTask(): WorkerTask {
       }
       const expanded = await expandNextBatchSlice(db);
       await failExpiredEmails(db);
-      while (inFlight.size >= EMAILS_IN_FLIGHT) await Promise.race(inFlight);
-      const room = Math.min(config.workerBatchSize, EMAILS_IN_FLIGHT - inFlight.size);
+      // Without SMTP every email is captured, a write and no connection: no reason to take them
+      // a few at a time (20 per claim made the worker's email work cost as much as its webhooks).
+      const limit = config.smtpUrl ? EMAILS_IN_FLIGHT : config.workerBatchSize;
+      while (inFlight.size >= limit) await Promise.race(inFlight);
+      const room = Math.min(config.workerBatchSize, limit - inFlight.size);
       const claimed = await db.transaction((tx) => claimDueEmails(tx, room, Math.max(config.leaseSeconds, LEASE_SECONDS), owner));
       for (const email of claimed) {
         const sending: Promise<void> = handle(ctx, email)
