@@ -36,6 +36,15 @@ export interface WorkerTask {
    * created while this task had nothing left to claim would wait for its next poll.
    */
   otherWorkDone?(): void;
+  /**
+   * True while the task is behind: work it has just taken had been due for a while (webhook
+   * deliveries waiting on a busy process). The loops of tasks that feed it (`feedsOthers`) then
+   * hold back, for a bounded time, so that the work they create does not outrun the work that
+   * follows it: a payout's webhook arrives soon after its move, not seconds later.
+   */
+  behind?(): boolean;
+  /** Its runs create work for other tasks (payout moves create webhook deliveries and emails). */
+  feedsOthers?: boolean;
   /** Releases what the task holds (connections) when the worker stops, after `drain`. */
   close?(): Promise<void>;
 }

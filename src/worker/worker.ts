@@ -13,6 +13,14 @@ export interface RunningWorker {
 }
 
 /**
+ * The longest a task that feeds others waits for one of them to catch up before its next run:
+ * bounded, so that a process too busy to catch up (or an endpoint slow to answer) slows the
+ * payouts down but never stops them.
+ */
+const HOLD_BACK_MAX_MS = 500;
+const HOLD_BACK_POLL_MS = 5;
+
+/**
  * Runs each task on loops of its own (`task.concurrency` of them), so a slow task never delays
  * another: payouts keep moving while webhook requests wait on a slow endpoint. A loop goes
  * straight on while its task finds work, and otherwise waits WORKER_POLL_MS or until the task
@@ -60,9 +68,19 @@ export function startWorker(ctx: WorkerContext, tasks: readonly WorkerTask[], op
       signal.waiting.add(done);
     });
 
+  /** Waits, at most HOLD_BACK_MAX_MS, while a task this one feeds is behind (see WorkerTask.behind). */
+  const holdBack = async (task: WorkerTask) => {
+    if (!task.feedsOthers) return;
+    const until = performance.now() + HOLD_BACK_MAX_MS;
+    while (!stopping && performance.now() < until && tasks.some((other) => other !== task && other.behind?.())) {
+      await new Promise((resolve) => setTimeout(resolve, HOLD_BACK_POLL_MS));
+    }
+  };
+
   const loop = async (task: WorkerTask) => {
     const signal = signals.get(task)!;
     while (!stopping) {
+      await holdBack(task);
       // Only a wake-up that comes after this run started says there may be more than it saw.
       signal.woken = false;
       const handled = await runOnce(task);

@@ -24,6 +24,7 @@ export function advancePayoutsTask(): WorkerTask {
   const owner = newLeaseOwner();
   return {
     name: 'advance-payouts',
+    feedsOthers: true,
     async runOnce(ctx) {
       const { db, config } = ctx;
       const claimed = await db.transaction((tx) => claimDuePayouts(tx, config.workerBatchSize, config.leaseSeconds, owner));

@@ -39,6 +39,8 @@ export interface ClaimedDelivery {
   callbackUrl: string;
   /** Attempts since the delivery was last queued (by its event, a redelivery or a replay). */
   attemptCount: number;
+  /** How long it had been due when claimed. */
+  waitedMs: number;
   eventType: string;
   eventCreatedAt: Date;
   data: unknown;
@@ -70,9 +72,11 @@ const CLAIM_DELIVERIES = defineClaim(DELIVERY_QUEUE, {
     cap: 'coalesce((select c.cap from unnest($5::uuid[], $6::integer[]) as c(id, cap) where c.id = g.grp), $4::integer)',
   },
   // The attempts since it was last queued: its place in the retry schedule.
-  returning: 'q.id, q.subscription_id, q.event_id, q.attempt_count - q.retry_from as attempt_count',
+  // How long it has been due, by the database's clock (the worker's may differ).
+  returning:
+    'q.id, q.subscription_id, q.event_id, q.attempt_count - q.retry_from as attempt_count, (extract(epoch from now() - q.next_attempt_at) * 1000)::integer as waited_ms',
   // The live secrets come with the claim: no further round trip before the requests go out.
-  select: `select c.id, c.subscription_id, s.callback_url, c.attempt_count, e.type, e.created_at as event_created_at, e.data,
+  select: `select c.id, c.subscription_id, s.callback_url, c.attempt_count, c.waited_ms, e.type, e.created_at as event_created_at, e.data,
        array(select k.secret from webhook_secrets k where k.subscription_id = c.subscription_id and (k.expires_at is null or k.expires_at > now())
              order by k.created_at, k.id) as secrets
      from claimed c join events e on e.id = c.event_id join webhook_subscriptions s on s.id = c.subscription_id`,
@@ -95,6 +99,7 @@ export async function claimDueDeliveries(ex: Executor, limit: number, leaseSecon
     subscription_id: string;
     callback_url: string;
     attempt_count: number;
+    waited_ms: number;
     type: string;
     event_created_at: Date;
     data: unknown;
@@ -105,6 +110,7 @@ export async function claimDueDeliveries(ex: Executor, limit: number, leaseSecon
     subscriptionId: r.subscription_id,
     callbackUrl: r.callback_url,
     attemptCount: r.attempt_count,
+    waitedMs: r.waited_ms,
     eventType: r.type,
     eventCreatedAt: r.event_created_at,
     data: r.data,

@@ -71,7 +71,15 @@ interface EndpointLane {
   lastUsed: number;
   /** Deliveries waiting for a request slot, first claimed first: `true` to send, `false` to give back. */
   waiting: ((send: boolean) => void)[];
+  /** Its last request got no answer (an error, a timeout): its backlog is its own, not the process's. */
+  unanswered: boolean;
 }
+
+/**
+ * The sender is behind when a delivery it claims for an endpoint that answers had been due for
+ * longer than this: the payout loop then holds back (WorkerTask.behind).
+ */
+const BEHIND_MS = 250;
 
 /**
  * Sends due webhook deliveries without head-of-line blocking. Each `runOnce` claims as many as
@@ -102,6 +110,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
   let newEventsSinceClaim = false;
   let heldAfterClaim = 0;
   let lastClaimFilledRoom = false;
+  let behind = false;
 
   /**
    * The lease cap of each subscription this process knows: room for the requests it may have in
@@ -163,7 +172,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
    */
   const sendInLane = async (ctx: WorkerContext, delivery: ClaimedDelivery, claimedAt: number): Promise<Tried | undefined> => {
     const first = ctx.config.webhookMaxInFlightPerEndpoint;
-    const lane = lanes.get(delivery.subscriptionId) ?? { limit: first, sending: 0, lastUsed: Date.now(), waiting: [] };
+    const lane = lanes.get(delivery.subscriptionId) ?? { limit: first, sending: 0, lastUsed: Date.now(), waiting: [], unanswered: false };
     lanes.set(delivery.subscriptionId, lane);
     // A waiter's slot is taken for it when it is woken (so one finished request never lets
     // several in); otherwise it takes one here.
@@ -181,6 +190,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
       lane.sending--;
       lane.lastUsed = Date.now();
       // (A delivery given back for lateness leaves the endpoint's limit as it was.)
+      if (tried) lane.unanswered = tried.attempt.statusCode === null;
       if (tried?.attempt.statusCode === null) {
         // No answer at all: the endpoint may be down or hanging. Its waiting deliveries go back
         // to the table rather than wait here behind requests that may take their whole timeout.
@@ -261,6 +271,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
       lastClaimAt = performance.now();
       lastClaimFilledRoom = claimed.length >= room;
       heldAfterClaim = held.size + claimed.length;
+      behind = claimed.some((d) => d.waitedMs > BEHIND_MS && lanes.get(d.subscriptionId)?.unanswered !== true);
       if (claimed.length === 0) return 0;
       client ??= new WebhookHttpClient(allowPrivate);
       const claimedAt = performance.now();
@@ -286,6 +297,7 @@ export function deliverWebhooksTask(allowPrivate: boolean): WorkerTask {
     onWake(fn) {
       wake = fn;
     },
+    behind: () => behind,
     otherWorkDone() {
       // Payouts moved: their deliveries are due now, not at the next poll.
       newEventsSinceClaim = true;
