@@ -20,6 +20,17 @@ export async function createBatch(t: TestApp, key: string, payouts: object[], he
   return t.app.inject({ method: 'POST', url: '/payments', headers: { ...bearer(key), ...headers }, payload: { payouts } });
 }
 
+/** Subscribes the key's organization to `payout.updated` at `callbackUrl`. */
+export async function subscribePayoutUpdates(t: TestApp, key: string, callbackUrl: string): Promise<void> {
+  const subscribed = await t.app.inject({
+    method: 'POST',
+    url: '/events/subscription',
+    headers: bearer(key),
+    payload: { event_name: 'payout.updated', callback_url: callbackUrl },
+  });
+  expect(subscribed.statusCode).toBe(201);
+}
+
 export async function getPayment(t: TestApp, key: string, id: string) {
   const response = await t.app.inject({ method: 'GET', url: `/payments/${id}`, headers: bearer(key) });
   expect(response.statusCode).toBe(200);

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advancePayoutsTask } from '../src/modules/payouts/payouts.tasks.js';
 import { deliverWebhooksTask } from '../src/modules/webhooks/webhooks.tasks.js';
 import type { WorkerContext } from '../src/platform/worker-task.js';
-import { bearer, createTestApp, type TestApp } from './harness.js';
-import { createBatch } from './payout-helpers.js';
+import { createTestApp, type TestApp } from './harness.js';
+import { createBatch, subscribePayoutUpdates } from './payout-helpers.js';
 import { type Receiver, startReceiver } from './receiver.js';
 
 const PAYOUTS = 5;
@@ -26,21 +26,12 @@ describe('webhook sender falling behind', () => {
     await t.close();
   });
 
-  const subscribe = async (key: string) => {
-    const subscribed = await t.app.inject({
-      method: 'POST',
-      url: '/events/subscription',
-      headers: bearer(key),
-      payload: { event_name: 'payout.updated', callback_url: endpoint.url },
-    });
-    expect(subscribed.statusCode).toBe(201);
-  };
   /** Makes every pending delivery look as if it had waited two seconds for the sender. */
   const agePendingDeliveries = () => t.db.query(`update webhook_deliveries set next_attempt_at = now() - interval '2 seconds' where status = 'pending'`);
 
   it('is behind after claiming deliveries that waited, and not once it claims fresh ones', async () => {
     const key = await t.createKey('sandbox');
-    await subscribe(key);
+    await subscribePayoutUpdates(t, key, endpoint.url);
     const created = await createBatch(
       t,
       key,
@@ -68,7 +59,7 @@ describe('webhook sender falling behind', () => {
 
   it('is not behind for deliveries to an endpoint that stopped answering', async () => {
     const key = await t.createKey('sandbox');
-    await subscribe(key);
+    await subscribePayoutUpdates(t, key, endpoint.url);
     const created = await createBatch(t, key, [{ payeeEmail: 'hanging-endpoint@example.com', amount: 1 }]);
     expect(created.statusCode).toBe(201);
     endpoint.respondWith(() => 'hang');

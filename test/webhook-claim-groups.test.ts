@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, Executor, Statement, Transaction } from '../src/platform/db/database.js';
 import { workerTasks } from '../src/worker/tasks.js';
 import { type RunningWorker, startWorker } from '../src/worker/worker.js';
-import { bearer, createTestApp, type TestApp } from './harness.js';
-import { createBatch } from './payout-helpers.js';
+import { createTestApp, type TestApp } from './harness.js';
+import { createBatch, subscribePayoutUpdates } from './payout-helpers.js';
 import { type Receiver, startReceiver } from './receiver.js';
 
 const PAYOUTS = 200;
@@ -61,13 +61,7 @@ describe('webhook claims and writes in groups', () => {
 
   it('claims and records many deliveries per statement, each delivered once', async () => {
     const key = await t.createKey('sandbox');
-    const subscribed = await t.app.inject({
-      method: 'POST',
-      url: '/events/subscription',
-      headers: bearer(key),
-      payload: { event_name: 'payout.updated', callback_url: endpoint.url },
-    });
-    expect(subscribed.statusCode).toBe(201);
+    await subscribePayoutUpdates(t, key, endpoint.url);
     const { db, counts } = countingDatabase(t.db);
     worker = startWorker({ db, config: t.config, log: t.app.log as never }, workerTasks(t.config));
     const created = await createBatch(

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAST_ENDPOINT_GROWTH } from '../src/modules/webhooks/webhooks.tasks.js';
 import { workerTasks } from '../src/worker/tasks.js';
 import { type RunningWorker, startWorker } from '../src/worker/worker.js';
-import { bearer, createTestApp, type TestApp } from './harness.js';
-import { createBatch } from './payout-helpers.js';
+import { createTestApp, type TestApp } from './harness.js';
+import { createBatch, subscribePayoutUpdates } from './payout-helpers.js';
 
 const FIRST_SLOTS = 2;
 const PAYOUTS = 40;
@@ -60,13 +60,7 @@ describe('webhook lanes', () => {
 
   it('lets an endpoint that answers fast have more requests in flight than its first slots, within the bound', async () => {
     const key = await t.createKey('sandbox');
-    const subscribed = await t.app.inject({
-      method: 'POST',
-      url: '/events/subscription',
-      headers: bearer(key),
-      payload: { event_name: 'payout.updated', callback_url: endpoint.url },
-    });
-    expect(subscribed.statusCode).toBe(201);
+    await subscribePayoutUpdates(t, key, endpoint.url);
     worker = startWorker({ db: t.db, config: t.config, log: t.app.log as never }, workerTasks(t.config));
     const created = await createBatch(
       t,
