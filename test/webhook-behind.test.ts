@@ -1,5 +1,6 @@
 // The webhook sender says it is behind (so the payout loop holds back, see worker-loop.test.ts)
-// when it claims deliveries that had been due for a while, for endpoints that answer. An endpoint
+// when it claims deliveries that had been due for a while, or more than it had room for, for
+// endpoints that answer. An endpoint
 // that does not answer has a backlog of its own: it must not slow every tenant's payouts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advancePayoutsTask } from '../src/modules/payouts/payouts.tasks.js';
@@ -52,6 +53,33 @@ describe('webhook sender falling behind', () => {
       expect(sender.behind?.()).toBe(false);
       await sender.drain?.();
       expect(endpoint.deliveries()).toHaveLength(2 * PAYOUTS);
+    } finally {
+      await sender.close?.();
+    }
+  });
+
+  it('is behind after a claim that filled its room, even with fresh deliveries', async () => {
+    const key = await t.createKey('sandbox');
+    await subscribePayoutUpdates(t, key, endpoint.url);
+    const created = await createBatch(
+      t,
+      key,
+      Array.from({ length: PAYOUTS }, (_, i) => ({ payeeEmail: `full${i}@example.com`, amount: 1 })),
+    );
+    expect(created.statusCode).toBe(201);
+    const payouts = advancePayoutsTask();
+    const sender = deliverWebhooksTask(true);
+    // Room for fewer deliveries than are due: more are waiting than the sender could take.
+    const small = { ...ctx, config: { ...t.config, workerBatchSize: PAYOUTS - 2 } };
+    try {
+      expect(await payouts.runOnce(ctx)).toBeGreaterThanOrEqual(PAYOUTS);
+      expect(await sender.runOnce(small)).toBe(PAYOUTS - 2);
+      expect(sender.behind?.()).toBe(true);
+      await sender.drain?.();
+      // Once a claim takes every due delivery (fresh ones), it is no longer behind.
+      while ((await sender.runOnce(small)) === PAYOUTS - 2) await sender.drain?.();
+      expect(sender.behind?.()).toBe(false);
+      await sender.drain?.();
     } finally {
       await sender.close?.();
     }
