@@ -5,6 +5,7 @@ import { queueEmail, recordMailFrom } from '../src/modules/emails/emails.service
 import { EMAILS_IN_FLIGHT, sendEmailsTask } from '../src/modules/emails/emails.tasks.js';
 import { fund } from '../src/modules/ledger/ledger.service.js';
 import { settlePayout } from '../src/modules/payouts/payouts.service.js';
+import { advancePayoutsTask } from '../src/modules/payouts/payouts.tasks.js';
 import type { Tenant } from '../src/platform/tenant.js';
 import type { RunningWorker } from '../src/worker/worker.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
@@ -365,8 +366,9 @@ describe('production without SMTP_URL', () => {
   });
 
   it("captures a batch of emails a claim at a time, not SMTP_URL's few sends in flight", async () => {
-    const key = await t.createKey('sandbox');
+    const key = await t.createKey('production');
     const payees = EMAILS_IN_FLIGHT * 3;
+    await t.db.transaction((tx) => fund(tx, { organizationId: t.defaultOrganizationId, environment: 'production' }, BigInt(payees)));
     const created = await createBatch(
       t,
       key,
@@ -381,6 +383,31 @@ describe('production without SMTP_URL', () => {
     await task.close?.();
     expect(await emailRows(t, "template = 'payouts_created' and status <> 'captured'")).toEqual([]);
     expect(await emailRows(t, "template = 'payouts_created'")).toHaveLength(payees);
+  });
+
+  it('writes sandbox emails captured: the worker never claims them', async () => {
+    const key = await t.createKey('sandbox');
+    const payees = 30;
+    const created = await createBatch(
+      t,
+      key,
+      Array.from({ length: payees }, (_, i) => ({ payeeEmail: `sandbox-bulk${i}@example.com`, amount: 1 })),
+    );
+    expect(created.statusCode).toBe(201);
+    const task = sendEmailsTask();
+    const ctx = { db: t.db, config: t.config, log: t.app.log as never };
+    // The run expands the batch (one slice) and finds nothing to claim.
+    expect(await task.runOnce(ctx)).toBe(payees);
+    await task.close?.();
+    const rows = await emailRows(t, "environment = 'sandbox' and template = 'payouts_created' and to_address like 'sandbox-bulk%'");
+    expect(rows).toHaveLength(payees);
+    expect(new Set(rows.map((r) => `${r.status}/${r.attempts}`))).toEqual(new Set(['captured/0']));
+    // So are the emails of the payouts' status changes, written as the payouts move.
+    const payouts = advancePayoutsTask();
+    while ((await payouts.runOnce(ctx)) > 0) {}
+    const completed = await emailRows(t, "template = 'payout_completed' and to_address like 'sandbox-bulk%'");
+    expect(completed).toHaveLength(payees);
+    expect(new Set(completed.map((r) => `${r.status}/${r.attempts}`))).toEqual(new Set(['captured/0']));
   });
 
   it('shows sandbox codes in full but never a production code to API keys', async () => {

@@ -87,6 +87,7 @@ export function sendEmailsTask(): WorkerTask {
     try {
       const smtpUrl = ctx.config.smtpUrl;
       let tried: Tried;
+      // (Sandbox emails are written captured: one queued before that rule is captured here.)
       if (email.environment === 'sandbox' || !smtpUrl) tried = captured(email);
       else {
         transport ??= createMailTransport(smtpUrl);
