@@ -114,6 +114,9 @@ export interface NewEmail {
   expiresAt: Date | null;
 }
 
+/** A new email's status: the sandbox's are never sent, so they are written captured (see insertEmails). */
+const STATUS_ON_INSERT = (environment: string) => `case when ${environment} = 'sandbox' then 'captured' else 'queued' end`;
+
 /**
  * Queues emails; one whose dedupe key was already written is skipped (writers may repeat). Answers
  * the ids written. A sandbox email is never sent: it is written captured at once, not claimed
@@ -125,7 +128,7 @@ export async function insertEmails(ex: Executor, tenant: Tenant, emails: NewEmai
   const rows = await ex.query<{ id: string }>(
     `insert into emails (id, organization_id, environment, recipient_id, to_address, template, data, dedupe_key, status, priority, next_attempt_at, expires_at, message_id)
      select v.id, $1, $2, v.recipient_id, v.to_address, v.template, v.data::jsonb, v.dedupe_key,
-            case when $2 = 'sandbox' then 'captured' else 'queued' end, v.priority, now(), v.expires_at, ${MESSAGE_ID}
+            ${STATUS_ON_INSERT('$2')}, v.priority, now(), v.expires_at, ${MESSAGE_ID}
      from unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::smallint[], $10::timestamptz[])
        as v(id, recipient_id, to_address, template, data, dedupe_key, priority, expires_at)
      on conflict (dedupe_key) do nothing returning id`,
@@ -199,7 +202,7 @@ export async function insertPayoutStatusEmails(ex: Executor, emails: PayoutEmail
      select v.id, p.organization_id, p.environment, p.recipient_id, r.email, v.template,
        jsonb_build_object('organizationName', o.name, 'recipientId', r.id, 'status', v.status, 'reason', v.reason,
          'payout', jsonb_build_object('id', p.id, 'amount', p.amount, 'description', p.description)),
-       'payout:' || p.id || ':' || v.sequence, case when p.environment = 'sandbox' then 'captured' else 'queued' end, 1, now(), ${MESSAGE_ID}
+       'payout:' || p.id || ':' || v.sequence, ${STATUS_ON_INSERT('p.environment')}, 1, now(), ${MESSAGE_ID}
      from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::integer[]) as v(id, payout_id, template, status, reason, sequence)
      join payouts p on p.id = v.payout_id and p.kind = 'payout'
      join recipients r on r.id = p.recipient_id
