@@ -37,8 +37,8 @@ export interface WorkerTask {
    */
   otherWorkDone?(): void;
   /**
-   * True while the task is behind: work it has just taken had been due for a while (webhook
-   * deliveries waiting on a busy process). The loops of tasks that feed it (`feedsOthers`) then
+   * True while the task is behind: its last claim found more due than it had room for, or work
+   * that had been due for a while (webhook deliveries waiting on a busy process). The loops of tasks that feed it (`feedsOthers`) then
    * hold back, for a bounded time, so that the work they create does not outrun the work that
    * follows it: a payout's webhook arrives soon after its move, not seconds later.
    */
