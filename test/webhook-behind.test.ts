@@ -27,18 +27,22 @@ describe('webhook sender falling behind', () => {
     await t.close();
   });
 
-  /** Makes every pending delivery look as if it had waited two seconds for the sender. */
-  const agePendingDeliveries = () => t.db.query(`update webhook_deliveries set next_attempt_at = now() - interval '2 seconds' where status = 'pending'`);
-
-  it('is behind after claiming deliveries that waited, and not once it claims fresh ones', async () => {
+  /** A new sandbox tenant subscribed to the shared endpoint, with a batch of `count` payouts just created. */
+  const subscribedBatch = async (emailPrefix: string, count: number) => {
     const key = await t.createKey('sandbox');
     await subscribePayoutUpdates(t, key, endpoint.url);
     const created = await createBatch(
       t,
       key,
-      Array.from({ length: PAYOUTS }, (_, i) => ({ payeeEmail: `behind${i}@example.com`, amount: 1 })),
+      Array.from({ length: count }, (_, i) => ({ payeeEmail: `${emailPrefix}${i}@example.com`, amount: 1 })),
     );
     expect(created.statusCode).toBe(201);
+  };
+  /** Makes every pending delivery look as if it had waited two seconds for the sender. */
+  const agePendingDeliveries = () => t.db.query(`update webhook_deliveries set next_attempt_at = now() - interval '2 seconds' where status = 'pending'`);
+
+  it('is behind after claiming deliveries that waited, and not once it claims fresh ones', async () => {
+    await subscribedBatch('behind', PAYOUTS);
     const payouts = advancePayoutsTask();
     const sender = deliverWebhooksTask(true);
     try {
@@ -59,14 +63,7 @@ describe('webhook sender falling behind', () => {
   });
 
   it('is behind after a claim that filled its room, even with fresh deliveries', async () => {
-    const key = await t.createKey('sandbox');
-    await subscribePayoutUpdates(t, key, endpoint.url);
-    const created = await createBatch(
-      t,
-      key,
-      Array.from({ length: PAYOUTS }, (_, i) => ({ payeeEmail: `full${i}@example.com`, amount: 1 })),
-    );
-    expect(created.statusCode).toBe(201);
+    await subscribedBatch('full', PAYOUTS);
     const payouts = advancePayoutsTask();
     const sender = deliverWebhooksTask(true);
     // Room for fewer deliveries than are due: more are waiting than the sender could take.
@@ -86,10 +83,7 @@ describe('webhook sender falling behind', () => {
   });
 
   it('is not behind for deliveries to an endpoint that stopped answering', async () => {
-    const key = await t.createKey('sandbox');
-    await subscribePayoutUpdates(t, key, endpoint.url);
-    const created = await createBatch(t, key, [{ payeeEmail: 'hanging-endpoint@example.com', amount: 1 }]);
-    expect(created.statusCode).toBe(201);
+    await subscribedBatch('hanging-endpoint', 1);
     endpoint.respondWith(() => 'hang');
     const payouts = advancePayoutsTask();
     const sender = deliverWebhooksTask(true);
