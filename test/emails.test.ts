@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimDueEmails } from '../src/modules/emails/emails.repository.js';
 import { queueEmail, recordMailFrom } from '../src/modules/emails/emails.service.js';
-import { EMAILS_IN_FLIGHT, sendEmailsTask } from '../src/modules/emails/emails.tasks.js';
+import { EMAILS_IN_FLIGHT, EXPANSION_HOLD_BACK_MS, sendEmailsTask } from '../src/modules/emails/emails.tasks.js';
 import { fund } from '../src/modules/ledger/ledger.service.js';
 import { settlePayout } from '../src/modules/payouts/payouts.service.js';
 import { advancePayoutsTask } from '../src/modules/payouts/payouts.tasks.js';
@@ -446,5 +446,54 @@ describe('production without SMTP_URL', () => {
     expect(dataOf(productionId)).not.toContain('333444');
     expect(dataOf(productionId)).toContain('Acme');
     expect(dataOf(sandboxId)).toContain('111222');
+  });
+});
+
+// Expanding a batch into its payees' emails writes up to a slice of rows in one transaction: on the
+// embedded database, webhook sends wait for it. While the sender is behind, the email loop puts
+// expansion off, but only for a while, so a batch's notices always go out.
+describe('batch expansion while another task is behind', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('is put off while another task is behind, for at most EXPANSION_HOLD_BACK_MS', async () => {
+    const key = await t.createKey('sandbox');
+    const batch = async (name: string) =>
+      expect(
+        (
+          await createBatch(
+            t,
+            key,
+            [1, 2, 3].map((i) => ({ payeeEmail: `${name}${i}@example.com`, amount: 1 })),
+          )
+        ).statusCode,
+      ).toBe(201);
+    for (const name of ['held-a', 'held-b', 'held-c']) await batch(name);
+    const expandedFor = async (name: string) => (await emailRows(t, 'to_address like $1', [`${name}%`])).length;
+    let othersBehind = true;
+    const task = sendEmailsTask();
+    const ctx = { db: t.db, config: t.config, log: t.app.log as never, othersBehind: () => othersBehind };
+
+    // The first run expands: nothing was expanded for longer than the bound.
+    await task.runOnce(ctx);
+    expect(await expandedFor('held-a')).toBe(3);
+    // Right after, with the sender still behind, the next batch waits.
+    expect(await task.runOnce(ctx)).toBe(0);
+    expect(await expandedFor('held-b')).toBe(0);
+    // Once nobody is behind, it is expanded at once.
+    othersBehind = false;
+    await task.runOnce(ctx);
+    expect(await expandedFor('held-b')).toBe(3);
+    // Behind again: put off, but never for longer than the bound.
+    othersBehind = true;
+    await task.runOnce(ctx);
+    expect(await expandedFor('held-c')).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, EXPANSION_HOLD_BACK_MS + 50));
+    await task.runOnce(ctx);
+    expect(await expandedFor('held-c')).toBe(3);
+    await task.close?.();
   });
 });

@@ -104,4 +104,28 @@ describe('worker loop', () => {
     await worker.stop();
     expect(behindChecks).toBe(0);
   });
+
+  // A task that feeds nobody may still choose to put off work that competes with a task that is
+  // behind (the email loop's batch expansion): its context says whether another task is behind.
+  it('tells each task whether another task, never itself, is behind', async () => {
+    let senderBehind = true;
+    const seen: boolean[] = [];
+    let ranTwice!: () => void;
+    const twice = new Promise<void>((resolve) => (ranTwice = resolve));
+    const sender: WorkerTask = { name: 'sender', runOnce: async () => 0, behind: () => senderBehind };
+    const emails: WorkerTask = {
+      name: 'emails',
+      behind: () => true, // its own state never counts for itself
+      async runOnce(ctx) {
+        seen.push(ctx.othersBehind?.() ?? false);
+        senderBehind = false;
+        if (seen.length === 2) ranTwice();
+        return 1;
+      },
+    };
+    const worker = startWorker(quietContext(), [emails, sender]);
+    await twice;
+    await worker.stop();
+    expect(seen.slice(0, 2)).toEqual([true, false]);
+  });
 });

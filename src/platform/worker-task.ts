@@ -8,6 +8,11 @@ export interface WorkerContext {
   db: Database;
   config: Readonly<Config>;
   log: Logger;
+  /**
+   * Whether another task of this worker is behind (WorkerTask.behind), for a task that can put off
+   * work competing with it (the email loop's batch expansion). Unset outside a worker: never.
+   */
+  othersBehind?(): boolean;
 }
 
 /**

@@ -41,9 +41,12 @@ export function startWorker(ctx: WorkerContext, tasks: readonly WorkerTask[], op
     });
   }
 
+  const othersBehind = (task: WorkerTask) => tasks.some((other) => other !== task && other.behind?.());
+  const contexts = new Map(tasks.map((task) => [task, { ...ctx, othersBehind: () => othersBehind(task) }]));
+
   const runOnce = async (task: WorkerTask): Promise<number> => {
     try {
-      return await task.runOnce(ctx);
+      return await task.runOnce(contexts.get(task)!);
     } catch (error) {
       // A failing task (database down, a bug) must not stop the others; its loop tries again.
       ctx.log.error({ err: error, task: task.name }, 'worker task failed');
@@ -72,7 +75,7 @@ export function startWorker(ctx: WorkerContext, tasks: readonly WorkerTask[], op
   const holdBack = async (task: WorkerTask) => {
     if (!task.feedsOthers) return;
     const until = performance.now() + HOLD_BACK_MAX_MS;
-    while (!stopping && performance.now() < until && tasks.some((other) => other !== task && other.behind?.())) {
+    while (!stopping && performance.now() < until && othersBehind(task)) {
       await new Promise((resolve) => setTimeout(resolve, HOLD_BACK_POLL_MS));
     }
   };

@@ -32,6 +32,13 @@ export const EMAILS_IN_FLIGHT = MAX_SMTP_CONNECTIONS * 4;
  * send that outlives it may be repeated by another worker, with the same Message-ID.
  */
 const LEASE_SECONDS = Math.ceil((SEND_TIMEOUT_MS * 2) / 1000);
+/**
+ * The longest a pending batch's expansion is put off while another task (the webhook sender) is
+ * behind. A slice writes up to EXPANSION_SLICE emails in one transaction, which on the embedded
+ * database holds back every webhook claim and record behind it: at the start of a large batch that
+ * cost its webhooks one to two seconds of lag. Bounded, so a batch's notices always go out.
+ */
+export const EXPANSION_HOLD_BACK_MS = 500;
 
 interface Tried {
   outcome: EmailOutcome;
@@ -41,12 +48,13 @@ interface Tried {
 
 /**
  * Sends queued emails without waiting for the slowest one. Each `runOnce` expands a slice of any
- * new batch into per-payee emails, claims due emails under a lease (codes first) for the free
- * slots only, starts their sends over the pooled SMTP transport and returns: the loop goes on
- * claiming while messages are on the wire. Each attempt is recorded as soon as it finishes, with
- * whatever else finished meanwhile (one transaction per group), and frees its slot once recorded.
- * A worker killed mid-send loses nothing: the lease runs out and the email is sent again with the
- * Message-ID fixed at insert (at least once). Sandbox emails, and every email when SMTP_URL is
+ * new batch into per-payee emails (put off, for a bounded time, while another task is behind),
+ * claims due emails under a lease (codes first) for the free slots only, starts their sends over
+ * the pooled SMTP transport and returns: the loop goes on claiming while messages are on the wire.
+ * Each attempt is recorded as soon as it finishes, with whatever else finished meanwhile (one
+ * transaction per group), and frees its slot once recorded. A worker killed mid-send loses
+ * nothing: the lease runs out and the email is sent again with the Message-ID fixed at insert (at
+ * least once). Sandbox emails, and every email when SMTP_URL is
  * unset, are captured instead: no SMTP connection is ever opened for them.
  */
 export function sendEmailsTask(): WorkerTask {
@@ -57,6 +65,7 @@ export function sendEmailsTask(): WorkerTask {
   let wake = () => {};
   let toRecord: { tried: Tried; recorded: () => void }[] = [];
   let recording = false;
+  let lastExpansion = Number.NEGATIVE_INFINITY;
 
   /** Writes every finished attempt queued so far, group by group, one group at a time. */
   const recordFinished = async (ctx: WorkerContext) => {
@@ -111,7 +120,11 @@ export function sendEmailsTask(): WorkerTask {
         await recordMessageIdHost(db, messageIdHost(config.mailFrom));
         hostRecorded = true;
       }
-      const expanded = await expandNextBatchSlice(db);
+      let expanded = 0;
+      if (!ctx.othersBehind?.() || performance.now() - lastExpansion >= EXPANSION_HOLD_BACK_MS) {
+        expanded = await expandNextBatchSlice(db);
+        lastExpansion = performance.now();
+      }
       await failExpiredEmails(db);
       // Without SMTP every email is captured, a write and no connection: no reason to take them
       // a few at a time (20 per claim made the worker's email work cost as much as its webhooks).
