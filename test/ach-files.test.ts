@@ -136,7 +136,8 @@ describe('ACH bank files', () => {
   it('settles only a sent file, and only once its effective date has ended in the bank time zone', async () => {
     const [file] = await files();
     const detail = (await api('GET', `/ach/files/${file!.id}`)).json().data;
-    const effectiveEnd = new Date(`${detail.effectiveDate}T23:59:00-05:00`);
+    // 23:59 New York time in daylight saving time, 22:59 in winter: on the effective date either way.
+    const effectiveEnd = new Date(`${detail.effectiveDate}T23:59:00-04:00`);
     const dayAfter = new Date(effectiveEnd.getTime() + 3 * 3600_000);
     expect(await t.db.transaction((tx) => settleDueSlice(tx, 'America/New_York', dayAfter))).toBe(0);
     expect((await api('GET', `/ach/files/${file!.id}`)).json().data.status).toBe('created');

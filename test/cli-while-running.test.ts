@@ -85,8 +85,9 @@ describe.skipIf(onPostgres)('the CLI while the server runs on the embedded datab
 
     // Two CLI commands at once each wait their turn; both land, and the one bank reference credits once.
     const both = await Promise.all([
-      cli('balance', 'fund', '--amount', '300', '--reference', 'WIRE-LIVE-2'),
-      cli('balance', 'fund', '--amount', '300', '--reference', 'WIRE-LIVE-2'),
+      // With the date given: left to each command, a run across midnight would see two dates (a conflict).
+      cli('balance', 'fund', '--amount', '300', '--reference', 'WIRE-LIVE-2', '--date', '2026-11-30'),
+      cli('balance', 'fund', '--amount', '300', '--reference', 'WIRE-LIVE-2', '--date', '2026-11-30'),
     ]);
     expect(both.filter((line) => line.includes('nothing credited'))).toHaveLength(1);
     const balance = (await (await api('/balance', liveKey)).json()) as { data: { available: number; paidOut: number } };

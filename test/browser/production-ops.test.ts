@@ -112,9 +112,11 @@ describe.skipIf(!haveBrowser)('production operations in the dashboard, in a real
   it('records a deposit after a confirmation, credits it once, and reverses another with a reason', async () => {
     await page.getByLabel('Amount received ($)').fill('5,000.00');
     await page.getByLabel('Bank reference').fill('WIRE-9001');
+    // A fixed day: the form's default (the browser's today) would differ for a resubmission after midnight.
+    await page.getByLabel('Date received').fill('2026-11-30');
     await page.getByRole('button', { name: 'Review deposit' }).click();
     await page.getByTestId('confirm-deposit').waitFor();
-    await expect(page.getByTestId('confirm-deposit').textContent()).resolves.toMatch(/\$5,000\.00 received on \d{4}-\d\d-\d\d, bank reference WIRE-9001/);
+    await expect(page.getByTestId('confirm-deposit').textContent()).resolves.toMatch(/\$5,000\.00 received on 2026-11-30, bank reference WIRE-9001/);
     await shot('91-deposit-confirm');
     await page.getByRole('button', { name: 'Record deposit' }).click();
     await expect.poll(() => toast().textContent()).toBe('Deposit recorded.');
@@ -124,6 +126,7 @@ describe.skipIf(!haveBrowser)('production operations in the dashboard, in a real
     // The same bank reference again (a double submit, or a colleague): nothing is added.
     await page.getByLabel('Amount received ($)').fill('5000');
     await page.getByLabel('Bank reference').fill('wire-9001');
+    await page.getByLabel('Date received').fill('2026-11-30');
     await page.getByRole('button', { name: 'Review deposit' }).click();
     await page.getByRole('button', { name: 'Record deposit' }).click();
     await expect.poll(() => toast().textContent()).toBe('Bank reference WIRE-9001 was already recorded; nothing was added.');
