@@ -461,17 +461,14 @@ describe('batch expansion while another task is behind', () => {
 
   it('is put off while another task is behind, for at most EXPANSION_HOLD_BACK_MS', async () => {
     const key = await t.createKey('sandbox');
-    const batch = async (name: string) =>
-      expect(
-        (
-          await createBatch(
-            t,
-            key,
-            [1, 2, 3].map((i) => ({ payeeEmail: `${name}${i}@example.com`, amount: 1 })),
-          )
-        ).statusCode,
-      ).toBe(201);
-    for (const name of ['held-a', 'held-b', 'held-c']) await batch(name);
+    for (const name of ['held-a', 'held-b', 'held-c']) {
+      const created = await createBatch(
+        t,
+        key,
+        [1, 2, 3].map((i) => ({ payeeEmail: `${name}${i}@example.com`, amount: 1 })),
+      );
+      expect(created.statusCode).toBe(201);
+    }
     const expandedFor = async (name: string) => (await emailRows(t, 'to_address like $1', [`${name}%`])).length;
     let othersBehind = true;
     const task = sendEmailsTask();

@@ -54,8 +54,8 @@ interface Tried {
  * Each attempt is recorded as soon as it finishes, with whatever else finished meanwhile (one
  * transaction per group), and frees its slot once recorded. A worker killed mid-send loses
  * nothing: the lease runs out and the email is sent again with the Message-ID fixed at insert (at
- * least once). Sandbox emails, and every email when SMTP_URL is
- * unset, are captured instead: no SMTP connection is ever opened for them.
+ * least once). Sandbox emails, and every email when SMTP_URL is unset, are captured instead: no
+ * SMTP connection is ever opened for them.
  */
 export function sendEmailsTask(): WorkerTask {
   const owner = newLeaseOwner();
