@@ -188,6 +188,10 @@ describe.skipIf(!haveBrowser)('production operations in the dashboard, in a real
     await shot('96-settle-failed-phone');
     await page.getByRole('button', { name: 'Confirm: mark as failed' }).click();
     await expect.poll(() => toast().textContent()).toBe('Payout marked as failed.');
+    // On a phone the toast sits at the bottom, one line or two high: it must not cover the page.
+    const box = (await toast().boundingBox())!;
+    expect(box.height).toBeLessThan(100);
+    expect(box.y).toBeGreaterThan(PHONE.height / 2);
     await expect.poll(() => page.getByTestId('timeline').textContent()).toContain('PayPal account closed');
     await expect(page.getByRole('button', { name: /Mark as/ }).count()).resolves.toBe(0);
     // Everything the operator needs fits the width: nothing of these pages scrolls sideways.
