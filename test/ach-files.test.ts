@@ -4,7 +4,7 @@ import { cutFile, settleDueSlice } from '../src/modules/ach/index.js';
 import { settlePayout } from '../src/modules/payouts/payouts.service.js';
 import type { Tenant } from '../src/platform/tenant.js';
 import type { RunningWorker } from '../src/worker/worker.js';
-import { BANK_SETTINGS, bankRecipient, type DashboardHeaders, fundProduction, pendingPayouts, setUpBank } from './ach-helpers.js';
+import { BANK_SETTINGS, bankRecipient, type DashboardHeaders, expectedModifier, fundProduction, pendingPayouts, setUpBank } from './ach-helpers.js';
 import { bearer, createTestApp, signInAs, TEST_ENCRYPTION_KEYS, type TestApp } from './harness.js';
 import { expectApiError, expectLedgerConsistent, getBalance, getPayment, testWorker } from './payout-helpers.js';
 
@@ -19,7 +19,7 @@ describe('ACH bank files', () => {
   let tenant: Tenant;
   const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object, headers?: Record<string, string>) =>
     t.app.inject({ method, url, headers: headers ?? bearer(key), ...(payload ? { payload } : {}) });
-  const files = async () => (await api('GET', '/ach/files?limit=100')).json().data as { id: string; status: string }[];
+  const files = async () => (await api('GET', '/ach/files?limit=100')).json().data as { id: string; status: string; fileName: string }[];
   const download = async (id: string) => {
     const response = await api('GET', `/ach/files/${id}/download`);
     expect(response.statusCode, response.body).toBe(200);
@@ -168,7 +168,7 @@ describe('ACH bank files', () => {
       { recipientId: recipient, amount: 400 },
     ]);
     const first = (await api('POST', '/ach/files')).json().data;
-    expect(first.fileIdModifier).toBe('B');
+    expect(first.fileIdModifier).toBe(expectedModifier(await files(), first));
     const voided = await api('POST', `/ach/files/${first.id}/void`, { reason: 'Rejected by the bank: bad batch' });
     expect(voided.json().data).toMatchObject({ status: 'voided', voidReason: 'Rejected by the bank: bad batch' });
     for (const id of ids) {
@@ -179,7 +179,7 @@ describe('ACH bank files', () => {
     expect(await t.db.transaction((tx) => settleDueSlice(tx, 'America/New_York', new Date('2100-01-01')))).toBe(0);
 
     const second = (await api('POST', '/ach/files')).json().data;
-    expect(second).toMatchObject({ payoutCount: 2, creditTotal: 700, fileIdModifier: 'C' });
+    expect(second).toMatchObject({ payoutCount: 2, creditTotal: 700, fileIdModifier: expectedModifier(await files(), second) });
     const oldEntries = (await api('GET', `/ach/files/${first.id}/entries`)).json().data;
     const newEntries = (await api('GET', `/ach/files/${second.id}/entries`)).json().data;
     expect(oldEntries.every((e: { active: boolean }) => !e.active)).toBe(true);

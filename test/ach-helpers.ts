@@ -69,3 +69,14 @@ export async function pendingPayouts(t: TestApp, key: string, worker: RunningWor
   await drain(worker);
   return response.json().data.payouts.map((p: { id: string }) => p.id);
 }
+
+/**
+ * The file id modifier `file` should have been given: the first one not used by the earlier files
+ * of its day (the date in its name). Computed, not assumed: a test that runs across midnight in
+ * the bank's time zone starts a new day at A.
+ */
+export function expectedModifier(files: readonly { id: string; fileName: string }[], file: { id: string; fileName: string }): string {
+  const day = (name: string) => name.split('-')[1];
+  const used = new Set(files.filter((f) => f.id !== file.id && day(f.fileName) === day(file.fileName)).map((f) => f.fileName.split('-')[2]![0]));
+  return [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'].find((m) => !used.has(m))!;
+}

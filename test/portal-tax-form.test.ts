@@ -258,7 +258,13 @@ describe('the portal tax form step', () => {
       replaces: 'none',
     });
     expect(signed.headers.location).toBe('/portal?done=tax-form');
-    const year = new Date().getUTCFullYear();
+    // The year it was signed in (UTC), not the test's: a run may cross New Year.
+    const year = (
+      await t.db.query<{ year: number }>(
+        `select extract(year from signed_at at time zone 'UTC')::integer as year from tax_forms where recipient_id = $1 and superseded_at is null`,
+        [s.id],
+      )
+    )[0]!.year;
     expect((await get(s, '/portal')).body).toContain(`, valid through 31 Dec ${year + 3}`);
     expect((await recipient(s.id)).status).toBe('ready');
   });

@@ -250,7 +250,13 @@ describe.skipIf(!haveBrowser)('the tax form step of the portal in a real browser
       await shot(page, `157-tax-form-w8ben-signed-warning-${suffix}`);
       await page.getByRole('button', { name: 'Finish' }).click();
       await page.getByTestId('details').waitFor();
-      const year = new Date().getUTCFullYear();
+      // The year it was signed in (UTC), not the test's: a run may cross New Year.
+      const year = (
+        await t.db.query<{ year: number }>(
+          `select extract(year from signed_at at time zone 'UTC')::integer as year from tax_forms where recipient_id = $1 and superseded_at is null`,
+          [recipientId],
+        )
+      )[0]!.year;
       await expect(page.getByTestId('tax-form').textContent()).resolves.toMatch(
         new RegExp(`^W-8BEN, signed \\d{1,2} \\w{3,4} ${year}, valid through 31 Dec ${year + 3} Sign a new one$`),
       );
