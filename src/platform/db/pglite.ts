@@ -2,6 +2,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Database, Executor, Row, Statement, Transaction } from './database.js';
 import { checkChannel, parseInt8, sqlText, toDriverParams, TransactionFinishedError } from './database.js';
+import { loopTurns } from './loop-turns.js';
 import type { Turns } from './turns.js';
 
 /**
@@ -28,7 +29,10 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
  * one of them, nor they inside a client's.
  */
 export function pgliteDatabase(pg: PGlite, turns?: Turns): Database {
-  const inTurn = turns ? <T>(fn: () => Promise<T>) => turns.shared(fn) : <T>(fn: () => Promise<T>) => fn();
+  // Each call (a statement, or a whole transaction) runs in its turn of the event loop (see
+  // loop-turns.ts), and within it in a shared turn with the socket's clients.
+  const loopTurn = loopTurns();
+  const inTurn = turns ? <T>(fn: () => Promise<T>) => loopTurn(() => turns.shared(fn)) : <T>(fn: () => Promise<T>) => loopTurn(fn);
   const executor = (target: Pick<PGlite, 'query' | 'exec'>): Executor => ({
     async query<R = Row>(sql: string | Statement, params?: readonly unknown[]) {
       const result = await target.query(sqlText(sql), toDriverParams(params) as unknown[]);
