@@ -218,7 +218,8 @@ describe.skipIf(!haveBrowser)('recipients in the dashboard, in a real browser', 
     await button.click();
     await expect(page.getByTestId('invite-sent').textContent()).resolves.toContain('Invitation queued for ben@example.com');
     await expect(button.textContent()).resolves.toBe('Resend invitation');
-    await button.click();
+    // The notice is still on screen from the first click: wait for the second invitation's answer.
+    await Promise.all([page.waitForResponse((r) => r.url().endsWith(`/recipients/${ids.ben}/invite`) && r.request().method() === 'POST'), button.click()]);
     await page.getByTestId('invite-sent').waitFor();
     const emails = await call('GET', `/emails?recipientId=${ids.ben}`);
     expect(emails.body.data.filter((e: { template: string }) => e.template === 'onboarding_invitation')).toHaveLength(2);
