@@ -3,6 +3,7 @@ import { createTestApp, type TestApp } from './harness.js';
 import { drain, testWorker } from './payout-helpers.js';
 import { type SmtpSink, startSmtpSink } from './smtp-sink.js';
 import type { RunningWorker } from '../src/worker/worker.js';
+import { signedYearOf } from './tax-form-fixtures.js';
 
 // The portal's "Tax form" step over HTTP, in production: who may see and sign it, each mistake on
 // its field with nothing saved, the signer record, a page sent twice (one after the other, and at
@@ -258,13 +259,7 @@ describe('the portal tax form step', () => {
       replaces: 'none',
     });
     expect(signed.headers.location).toBe('/portal?done=tax-form');
-    // The year it was signed in (UTC), not the test's: a run may cross New Year.
-    const year = (
-      await t.db.query<{ year: number }>(
-        `select extract(year from signed_at at time zone 'UTC')::integer as year from tax_forms where recipient_id = $1 and superseded_at is null`,
-        [s.id],
-      )
-    )[0]!.year;
+    const year = await signedYearOf(t.db, s.id);
     expect((await get(s, '/portal')).body).toContain(`, valid through 31 Dec ${year + 3}`);
     expect((await recipient(s.id)).status).toBe('ready');
   });

@@ -167,3 +167,15 @@ export async function pdfTextItems(bytes: Uint8Array): Promise<{ str: string; ri
   await pdf.destroy();
   return items;
 }
+
+/**
+ * The UTC year the recipient's current form was signed in: what its "valid through 31 Dec Y+3" is
+ * counted from, whatever year the test's clock shows by the time it checks (a run may cross New Year).
+ */
+export async function signedYearOf(db: Executor, recipientId: string): Promise<number> {
+  const rows = await db.query<{ year: number }>(
+    `select extract(year from signed_at at time zone 'UTC')::integer as year from tax_forms where recipient_id = $1 and superseded_at is null`,
+    [recipientId],
+  );
+  return rows[0]!.year;
+}

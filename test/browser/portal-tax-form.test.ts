@@ -7,6 +7,7 @@ import { bearer, createTestApp, type TestApp } from '../harness.js';
 import { scanDatabase } from '../sensitive-scan.js';
 import { type SmtpSink, startSmtpSink } from '../smtp-sink.js';
 import { ARTIFACTS, freePort, haveBrowser, launchChromium } from './chromium.js';
+import { signedYearOf } from '../tax-form-fixtures.js';
 
 // The whole W-9 and W-8BEN onboarding in Chromium, in production, at desktop width and at 390 px:
 // the invitation received over SMTP, its link, the emailed code, name and country, a bank
@@ -250,13 +251,7 @@ describe.skipIf(!haveBrowser)('the tax form step of the portal in a real browser
       await shot(page, `157-tax-form-w8ben-signed-warning-${suffix}`);
       await page.getByRole('button', { name: 'Finish' }).click();
       await page.getByTestId('details').waitFor();
-      // The year it was signed in (UTC), not the test's: a run may cross New Year.
-      const year = (
-        await t.db.query<{ year: number }>(
-          `select extract(year from signed_at at time zone 'UTC')::integer as year from tax_forms where recipient_id = $1 and superseded_at is null`,
-          [recipientId],
-        )
-      )[0]!.year;
+      const year = await signedYearOf(t.db, recipientId);
       await expect(page.getByTestId('tax-form').textContent()).resolves.toMatch(
         new RegExp(`^W-8BEN, signed \\d{1,2} \\w{3,4} ${year}, valid through 31 Dec ${year + 3} Sign a new one$`),
       );
