@@ -203,6 +203,23 @@ describe('payment and batch listings', () => {
     expect(await ids(`?status=canceled&batchId=${a.batchId}`)).toEqual([a.payouts[0]!.id]);
   });
 
+  it('answers a history that ends on the status it shows, even when a move commits between its two reads', async () => {
+    const otherKey = await t.createKey('sandbox', await t.createOrganization());
+    const id = (await create({ payouts: [{ payeeEmail: 'bob@x.com', amount: 70 }] }, otherKey)).payouts[0]!.id;
+    // A move committed after the answer has read the payout's row and before it reads the history
+    // (the worker may commit one between the two statements): its status update without the row's.
+    await t.db.query(
+      `insert into payout_status_updates (id, payout_id, organization_id, environment, sequence, status, reason, created_at)
+       select gen_random_uuid(), id, organization_id, environment, 2, 'pending', null, now() from payouts where id = $1`,
+      [id],
+    );
+    const detail = (await get(`/payments/${id}`, otherKey)).json<{ data: Payment & { statusUpdates: { status: string }[] } }>().data;
+    expect(detail.status).toBe('created');
+    expect(detail.statusUpdates.map((u) => u.status)).toEqual(['created']);
+    const listed = (await listOf<Payment & { statusUpdates: { status: string }[] }>('/payments', otherKey)).data;
+    expect(listed.map((p) => p.statusUpdates.map((u) => u.status))).toEqual([['created']]);
+  });
+
   it('keeps other organizations and environments out, and answers 404 for their batches', async () => {
     const otherOrg = await t.createOrganization();
     const foreign = await t.createKey('sandbox', otherOrg);

@@ -24,11 +24,15 @@ export interface PayoutDetail {
 async function withDetails(ex: Executor, tenant: Tenant, payouts: PayoutRecord[]): Promise<PayoutDetail[]> {
   const recipients = new Map((await findRecipientsByIds(ex, tenant, [...new Set(payouts.map((p) => p.recipientId))])).map((r) => [r.id, r]));
   const updates = new Map<string, StatusUpdateRecord[]>();
+  const sequenceOf = new Map(payouts.map((p) => [p.id, p.sequence]));
   for (const update of await repo.findStatusUpdates(
     ex,
     tenant,
     payouts.map((p) => p.id),
   )) {
+    // The payouts were read by an earlier statement: a move committed since then is left out, so
+    // that the history always ends on the status (and rail) the answer shows.
+    if (update.sequence > (sequenceOf.get(update.payoutId) ?? 0)) continue;
     updates.set(update.payoutId, [...(updates.get(update.payoutId) ?? []), update]);
   }
   return payouts.map((payout) => ({ id: payout.id, payout, recipient: recipients.get(payout.recipientId)!, statusUpdates: updates.get(payout.id) ?? [] }));
