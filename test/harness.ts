@@ -11,7 +11,7 @@ import { createUser } from '../src/modules/users/users.service.js';
 import type { Database } from '../src/platform/db/database.js';
 import { parseKeyRing } from '../src/platform/crypto.js';
 import { migrate } from '../src/platform/db/migrate.js';
-import { openPglite } from '../src/platform/db/pglite.js';
+import { openPgliteThread } from '../src/platform/db/pglite-thread.js';
 import { openPostgres } from '../src/platform/db/postgres.js';
 import { createLogger } from '../src/platform/log.js';
 import type { Environment } from '../src/platform/tenant.js';
@@ -32,7 +32,7 @@ export interface TestDatabase {
 /** A new, empty database (not migrated). */
 export async function openTestDatabase(): Promise<TestDatabase> {
   if (!TEST_DATABASE_URL) {
-    const db = await openPglite(undefined);
+    const db = await openPgliteThread();
     return { db, close: () => db.close() };
   }
   const name = `payouts_test_${randomBytes(6).toString('hex')}`;

@@ -6,13 +6,15 @@ export const LOOP_TURN_BUDGET_MS = 5;
  * since the event loop last had a turn; then the next one waits for the next iteration's check
  * phase, after the poll phase has accepted connections and read requests.
  *
- * Why: PGlite runs on the server's own thread, and every statement's promise resolves as a
+ * Why: PGlite ran on the server's own thread, and every statement's promise resolves as a
  * microtask, so under load one loop iteration ran every waiting request's database calls back to
  * back (a few ms per request, so hundreds of ms with 50 requests in flight). Node 20's libuv accepts at
  * most one new connection per iteration: 50 connections opened at once waited seconds to be
  * accepted, each iteration longer than the one before (measured on creates with the worker on: p99
  * 3.5–7.4 s, max about the whole run, while no request took over 42 ms once read). The budget
- * keeps each iteration short without paying a loop turn for every statement.
+ * keeps each iteration short without paying a loop turn for every statement. PGlite now runs on
+ * a thread of its own (pglite-thread.ts), whose loop must still turn to take the server's next
+ * requests and to serve the CLI's socket: the turns stay, there.
  */
 export function loopTurns(budgetMs = LOOP_TURN_BUDGET_MS): <T>(fn: () => Promise<T>) => Promise<T> {
   const waiting: (() => void)[] = [];

@@ -1,14 +1,11 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PGlite } from '@electric-sql/pglite';
 import type { Config } from '../../config.js';
 import type { Database } from './database.js';
 import { prepareDataDir, socketPathFor, tightenDataDir } from './data-dir.js';
 import { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
-import { createPglite, pgliteDatabase } from './pglite.js';
-import { type SharedSocket, shareOverSocket } from './pglite-share.js';
+import { openPgliteThread } from './pglite-thread.js';
 import { openPostgres } from './postgres.js';
-import { Turns } from './turns.js';
 
 export interface OpenOptions {
   /**
@@ -33,27 +30,19 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
   return openAsClient(dir);
 }
 
-/** Takes the data-dir lock and opens PGlite in this process (and, to share, its socket). */
+/** Takes the data-dir lock and opens PGlite on its own thread (which, to share, also serves the socket). */
 async function openOwned(dir: string, options: { share: boolean; warn: (message: string) => void }): Promise<Database> {
   const release = lockDataDir(dir);
-  let pg: PGlite | undefined;
-  let socket: SharedSocket | undefined;
   try {
     tightenDataDir(dir);
-    pg = await createPglite(dir);
+    const where = options.share ? socketPathFor(dir) : undefined;
+    if (where && 'problem' in where) options.warn(where.problem);
+    const db = await openPgliteThread({ dataDir: dir, ...(where && 'path' in where ? { socketPath: where.path } : {}) });
     tightenDataDir(dir); // PGlite creates a new database's files world-writable
-    const turns = options.share ? new Turns() : undefined;
-    const db = pgliteDatabase(pg, turns);
-    if (turns) {
-      const where = socketPathFor(dir);
-      if ('path' in where) socket = await shareOverSocket(pg, turns, where.path);
-      else options.warn(where.problem);
-    }
     return {
       ...db,
       close: async () => {
         try {
-          await socket?.close();
           await db.close();
           tightenDataDir(dir);
         } finally {
@@ -62,8 +51,6 @@ async function openOwned(dir: string, options: { share: boolean; warn: (message:
       },
     };
   } catch (error) {
-    await socket?.close().catch(() => {});
-    await pg?.close().catch(() => {});
     release();
     throw error;
   }
