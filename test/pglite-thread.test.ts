@@ -30,6 +30,11 @@ describe('PGlite on its own thread', () => {
     expect((error as Error).message).toMatch(/duplicate key/);
   });
 
+  it('refuses a parameter that cannot cross to the thread, and goes on working', async () => {
+    await expect(db.query('select $1::text', [() => 'a function'])).rejects.toThrow();
+    expect(await db.query('select 1 as one')).toEqual([{ one: 1 }]);
+  });
+
   it('commits a transaction, and rolls it back when its function throws', async () => {
     await db.transaction(async (tx) => {
       await tx.query('insert into t (id) values (10)');

@@ -78,7 +78,12 @@ export function openPgliteThread(options: PgliteThreadOptions = {}): Promise<Dat
       if (stopped) return reject(stopped);
       if (pending.size === 0 && started) worker.ref();
       pending.set(request.id, { resolve, reject });
-      worker.postMessage(request);
+      try {
+        worker.postMessage(request);
+      } catch (error) {
+        settle(request.id); // a parameter that cannot be sent (a function…): nothing was asked
+        reject(error as Error);
+      }
     });
   const settle = (id: number) => {
     const waiter = pending.get(id);
