@@ -88,17 +88,27 @@ const toRecipient = (row: RecipientRow): Recipient => ({
 
 export type NewRecipient = Pick<Recipient, 'id' | 'email' | 'firstName' | 'lastName' | 'nickname' | 'shouldCollectTaxInfo' | 'autoAcceptPayouts'>;
 
-/** Inserts the recipients whose email is new; existing emails are left untouched. */
-export async function insertRecipientsIfNew(ex: Executor, tenant: Tenant, recipients: NewRecipient[]): Promise<void> {
-  if (recipients.length === 0) return;
+/** A new recipient has no payout method: the columns of COLUMNS, as an insert can return them. */
+const INSERTED_COLUMNS = `id, email, first_name, last_name, nickname, should_collect_tax_info, auto_accept_payouts, email_undeliverable,
+  country, ready, tax_form_state, method_ever_set_by_recipient, payouts_held_until, action_needed_reason, created_at,
+  null::text as method_type, null::text as method_last4, null::text as method_holder_type, null::text as method_account_type,
+  null::text as method_email`;
+
+/**
+ * Inserts the recipients whose email is new and answers those it inserted; existing emails are
+ * left untouched (and not answered).
+ */
+export async function insertRecipientsIfNew(ex: Executor, tenant: Tenant, recipients: NewRecipient[]): Promise<Recipient[]> {
+  if (recipients.length === 0) return [];
   // Sorted by email so concurrent inserts of overlapping sets take their index locks in one order.
   const sorted = [...recipients].sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
-  await ex.query(
+  const rows = await ex.query<RecipientRow>(
     `insert into recipients (id, organization_id, environment, email, first_name, last_name, nickname, should_collect_tax_info, auto_accept_payouts)
      select v.id, $1, $2, v.email, v.first_name, v.last_name, v.nickname, v.tax, v.auto_accept
      from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[], $9::boolean[])
        as v(id, email, first_name, last_name, nickname, tax, auto_accept)
-     on conflict (organization_id, environment, email) do nothing`,
+     on conflict (organization_id, environment, email) do nothing
+     returning ${INSERTED_COLUMNS}`,
     [
       tenant.organizationId,
       tenant.environment,
@@ -111,6 +121,7 @@ export async function insertRecipientsIfNew(ex: Executor, tenant: Tenant, recipi
       sorted.map((r) => r.autoAcceptPayouts),
     ],
   );
+  return rows.map(toRecipient);
 }
 
 export async function findRecipientsByEmails(ex: Executor, tenant: Tenant, emails: string[]): Promise<Recipient[]> {

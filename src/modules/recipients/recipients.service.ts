@@ -47,14 +47,12 @@ export async function upsertRecipients(tx: Executor, tenant: Tenant, inputs: New
   const known = new Set(existing.map((r) => r.email));
   const missing = [...byEmail.values()].filter((r) => !known.has(r.email));
   if (missing.length > 0) {
-    await repo.insertRecipientsIfNew(tx, tenant, missing);
-    existing.push(
-      ...(await repo.findRecipientsByEmails(
-        tx,
-        tenant,
-        missing.map((r) => r.email),
-      )),
-    );
+    const inserted = await repo.insertRecipientsIfNew(tx, tenant, missing);
+    existing.push(...inserted);
+    // Emails another transaction added since the look-up above: theirs are read now.
+    const added = new Set(inserted.map((r) => r.email));
+    const raced = missing.filter((r) => !added.has(r.email)).map((r) => r.email);
+    if (raced.length > 0) existing.push(...(await repo.findRecipientsByEmails(tx, tenant, raced)));
   }
   const found = new Map(existing.map((r) => [r.email, r]));
   return inputs.map((input) => found.get(normalizeEmail(input.email))!);
