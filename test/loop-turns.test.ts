@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/platform/db/database.js';
 import { loopTurns } from '../src/platform/db/loop-turns.js';
 import { openPglite } from '../src/platform/db/pglite.js';
+import { loopTurnsWhile } from './loop-turn-count.js';
 
 describe('loop turns', () => {
   const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -25,18 +26,7 @@ describe('loop turns', () => {
   });
 
   /** Runs `calls` under a 50 ms budget; answers how many check phases the event loop had meanwhile. */
-  const loopTurnsDuring = async (calls: (inTurn: ReturnType<typeof loopTurns>) => Promise<unknown>) => {
-    let iterations = 0;
-    let counting = true;
-    const count = () => {
-      iterations++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
-    await calls(loopTurns(50));
-    counting = false;
-    return iterations;
-  };
+  const loopTurnsDuring = (calls: (inTurn: ReturnType<typeof loopTurns>) => Promise<unknown>) => loopTurnsWhile(() => calls(loopTurns(50)));
 
   // 200 calls of 1 ms: at least four 50 ms budgets, so the loop turns at least twice before the
   // last one; far fewer turns than calls, as long as a call stays well under the budget.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, TransactionFinishedError, type WatchEvent } from '../src/platform/db/database.js';
 import { openPgliteThread } from '../src/platform/db/pglite-thread.js';
+import { loopTurnsWhile } from './loop-turn-count.js';
 
 // The embedded database on its own thread (pglite-thread.ts): what crosses between the threads
 // arrives intact, transactions keep their meaning, and the calling thread stays free.
@@ -97,16 +98,8 @@ describe('PGlite on its own thread', () => {
   });
 
   it('leaves the calling thread free while the database works', async () => {
-    let turns = 0;
-    let counting = true;
-    const count = () => {
-      turns++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
     // A statement that keeps PGlite busy for a while: on the calling thread, no turn could run during it.
-    await db.query('select count(*) from generate_series(1, 2000000)');
-    counting = false;
+    const turns = await loopTurnsWhile(() => db.query('select count(*) from generate_series(1, 2000000)'));
     expect(turns).toBeGreaterThan(10);
   });
 
