@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
 import { decryptText, encryptText, generateKey, keyedHash, parseKeyRing } from './crypto.js';
 import { ENCRYPTION_KEY_FILE, resolveEncryptionKeys } from './encryption-key.js';
@@ -66,6 +66,16 @@ describe('crypto', () => {
 });
 
 describe('ENCRYPTION_KEY at start-up', () => {
+  // Each test's DATA_DIR is removed after it: a generated key file must not outlive the test.
+  const dirs: string[] = [];
+  const dataDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'payouts-key-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
   it('is read from the environment, and an invalid one is refused without echoing it', () => {
     expect(loadConfig({ ENCRYPTION_KEY: `k1:${keyA}` }).encryptionKeys?.ids).toEqual(['k1']);
     const bad = 'c2hvcnQta2V5LXRoYXQtaXMtc2VjcmV0';
@@ -79,7 +89,7 @@ describe('ENCRYPTION_KEY at start-up', () => {
   });
 
   it('is generated once into DATA_DIR (0600) with a warning when the embedded database runs without one', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'payouts-key-'));
+    const dir = dataDir();
     const warnings: string[] = [];
     const first = resolveEncryptionKeys({ encryptionKeys: undefined, databaseUrl: undefined, dataDir: dir }, (m) => warnings.push(m));
     const second = resolveEncryptionKeys({ encryptionKeys: undefined, databaseUrl: undefined, dataDir: dir }, (m) => warnings.push(m));
@@ -92,7 +102,7 @@ describe('ENCRYPTION_KEY at start-up', () => {
   });
 
   it('is required with DATABASE_URL', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'payouts-key-'));
+    const dir = dataDir();
     expect(() => resolveEncryptionKeys({ encryptionKeys: undefined, databaseUrl: 'postgres://x/y', dataDir: dir })).toThrow(/ENCRYPTION_KEY is required/);
   });
 });
