@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, TransactionFinishedError, type WatchEvent } from '../src/platform/db/database.js';
 import { openPgliteThread } from '../src/platform/db/pglite-thread.js';
@@ -34,6 +39,16 @@ describe('PGlite on its own thread', () => {
   it('refuses a parameter that cannot cross to the thread, and goes on working', async () => {
     await expect(db.query('select $1::text', [() => 'a function'])).rejects.toThrow();
     expect(await db.query('select 1 as one')).toEqual([{ one: 1 }]);
+  });
+
+  it('rolls back a transaction whose last statement could not be sent, and goes on working', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('insert into t (id) values (40)');
+        await tx.queryAndCommit('insert into t (id, note) values (41, $1)', [() => 'a function']);
+      }),
+    ).rejects.toThrow('could not be sent to the database thread');
+    expect(await db.query('select id from t where id in (40, 41)')).toEqual([]);
   });
 
   it('commits a transaction, and rolls it back when its function throws', async () => {
@@ -109,6 +124,18 @@ describe('PGlite on its own thread', () => {
     await expect.poll(() => events).toContain('resumed');
     await db.query('notify thread_test');
     await expect.poll(() => events.filter((e) => e === 'notified').length).toBe(1);
+  });
+
+  it('opens under Node options a thread may not be given (the CLI with --max-old-space-size)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'payouts-thread-'));
+    try {
+      const cli = join(import.meta.dirname, '..', 'bin', 'payouts.js');
+      const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' };
+      const { stdout } = await promisify(execFile)('node', ['--max-old-space-size=512', '--stack-size=2000', cli, 'migrate'], { env });
+      expect(stdout).toMatch(/migrat/i);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses calls once closed, and closing twice is harmless', async () => {

@@ -56,15 +56,26 @@ function toError(serialized: SerializedError): Error {
 const ENTRY = new URL('./pglite-thread-entry.mjs', import.meta.url);
 
 /**
- * The process's Node options, for the thread too; under `node --cpu-prof --cpu-prof-name=x.cpuprofile`
- * (the benchmark's profiles) the thread writes its profile beside the process's instead of over it.
+ * The thread inherits the process's Node options, except under `node --cpu-prof --cpu-prof-name=x`
+ * (the benchmark's profiles): then it is given the profiler's options alone (Node refuses most
+ * others for a thread), with a name of its own so that its profile goes beside the process's.
  */
-const threadExecArgv = () =>
-  process.execArgv.map((arg) => (arg.startsWith('--cpu-prof-name=') ? arg.replace(/\.cpuprofile$/, '.database-thread.cpuprofile') : arg));
+function threadOptions(): { execArgv?: string[] } {
+  if (!process.execArgv.some((arg) => arg.startsWith('--cpu-prof-name='))) return {};
+  const profiler = process.execArgv.filter((arg) => arg.startsWith('--cpu-prof'));
+  return { execArgv: profiler.map((arg) => (arg.startsWith('--cpu-prof-name=') ? arg.replace(/\.cpuprofile$/, '.database-thread.cpuprofile') : arg)) };
+}
+
+/** A request that never reached the thread (a parameter that cannot be copied to it): nothing was run. */
+class NotSentError extends Error {
+  constructor(cause: unknown) {
+    super(`A statement could not be sent to the database thread: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
 
 /** Starts the database thread and answers the Database port over it once the database is open. */
 export function openPgliteThread(options: PgliteThreadOptions = {}): Promise<Database> {
-  const worker = new Worker(ENTRY, { workerData: options, execArgv: threadExecArgv() });
+  const worker = new Worker(ENTRY, { workerData: options, ...threadOptions() });
   const pending = new Map<number, { resolve: (rows: Row[]) => void; reject: (error: Error) => void }>();
   const watchers = new Map<number, (event: WatchEvent) => void>();
   let nextId = 1;
@@ -81,8 +92,8 @@ export function openPgliteThread(options: PgliteThreadOptions = {}): Promise<Dat
       try {
         worker.postMessage(request);
       } catch (error) {
-        settle(request.id); // a parameter that cannot be sent (a function…): nothing was asked
-        reject(error as Error);
+        settle(request.id);
+        reject(new NotSentError(error));
       }
     });
   const settle = (id: number) => {
@@ -114,10 +125,13 @@ export function openPgliteThread(options: PgliteThreadOptions = {}): Promise<Dat
       const tx: Transaction = {
         query: (sql, params) => (finished ? Promise.reject(new TransactionFinishedError()) : query(sql, params, id)),
         exec: (sql) => (finished ? Promise.reject(new TransactionFinishedError()) : exec(sql, id)),
-        queryAndCommit: (sql, params) => {
+        queryAndCommit: <R = Row>(sql: Parameters<Database['query']>[0], params?: readonly unknown[]) => {
           if (finished) return Promise.reject(new TransactionFinishedError());
           finished = true;
-          return ask({ op: 'queryAndCommit', sql: sqlText(sql), params: toDriverParams(params), tx: id });
+          return ask<R>({ op: 'queryAndCommit', sql: sqlText(sql), params: toDriverParams(params), tx: id }).catch((error: unknown) => {
+            if (error instanceof NotSentError) finished = false; // still open on the thread: rolled back below
+            throw error;
+          });
         },
       };
       let result: Awaited<ReturnType<typeof fn>>;
