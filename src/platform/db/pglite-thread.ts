@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Database, Row, Transaction, WatchEvent } from './database.js';
-import { checkChannel, sqlText, toDriverParams, TransactionFinishedError } from './database.js';
+import { checkChannel, sqlText, TransactionFinishedError } from './database.js';
 
 // The embedded database on a thread of its own. PGlite is PostgreSQL compiled to WebAssembly and
 // runs on the thread that calls it: on the server's own thread, no request was read, parsed or
@@ -15,13 +15,16 @@ export interface PgliteThreadOptions {
   socketPath?: string;
 }
 
-/** What the server's thread asks the database thread. `tx` names an open transaction. */
+/**
+ * What the server's thread asks the database thread. `tx` names an open transaction. Parameters go as
+ * given (structured clone keeps bigint and Date); the thread's adapter turns them into driver values once.
+ */
 export type ThreadRequest =
-  | { id: number; op: 'query'; sql: string; params: unknown[] | undefined; tx?: number }
+  | { id: number; op: 'query'; sql: string; params: readonly unknown[] | undefined; tx?: number }
   | { id: number; op: 'exec'; sql: string; tx?: number }
   | { id: number; op: 'begin' }
   | { id: number; op: 'commit' | 'rollback'; tx: number }
-  | { id: number; op: 'queryAndCommit'; sql: string; params: unknown[] | undefined; tx: number }
+  | { id: number; op: 'queryAndCommit'; sql: string; params: readonly unknown[] | undefined; tx: number }
   | { id: number; op: 'watch'; channel: string }
   | { id: number; op: 'close' };
 
@@ -111,7 +114,7 @@ export function openPgliteThread(options: PgliteThreadOptions = {}): Promise<Dat
 
   const ask = <R = Row>(request: Unnumbered<ThreadRequest>): Promise<R[]> => send({ ...request, id: nextId++ } as ThreadRequest) as Promise<R[]>;
   const query = <R = Row>(sql: Parameters<Database['query']>[0], params: readonly unknown[] | undefined, tx?: number) =>
-    ask<R>({ op: 'query', sql: sqlText(sql), params: toDriverParams(params), ...(tx === undefined ? {} : { tx }) });
+    ask<R>({ op: 'query', sql: sqlText(sql), params, ...(tx === undefined ? {} : { tx }) });
   const exec = async (sql: string, tx?: number) => void (await ask({ op: 'exec', sql, ...(tx === undefined ? {} : { tx }) }));
 
   const database: Database = {
@@ -128,7 +131,7 @@ export function openPgliteThread(options: PgliteThreadOptions = {}): Promise<Dat
         queryAndCommit: <R = Row>(sql: Parameters<Database['query']>[0], params?: readonly unknown[]) => {
           if (finished) return Promise.reject(new TransactionFinishedError());
           finished = true;
-          return ask<R>({ op: 'queryAndCommit', sql: sqlText(sql), params: toDriverParams(params), tx: id }).catch((error: unknown) => {
+          return ask<R>({ op: 'queryAndCommit', sql: sqlText(sql), params, tx: id }).catch((error: unknown) => {
             if (error instanceof NotSentError) finished = false; // still open on the thread: rolled back below
             throw error;
           });
