@@ -47,20 +47,33 @@ const tenantKey = (t: Tenant, currency: string) => `${t.organizationId}|${t.envi
 const openAccounts = new WeakMap<Executor, Set<string>>();
 
 /**
+ * Accounts this process has seen committed, whatever the executor: a transaction that finds them
+ * with a plain read sees them committed (one it opens itself goes through the insert below). Never
+ * deleted, so never stale; keyed by organization id, which no two databases share. It spares each
+ * create the look-up.
+ */
+const committedAccounts = new Set<string>();
+
+/**
  * Makes sure the tenant has balance rows; a sandbox tenant seen for the first time gets its
  * opening balance in the same transaction. The rows are looked for with a plain read first: an
  * `insert … on conflict` would queue behind every transaction holding one of them (every batch
  * being created), though they nearly always exist. Rows another transaction is opening right now
- * are invisible to the read; the insert then waits for it and finds them. Once per transaction.
+ * are invisible to the read; the insert then waits for it and finds them. Once per transaction,
+ * and none once the process has seen them committed.
  */
 export async function ensureAccounts(tx: Executor, tenant: Tenant, currency: string = DEFAULT_CURRENCY): Promise<void> {
   const key = tenantKey(tenant, currency);
+  if (committedAccounts.has(key)) return;
   const known = openAccounts.get(tx) ?? new Set<string>();
   openAccounts.set(tx, known);
   if (known.has(key)) return;
   const exists = await repo.balanceRowsExist(tx, tenant, currency);
   known.add(key);
-  if (exists) return;
+  if (exists) {
+    committedAccounts.add(key);
+    return;
+  }
   const created = await repo.insertBalanceRowsIfMissing(tx, tenant, currency);
   if (created && tenant.environment === 'sandbox' && currency === DEFAULT_CURRENCY) {
     await post(tx, [{ tenant, currency, from: 'funding', to: 'available', amount: SANDBOX_OPENING_BALANCE, kind: 'sandbox_opening_balance' }]);
