@@ -2,6 +2,7 @@ import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
+import { PREPARED_NAME_PREFIX } from './pglite-prepared.js';
 import type { Turns } from './turns.js';
 
 // Sharing the embedded database with local CLI processes over a Unix socket in DATA_DIR.
@@ -16,6 +17,15 @@ import type { Turns } from './turns.js';
 
 /** More CLI connections than this at once get a clear error (each one waits its turn anyway). */
 const MAX_CONNECTIONS = 8;
+
+/** Every prepared statement but the server's own (pglite-prepared.ts). */
+const DEALLOCATE_CLIENT_STATEMENTS = `do $$
+  declare statement record;
+  begin
+    for statement in select name from pg_prepared_statements where not starts_with(name, '${PREPARED_NAME_PREFIX}') loop
+      execute format('deallocate %I', statement.name);
+    end loop;
+  end $$`;
 /** A client that stops talking mid-transaction is dropped (and rolled back) after this long. */
 const IDLE_TIMEOUT_MS = 30_000;
 
@@ -88,8 +98,8 @@ class ExclusiveSessionQueue implements HandlerQueue {
       throw error;
     }
     // PGlite is one session for every client: named prepared statements a previous client left
-    // behind would collide with the same names prepared by the next one.
-    if (isStartup(message)) await this.pg.exec('deallocate all');
+    // behind would collide with the same names prepared by the next one. The server's own stay.
+    if (isStartup(message)) await this.pg.exec(DEALLOCATE_CLIENT_STATEMENTS);
     const moreFromThisClient = (this.#clients.get(handlerId)?.pending ?? 0) > 1;
     if (endsExchange(message) && !moreFromThisClient && !this.pg.isInTransaction()) this.#release(handlerId);
     return bytes;

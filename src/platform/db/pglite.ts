@@ -3,6 +3,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Database, Executor, Row, Statement, Transaction } from './database.js';
 import { checkChannel, parseInt8, sqlText, toDriverParams, TransactionFinishedError } from './database.js';
 import { loopTurns } from './loop-turns.js';
+import { preparedRunner } from './pglite-prepared.js';
 import type { Turns } from './turns.js';
 
 /**
@@ -33,8 +34,11 @@ export function pgliteDatabase(pg: PGlite, turns?: Turns): Database {
   // loop-turns.ts), and within it in a shared turn with the socket's clients.
   const loopTurn = loopTurns();
   const inTurn = turns ? <T>(fn: () => Promise<T>) => loopTurn(() => turns.shared(fn)) : <T>(fn: () => Promise<T>) => loopTurn(fn);
-  const executor = (target: Pick<PGlite, 'query' | 'exec'>): Executor => ({
+  const runPrepared = preparedRunner(pg);
+  /** Inside a transaction, statements run prepared once (pglite-prepared.ts); outside, through PGlite's query(). */
+  const executor = (target: Pick<PGlite, 'query' | 'exec'>, inTransaction: boolean): Executor => ({
     async query<R = Row>(sql: string | Statement, params?: readonly unknown[]) {
+      if (inTransaction) return runPrepared<R>(sqlText(sql), toDriverParams(params));
       const result = await target.query(sqlText(sql), toDriverParams(params) as unknown[]);
       return result.rows as R[];
     },
@@ -42,7 +46,7 @@ export function pgliteDatabase(pg: PGlite, turns?: Turns): Database {
       await target.exec(sql);
     },
   });
-  const outside = executor(pg);
+  const outside = executor(pg, false);
   return {
     kind: 'pglite',
     query: (sql, params) => inTurn(() => outside.query(sql, params)),
@@ -53,7 +57,7 @@ export function pgliteDatabase(pg: PGlite, turns?: Turns): Database {
     transaction: (fn) =>
       inTurn(() =>
         pg.transaction(async (inner) => {
-          const open = executor(inner);
+          const open = executor(inner, true);
           let finished = false;
           const tx: Transaction = {
             query: (sql, params) => (finished ? Promise.reject(new TransactionFinishedError()) : open.query(sql, params)),
