@@ -6,18 +6,29 @@ import { type PGlite, parse, protocol } from '@electric-sql/pglite';
 // describe, execute, sync. PostgreSQL gets the same for the statements declared with prepared()
 // from the pg driver; on PGlite, the one thread that runs every statement, it pays for each.
 //
-// Only inside a transaction: there PGlite's transaction mutex is already ours, and runExclusive
-// (PGlite's query mutex, which its own statements take) keeps the exchange whole. The clients of
-// the shared socket run in exclusive turns between our calls; what they prepare is deallocated
-// when the next one connects, and ours are kept (pglite-share.ts).
+// runExclusive (PGlite's query mutex, which its own statements take) keeps each exchange whole.
+// Inside a transaction PGlite's transaction lock is already ours; outside one, a statement runs
+// prepared only when no transaction is open (see outsideTransaction). The clients of the shared
+// socket run in exclusive turns between our calls; what they prepare is deallocated when the next
+// one connects, and ours are kept (pglite-share.ts).
 
 const { serialize } = protocol;
 
 /** PostgreSQL's invalid_sql_statement_name: no prepared statement of that name. */
 const UNKNOWN_STATEMENT = '26000';
 
+/** "cached plan must not change result type": a table changed under a prepared statement's columns. */
+const PLAN_CHANGED_RESULT_TYPE = '0A000';
+
 /** The names of the statements prepared here begin with it; the shared socket keeps those (pglite-share.ts). */
 export const PREPARED_NAME_PREFIX = 'pglite_prepared_';
+
+/**
+ * One exchange with the backend, answered with its messages. execProtocolStream, as PGlite's own
+ * query() uses: it routes the backend's output to PGlite's parser, wherever the last exchange of a
+ * client of the shared socket (execProtocolRawStream) left it pointing.
+ */
+const exchangeWith = (pg: PGlite) => (parts: Uint8Array[]) => pg.execProtocolStream(concat(parts), { syncToFs: false });
 
 /** Statements kept prepared at once; the least recently run is closed beyond it. */
 export const MAX_PREPARED = 300;
@@ -32,7 +43,12 @@ const concat = (parts: Uint8Array[]): Uint8Array => {
   return out;
 };
 
-export type PreparedRunner = <R>(text: string, params: readonly unknown[] | undefined) => Promise<R[]>;
+export interface PreparedRunner {
+  /** Runs a statement inside one of `pg`'s transactions (its transaction lock is the caller's). */
+  inTransaction<R>(text: string, params: readonly unknown[] | undefined): Promise<R[]>;
+  /** Runs a statement on its own; undefined when a transaction is open, which it must not run inside. */
+  outsideTransaction<R>(text: string, params: readonly unknown[] | undefined): Promise<R[] | undefined>;
+}
 
 interface PreparedStatement {
   name: string;
@@ -40,11 +56,12 @@ interface PreparedStatement {
   parameterTypes: number[];
 }
 
-/** Runs statements prepared on `pg`, inside one of its transactions. Params are driver values (toDriverParams). */
+/** Runs statements prepared on `pg`. Params are driver values (toDriverParams). */
 export function preparedRunner(pg: PGlite, maxPrepared = MAX_PREPARED): PreparedRunner {
   /** By text, least recently run first (a Map keeps insertion order; each run moves its entry last). */
   const statements = new Map<string, PreparedStatement>();
   let nextName = 1;
+  const exchange = exchangeWith(pg);
 
   async function prepare(text: string): Promise<PreparedStatement> {
     const known = statements.get(text);
@@ -61,31 +78,50 @@ export function preparedRunner(pg: PGlite, maxPrepared = MAX_PREPARED): Prepared
     }
     const name = `${PREPARED_NAME_PREFIX}${nextName++}`;
     parts.push(serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync());
-    const described = await pg.execProtocol(concat(parts), { syncToFs: false });
-    const statement = { name, parameterTypes: parse.parseDescribeStatementResults(described.messages) };
+    const described = await exchange(parts);
+    const statement = { name, parameterTypes: parse.parseDescribeStatementResults(described) };
     statements.set(text, statement);
     return statement;
   }
 
-  return <R>(text: string, params: readonly unknown[] | undefined) =>
-    pg.runExclusive(async () => {
-      const { name, parameterTypes } = await prepare(text);
-      // Serialized as PGlite's query() does: by the type PostgreSQL expects for each parameter.
-      const values = (params ?? []).map((value, i) => {
-        if (value === null || value === undefined) return null;
-        const serializer = pg.serializers[parameterTypes[i]!];
-        return serializer ? (serializer(value) as string) : String(value);
-      });
-      const result = await pg
-        .execProtocol(concat([serialize.bind({ statement: name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]), {
-          syncToFs: false,
-        })
-        .catch((error: unknown) => {
-          // Ours were deallocated behind our back (DEALLOCATE or DISCARD by a client of the shared
-          // socket): this transaction fails, the next ones prepare again.
-          if ((error as { code?: string }).code === UNKNOWN_STATEMENT) statements.clear();
-          throw error;
-        });
-      return (parse.parseResults(result.messages, pg.parsers)[0]?.rows ?? []) as R[];
+  async function run<R>(text: string, params: readonly unknown[] | undefined): Promise<R[]> {
+    const { name, parameterTypes } = await prepare(text);
+    // Serialized as PGlite's query() does: by the type PostgreSQL expects for each parameter.
+    const values = (params ?? []).map((value, i) => {
+      if (value === null || value === undefined) return null;
+      const serializer = pg.serializers[parameterTypes[i]!];
+      return serializer ? (serializer(value) as string) : String(value);
     });
+    const result = await exchange([
+      serialize.bind({ statement: name, values }),
+      serialize.describe({ type: 'P' }),
+      serialize.execute({}),
+      serialize.sync(),
+    ]).catch((error: unknown) => {
+      const code = (error as { code?: string }).code;
+      // Ours were deallocated behind our back (DEALLOCATE or DISCARD by a client of the shared
+      // socket): this statement fails, the next ones prepare again.
+      if (code === UNKNOWN_STATEMENT) statements.clear();
+      // A table changed under the statement's columns (a migration run over the socket): this run
+      // fails, and so would every later one; the next is prepared again, under a new name.
+      if (code === PLAN_CHANGED_RESULT_TYPE) statements.delete(text);
+      throw error;
+    });
+    return (parse.parseResults(result, pg.parsers)[0]?.rows ?? []) as R[];
+  }
+
+  return {
+    inTransaction: (text, params) => pg.runExclusive(() => run(text, params)),
+    outsideTransaction: (text, params) =>
+      pg.runExclusive(async () => {
+        // Under PGlite's query mutex no transaction can begin (BEGIN takes it too): if none is open
+        // now, the statement runs on its own and commits at its sync. If one is open, between two of
+        // its statements, this one must wait for it: PGlite's query() waits on its transaction lock.
+        // (pgliteDatabase already runs a transaction as one call, so this guards any other caller.)
+        if (pg.isInTransaction()) return undefined;
+        const rows = await run(text, params);
+        await pg.syncToFs(); // as PGlite's query() does after a statement outside a transaction
+        return rows as never;
+      }),
+  };
 }

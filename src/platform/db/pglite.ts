@@ -1,4 +1,4 @@
-import { PGlite, types } from '@electric-sql/pglite';
+import { PGlite, type Transaction as PGliteTransaction, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Database, Executor, Row, Statement, Transaction } from './database.js';
 import { checkChannel, parseInt8, sqlText, toDriverParams, TransactionFinishedError } from './database.js';
@@ -34,13 +34,22 @@ export function pgliteDatabase(pg: PGlite, turns?: Turns): Database {
   // loop-turns.ts), and within it in a shared turn with the socket's clients.
   const loopTurn = loopTurns();
   const inTurn = turns ? <T>(fn: () => Promise<T>) => loopTurn(() => turns.shared(fn)) : <T>(fn: () => Promise<T>) => loopTurn(fn);
-  const runPrepared = preparedRunner(pg);
-  /** Inside a transaction, statements run prepared once (pglite-prepared.ts); outside, through PGlite's query(). */
-  const executor = (target: Pick<PGlite, 'query' | 'exec'>, inTransaction: boolean): Executor => ({
+  const prepared = preparedRunner(pg);
+  /**
+   * Statements run prepared once (pglite-prepared.ts): every one inside a transaction; outside,
+   * those declared with prepared() (hot, of a fixed shape, as the pg driver names them on
+   * PostgreSQL), the others through PGlite's query(), planned for their values each time.
+   */
+  const executor = (target: PGlite | PGliteTransaction, inTransaction: boolean): Executor => ({
     async query<R = Row>(sql: string | Statement, params?: readonly unknown[]) {
-      if (inTransaction) return runPrepared<R>(sqlText(sql), toDriverParams(params));
-      const result = await target.query(sqlText(sql), toDriverParams(params) as unknown[]);
-      return result.rows as R[];
+      const text = sqlText(sql);
+      const values = toDriverParams(params);
+      if (inTransaction) {
+        if (target.closed) throw new Error('Transaction is closed'); // as PGlite's tx.query() refuses
+        return prepared.inTransaction<R>(text, values);
+      }
+      const rows = typeof sql === 'string' ? undefined : await prepared.outsideTransaction<R>(text, values);
+      return rows ?? ((await target.query(text, values as unknown[])).rows as R[]);
     },
     async exec(sql: string) {
       await target.exec(sql);
